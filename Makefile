@@ -1,0 +1,70 @@
+# Set-up and test entry points.  `make lab` and `make test` work on a fresh machine
+# (Python 3.11, Node 20, apt); everything else here is a step they use.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+JLPM := $(BIN)/jlpm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: lab test install system-deps lint pytest jest ui-test bench clean
+
+## Install everything and start JupyterLab with the extension (SQLite + local artifacts).
+lab: install
+	$(BIN)/jupyter lab
+
+## Install everything and run every test suite: ruff, mypy, pytest, jest, Galata.
+test: install system-deps lint pytest jest ui-test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) pyproject.toml package.json yarn.lock
+	$(PY) -m pip install --quiet -e ".[dev,test]"
+	$(BIN)/jupyter labextension develop . --overwrite
+	touch $@
+
+install: $(VENV)/.installed
+	cd $(CURDIR) && $(JLPM) build
+
+## Debian's chromium (browser tests) and PostgreSQL (store tests), when missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check jupyterlab_mlplatform tests bench
+	$(BIN)/ruff format --check jupyterlab_mlplatform tests bench
+	$(BIN)/mypy
+	$(JLPM) lint:check
+
+pytest: $(VENV)/.installed system-deps
+	MLP_REQUIRE_POSTGRES=1 $(PY) -m pytest
+
+jest: $(VENV)/.installed
+	$(JLPM) test
+
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock $(VENV)/.installed
+	cd ui-tests && $(JLPM) install
+	touch $@
+
+ui-test: install system-deps ui-tests/node_modules/.installed
+	cd ui-tests && PATH="$(BIN):$$PATH" CI=1 $(JLPM) playwright test
+
+## Speed and memory side by side with MLflow (not part of `make test`).
+bench: install
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules ui-tests/node_modules lib jupyterlab_mlplatform/labextension

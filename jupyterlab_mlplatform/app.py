@@ -1,0 +1,141 @@
+"""The Jupyter server extension: configuration, wiring and lifecycle.
+
+Configure it like any Jupyter app, e.g. in ``jupyter_server_config.py``::
+
+    c.MLPlatformApp.tracking_uri = "postgresql://user@db/mlplatform"
+    c.MLPlatformApp.artifact_root = "s3://bucket/mlplatform"
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
+
+from . import handlers as common_handlers
+from .kernel_access import TOKEN_VARIABLE, URL_VARIABLE, KernelCredentials
+from .tracking import handlers as tracking_handlers
+from .tracking.artifacts import ArtifactRepository
+from .tracking.events import EventBus
+from .tracking.service import TrackingService
+from .tracking.store import SqlTrackingStore, TrackingStore
+
+LOOPBACK_FOR_WILDCARD = {"", "0.0.0.0", "*", "::", "[::]"}
+
+
+class MLPlatformApp(ExtensionApp):  # type: ignore[misc]
+    name = "jupyterlab_mlplatform"
+    description = "Team ML platform inside JupyterLab"
+    load_other_extensions = True
+
+    data_dir = Unicode(
+        config=True,
+        help="Folder for the default SQLite database and artifacts "
+        "(default: <jupyter data dir>/mlplatform).",
+    )
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return os.path.join(jupyter_data_dir(), "mlplatform")
+
+    tracking_uri = Unicode(
+        "",
+        config=True,
+        help="SQLAlchemy URL of the tracking database, e.g. postgresql://user@host/db. "
+        "Default: an SQLite file tracking.db in data_dir.",
+    )
+    artifact_root = Unicode(
+        "",
+        config=True,
+        help="Folder or fsspec URL (s3://..., gs://...) under which run artifacts are stored. "
+        "Default: the artifacts folder in data_dir.",
+    )
+    artifact_storage_options = Dict(
+        config=True, help="Keyword arguments for the fsspec filesystem of artifact_root."
+    )
+    tracking_store_class = Type(
+        default_value=SqlTrackingStore,
+        klass=TrackingStore,
+        config=True,
+        help="The tracking store implementation.",
+    )
+    max_artifact_size = Int(
+        5 * 1024**3, config=True, help="Largest artifact upload, in bytes (default 5 GiB)."
+    )
+    max_json_body = Int(
+        64 * 1024**2, config=True, help="Largest JSON request body, in bytes (default 64 MiB)."
+    )
+    max_batch_metrics = Int(
+        1_000_000, config=True, help="Most metric points in one log batch."
+    )
+    events_coalesce_interval = Float(
+        0.25,
+        config=True,
+        help="Seconds over which metric appends are merged into one live event per run.",
+    )
+    store_read_threads = Int(4, config=True, help="Threads serving database reads.")
+    kernel_env = Bool(
+        True,
+        config=True,
+        help="Give kernels started by this server MLPLATFORM_URL and MLPLATFORM_TOKEN.",
+    )
+    kernel_token = Unicode(
+        "",
+        config=True,
+        help="The token kernels use for the tracking API (default: random per server start).",
+    )
+
+    tracking: TrackingService
+    kernel_credentials: KernelCredentials
+
+    def initialize_settings(self) -> None:
+        data_dir = Path(self.data_dir).expanduser()
+        uri = self.tracking_uri or f"sqlite:///{data_dir / 'tracking.db'}"
+        artifact_root = self.artifact_root or str(data_dir / "artifacts")
+        store = self.tracking_store_class(uri, artifact_root, parent=self)
+        artifacts = ArtifactRepository(self.max_artifact_size, self.artifact_storage_options)
+        self.tracking = TrackingService(
+            store,
+            artifacts,
+            EventBus(self.events_coalesce_interval),
+            read_threads=self.store_read_threads,
+        )
+        self.kernel_credentials = KernelCredentials(self.kernel_token or None)
+        self.log.info("ML platform tracking store: %s", _redact(uri))
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(tracking_handlers.default_handlers)
+        self.handlers.extend(common_handlers.default_handlers)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.kernel_env:
+            os.environ[URL_VARIABLE] = self.kernel_url(serverapp)
+            os.environ[TOKEN_VARIABLE] = self.kernel_credentials.token
+
+    def kernel_url(self, serverapp: Any) -> str:
+        """The address a kernel on this machine uses to reach the server."""
+        host = serverapp.ip
+        if host in LOOPBACK_FOR_WILDCARD or host == "localhost":
+            host = "127.0.0.1"
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        scheme = "https" if serverapp.certfile else "http"
+        return f"{scheme}://{host}:{serverapp.port}{serverapp.base_url}"
+
+    async def stop_extension(self) -> None:
+        if hasattr(self, "tracking"):
+            await self.tracking.close()
+
+
+def _redact(uri: str) -> str:
+    """The database URL without its password, for logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"

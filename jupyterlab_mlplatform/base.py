@@ -1,0 +1,130 @@
+"""The base of every REST handler: authentication, JSON models in and out, one error path.
+
+Domain code raises :class:`~jupyterlab_mlplatform.errors.MLPlatformError` subclasses; this
+handler turns them into ``{"message": ..., "reason": ...}`` with their status.  Anything else
+is jupyter_server's ``500 Unhandled error`` with no traceback sent to the client.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel, ValidationError
+
+from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from .app import MLPlatformApp
+    from .tracking.service import TrackingService
+
+M = TypeVar("M", bound=BaseModel)
+
+AUTH_RESOURCE = "mlplatform"
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """A short message naming each bad field, without echoing the submitted values."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False)[:5]:
+        where = ".".join(str(part) for part in item["loc"]) or "body"
+        problems.append(f"{where}: {item['msg']}")
+    more = error.error_count() - len(problems)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return "Invalid request: " + "; ".join(problems) + suffix
+
+
+class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def mlplatform(self) -> MLPlatformApp:
+        return self.extensionapp  # type: ignore[no-any-return]
+
+    @property
+    def tracking(self) -> TrackingService:
+        return self.mlplatform.tracking
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        kernel_user = self.mlplatform.kernel_credentials.user_for(
+            self.request.headers.get("Authorization", "")
+        )
+        if kernel_user is not None:
+            # A kernel of this server, holding the token the extension gave it.
+            self._jupyter_current_user = kernel_user
+            self._token_authenticated = True
+        await super().prepare()
+
+    @property
+    def user_name(self) -> str | None:
+        """The name runs and experiments record for the authenticated user."""
+        user = self.current_user
+        if user is None:
+            return None
+        return str(getattr(user, "name", None) or getattr(user, "username", None) or "") or None
+
+    # -- JSON in and out -----------------------------------------------------------------
+
+    def get_json_model(self, model: type[M]) -> M:
+        body = self.request.body or b"{}"
+        limit = self.mlplatform.max_json_body
+        if len(body) > limit:
+            raise PayloadTooLarge(f"Request bodies are limited to {limit} bytes.")
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as e:
+            if any(item["type"] == "json_invalid" for item in e.errors()):
+                raise InvalidArgument("The request body is not valid JSON.") from None
+            raise InvalidArgument(describe_validation_error(e)) from None
+
+    def validate(self, model: type[M], data: dict[str, Any]) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as e:
+            raise InvalidArgument(describe_validation_error(e)) from None
+
+    def finish_model(self, model: BaseModel, status: int = HTTPStatus.OK) -> None:
+        self.set_status(status)
+        self.finish(model.model_dump_json())
+
+    def get_bool_argument(self, name: str) -> bool:
+        value = self.get_argument(name, "false").lower()
+        if value not in ("true", "false", "1", "0"):
+            raise InvalidArgument(f"Query argument {name} must be true or false.")
+        return value in ("true", "1")
+
+    def get_int_argument(self, name: str, low: int, high: int) -> int | None:
+        value = self.get_argument(name, None)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise InvalidArgument(f"Query argument {name} must be an integer.") from None
+        if not low <= number <= high:
+            raise InvalidArgument(f"Query argument {name} must be between {low} and {high}.")
+        return number
+
+    # -- the one error path --------------------------------------------------------------
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, MLPlatformError) and not self._finished:
+            if e.status_code >= 500:
+                self.log.error("%s: %s", type(e).__name__, e.message)
+            self.send_error(int(e.status_code), exc_info=sys.exc_info())
+            return
+        super()._handle_request_exception(e)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, MLPlatformError):
+            self.set_header("Content-Type", "application/json")
+            reply = {"message": error.message, "reason": HTTPStatus(status_code).phrase}
+            self.finish(json.dumps(reply))
+            return
+        super().write_error(status_code, **kwargs)

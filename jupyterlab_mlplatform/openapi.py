@@ -1,0 +1,143 @@
+"""The OpenAPI 3 description of the REST API, built from the wire models.
+
+Each :class:`Operation` names a route pattern of :mod:`.tracking.handlers` and the pydantic
+models of its body and response; the test suite checks that the operations and the handlers'
+routes and methods are the same set, so the document cannot drift from the server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .tracking import models
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: dict[str, str] = field(default_factory=dict)
+    """Query parameters and their description."""
+    raw_body: str | None = None
+    """Media type of a non-JSON request body."""
+    raw_response: str | None = None
+
+
+OPERATIONS: list[Operation] = [
+    Operation("get", "/experiments", "List experiments", response=models.ExperimentList,
+              query={"view": "ACTIVE_ONLY (default), DELETED_ONLY or ALL"}),
+    Operation("post", "/experiments", "Create an experiment", models.ExperimentCreate,
+              models.Experiment, 201),
+    Operation("get", "/experiments/{experiment_id}", "Get an experiment",
+              response=models.Experiment),
+    Operation("patch", "/experiments/{experiment_id}", "Rename, describe, tag or restore",
+              models.ExperimentUpdate, models.Experiment),
+    Operation("delete", "/experiments/{experiment_id}", "Delete an experiment and its runs",
+              response=models.Experiment, query={"permanent": "true to remove for good"}),
+    Operation("post", "/runs", "Create a run", models.RunCreate, models.Run, 201),
+    Operation("post", "/runs/search", "Search runs", models.SearchRuns, models.RunsPage),
+    Operation("get", "/runs/{run_id}", "Get a run", response=models.Run),
+    Operation("patch", "/runs/{run_id}", "Set status, end time or name; restore",
+              models.RunUpdate, models.Run),
+    Operation("delete", "/runs/{run_id}", "Delete a run", response=models.Run,
+              query={"permanent": "true to remove for good"}),
+    Operation("post", "/runs/{run_id}/log", "Log metrics, params and tags",
+              models.LogBatch, models.LogBatchResult),
+    Operation("get", "/runs/{run_id}/metrics/{key}", "A metric's history",
+              response=models.MetricHistory,
+              query={"max_points": "return at most N shape-preserving points"}),
+    Operation("get", "/runs/{run_id}/artifacts", "List a run's artifact folder",
+              response=models.ArtifactList, query={"path": "folder, relative to the run"}),
+    Operation("get", "/runs/{run_id}/artifacts/{path}", "Download an artifact",
+              raw_response="application/octet-stream"),
+    Operation("put", "/runs/{run_id}/artifacts/{path}", "Upload an artifact (streamed)",
+              response=models.ArtifactInfo, status=201, raw_body="application/octet-stream"),
+    Operation("get", "/events", "WebSocket: live run, experiment and metric events",
+              status=101),
+    Operation("get", "/openapi.json", "This document", raw_response="application/json"),
+]
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def build_openapi(version: str) -> dict[str, Any]:
+    wire_models = {op.body for op in OPERATIONS} | {op.response for op in OPERATIONS}
+    wire_models |= {models.RunEvent, models.ExperimentEvent, models.MetricsEvent}
+    listed = sorted((m for m in wire_models if m is not None), key=lambda m: m.__name__)
+    _, schemas = models_json_schema(
+        [(m, "serialization") for m in listed], ref_template="#/components/schemas/{model}"
+    )
+    components: dict[str, Any] = dict(schemas.get("$defs", {}))
+    components["Error"] = {
+        "type": "object",
+        "properties": {"message": {"type": "string"}, "reason": {"type": ["string", "null"]}},
+        "required": ["message"],
+    }
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        entry: dict[str, Any] = {"summary": op.summary, "operationId": _operation_id(op)}
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", op.path)
+        ]
+        parameters += [
+            {"name": name, "in": "query", "required": False, "description": text,
+             "schema": {"type": "string"}}
+            for name, text in op.query.items()
+        ]
+        if parameters:
+            entry["parameters"] = parameters
+        if op.body is not None:
+            entry["requestBody"] = _content("application/json", _ref(op.body), required=True)
+        elif op.raw_body is not None:
+            entry["requestBody"] = _content(op.raw_body, {"type": "string", "format": "binary"})
+        responses: dict[str, Any] = {}
+        if op.response is not None:
+            responses[str(op.status)] = {"description": "OK", **_content(
+                "application/json", _ref(op.response))}
+        elif op.raw_response is not None:
+            responses[str(op.status)] = {"description": "OK", **_content(
+                op.raw_response, {"type": "string", "format": "binary"})}
+        else:
+            responses[str(op.status)] = {"description": "Switching protocols"}
+        for code in ("400", "403", "404", "409", "413"):
+            responses[code] = {"description": "Error", **_content("application/json", _ERROR)}
+        entry["responses"] = responses
+        paths.setdefault(op.path, {})[op.method] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "jupyterlab-mlplatform tracking API", "version": version},
+        "servers": [{"url": "/mlplatform/api", "description": "relative to the server's base URL"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"token": {"type": "apiKey", "in": "header",
+                                          "name": "Authorization"}},
+        },
+        "security": [{"token": []}],
+    }
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _content(media_type: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {"content": {media_type: {"schema": schema}}}
+    if required:
+        content["required"] = True
+    return content
+
+
+def _operation_id(op: Operation) -> str:
+    words = re.sub(r"[{}]", "", op.path).strip("/").replace("/", "_").replace(".", "_")
+    return f"{op.method}_{words}"

@@ -1,0 +1,41 @@
+"""The Python client of the tracking API (``import jupyterlab_mlplatform as mlp``)."""
+
+from __future__ import annotations
+
+from .fluent import (
+    ActiveRun,
+    active_run,
+    end_run,
+    flush,
+    get_run,
+    log_artifact,
+    log_figure,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    search_runs,
+    set_tag,
+    set_tags,
+    start_run,
+)
+from .transport import MLPlatformClientError
+
+__all__ = [
+    "ActiveRun",
+    "MLPlatformClientError",
+    "active_run",
+    "end_run",
+    "flush",
+    "get_run",
+    "log_artifact",
+    "log_figure",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "search_runs",
+    "set_tag",
+    "set_tags",
+    "start_run",
+]

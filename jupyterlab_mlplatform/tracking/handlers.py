@@ -1,0 +1,254 @@
+"""REST and websocket handlers of the tracking API, under ``{base_url}mlplatform/api/``.
+
+Routes (see ``openapi.json`` for the bodies):
+
+- ``GET|POST experiments``, ``GET|PATCH|DELETE experiments/{experiment_id}``
+- ``POST runs``, ``POST runs/search``, ``GET|PATCH|DELETE runs/{run_id}``
+- ``POST runs/{run_id}/log``, ``GET runs/{run_id}/metrics/{key}?max_points=N``
+- ``GET runs/{run_id}/artifacts?path=``, ``GET|PUT runs/{run_id}/artifacts/{path}``
+- ``WS events``
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web, websocket
+
+from ..base import AUTH_RESOURCE, MLPlatformAPIHandler
+from ..errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+from .artifacts import ArtifactUpload
+from .models import (
+    ExperimentCreate,
+    ExperimentUpdate,
+    LogBatch,
+    RunCreate,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+
+API = r"mlplatform/api"
+EXPERIMENT = r"(?P<experiment_id>[^/]+)"
+RUN = r"(?P<run_id>[^/]+)"
+CHUNK_SIZE = 1 << 20
+
+
+class ExperimentsHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """List experiments; ``?view=ACTIVE_ONLY|DELETED_ONLY|ALL``."""
+        view = self.get_argument("view", ViewType.ACTIVE_ONLY.value)
+        if view not in ViewType.__members__:
+            raise InvalidArgument("view must be ACTIVE_ONLY, DELETED_ONLY or ALL.")
+        self.finish_model(await self.tracking.list_experiments(ViewType(view)))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        spec = self.get_json_model(ExperimentCreate)
+        experiment = await self.tracking.create_experiment(spec, self.user_name)
+        self.finish_model(experiment, HTTPStatus.CREATED)
+
+
+class ExperimentHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, experiment_id: str) -> None:
+        self.finish_model(await self.tracking.get_experiment(experiment_id))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, experiment_id: str) -> None:
+        change = self.get_json_model(ExperimentUpdate)
+        self.finish_model(await self.tracking.update_experiment(experiment_id, change))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, experiment_id: str) -> None:
+        """Delete (restorable), or ``?permanent=true`` to remove runs and artifacts too."""
+        permanent = self.get_bool_argument("permanent")
+        self.finish_model(await self.tracking.delete_experiment(experiment_id, permanent))
+
+
+class RunsHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        spec = self.get_json_model(RunCreate)
+        run = await self.tracking.create_run(spec, self.user_name)
+        self.finish_model(run, HTTPStatus.CREATED)
+
+
+class RunSearchHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        query = self.get_json_model(SearchRuns)
+        self.finish_model(await self.tracking.search_runs(query))
+
+
+class RunHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        self.finish_model(await self.tracking.get_run(run_id))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, run_id: str) -> None:
+        change = self.get_json_model(RunUpdate)
+        self.finish_model(await self.tracking.update_run(run_id, change))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, run_id: str) -> None:
+        """Delete (restorable), or ``?permanent=true`` to remove its data and artifacts."""
+        permanent = self.get_bool_argument("permanent")
+        self.finish_model(await self.tracking.delete_run(run_id, permanent))
+
+
+class RunLogHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        batch = self.get_json_model(LogBatch)
+        limit = self.mlplatform.max_batch_metrics
+        if len(batch.metrics) > limit:
+            raise PayloadTooLarge(f"A batch holds at most {limit} metrics.")
+        self.finish_model(await self.tracking.log_batch(run_id, batch))
+
+
+class MetricHistoryHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str, key: str) -> None:
+        """The metric's full history, or ``?max_points=N`` shape-preserving points."""
+        max_points = self.get_int_argument("max_points", 1, 1_000_000)
+        self.finish_model(await self.tracking.get_metric_history(run_id, key, max_points))
+
+
+class ArtifactListHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        path = self.get_argument("path", "")
+        self.finish_model(await self.tracking.list_artifacts(run_id, path))
+
+
+@web.stream_request_body
+class ArtifactHandler(MLPlatformAPIHandler):
+    """Streams artifact files in (PUT) and out (GET), never holding a whole file in memory."""
+
+    _upload: ArtifactUpload | None = None
+    _upload_error: MLPlatformError | None = None
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        if self.request.method != "PUT":
+            return
+        # With a streamed body, authentication and limits must be checked before it arrives.
+        if not self.current_user:
+            raise web.HTTPError(403)
+        limit = self.tracking.artifacts.max_size
+        declared = self.request.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
+        self.request.connection.set_max_body_size(limit + 1)
+        self._upload = await self.tracking.start_upload(
+            self.path_kwargs["run_id"], self.path_kwargs["path"]
+        )
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._upload is None or self._upload_error is not None:
+            return
+        try:
+            self._upload.write(chunk)
+        except MLPlatformError as e:
+            self._upload_error = e
+
+    def on_connection_close(self) -> None:
+        if self._upload is not None:
+            self._upload.abort()
+        super().on_connection_close()
+
+    @web.authenticated
+    @authorized
+    async def put(self, run_id: str, path: str) -> None:
+        upload = self._upload
+        assert upload is not None
+        if self._upload_error is not None:
+            raise self._upload_error
+        info = await self.tracking.commit_upload(upload)
+        self._upload = None
+        self.finish_model(info.model_copy(update={"path": path}), HTTPStatus.CREATED)
+
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str, path: str) -> None:
+        file, size, media_type = await self.tracking.open_artifact(run_id, path)
+        try:
+            self.set_header("Content-Type", media_type)
+            self.set_header("Content-Length", str(size))
+            self.set_header("X-Content-Type-Options", "nosniff")
+            while chunk := await self.tracking.read_chunk(file, CHUNK_SIZE):
+                self.write(chunk)
+                await self.flush()
+        finally:
+            file.close()
+        self.finish(set_content_type=media_type)
+
+
+class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler):  # type: ignore[misc]
+    """A live stream of run, experiment and (coalesced) metric events as JSON messages."""
+
+    auth_resource = AUTH_RESOURCE
+    _unsubscribe: Any = None
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "read", AUTH_RESOURCE)
+        )
+        if not allowed:
+            raise web.HTTPError(403)
+        result = super().get(*args, **kwargs)
+        if result is not None:
+            await result
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self._unsubscribe = self.extensionapp.tracking.events.subscribe(self._send)
+
+    def _send(self, message: str) -> None:
+        try:
+            self.write_message(message)
+        except websocket.WebSocketClosedError:
+            self.on_close()
+
+    def on_message(self, message: str | bytes) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    def on_close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+
+default_handlers: list[tuple[str, type[Any]]] = [
+    (rf"{API}/experiments", ExperimentsHandler),
+    (rf"{API}/experiments/{EXPERIMENT}", ExperimentHandler),
+    (rf"{API}/runs", RunsHandler),
+    (rf"{API}/runs/search", RunSearchHandler),
+    (rf"{API}/runs/{RUN}", RunHandler),
+    (rf"{API}/runs/{RUN}/log", RunLogHandler),
+    (rf"{API}/runs/{RUN}/metrics/(?P<key>.+)", MetricHistoryHandler),
+    (rf"{API}/runs/{RUN}/artifacts", ArtifactListHandler),
+    (rf"{API}/runs/{RUN}/artifacts/(?P<path>.+)", ArtifactHandler),
+    (rf"{API}/events", EventsHandler),
+]

@@ -1,0 +1,257 @@
+"""Wire models of the tracking REST API (pydantic v2).
+
+These classes are the public contract of ``{base_url}mlplatform/api/``; ``src/api/tracking.ts``
+mirrors them as ``I*`` interfaces.  The store speaks the same models, so there is one
+definition of what an experiment or a run is.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
+"""Keys are 1 to 250 characters with no control characters (MLflow's limit)."""
+
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+ParamValue = Annotated[str, Field(max_length=6000)]
+TagValue = Annotated[str, Field(max_length=8000)]
+
+
+class Model(BaseModel):
+    """Base of every wire model: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class RunStatus(str, Enum):
+    RUNNING = "RUNNING"
+    SCHEDULED = "SCHEDULED"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+
+class LifecycleStage(str, Enum):
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class ViewType(str, Enum):
+    ACTIVE_ONLY = "ACTIVE_ONLY"
+    DELETED_ONLY = "DELETED_ONLY"
+    ALL = "ALL"
+
+
+def _coerce_param(value: Any) -> Any:
+    """Params are strings on the wire; numbers and booleans are accepted and stringified."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _finite_or_text(value: float) -> float | str:
+    """JSON has no NaN or infinity: they travel as the strings MLflow's protobuf JSON uses."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+# -- experiments ---------------------------------------------------------------------------
+
+
+class Experiment(Model):
+    experiment_id: str
+    name: str
+    description: str | None = None
+    artifact_location: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    creation_time: int
+    last_update_time: int
+    created_by: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class ExperimentCreate(Model):
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    description: str | None = None
+    tags: dict[Key, TagValue] = Field(default_factory=dict)
+
+
+class ExperimentUpdate(Model):
+    name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    description: str | None = None
+    tags: dict[Key, TagValue] | None = None
+    """Tags to set (merged into the existing ones)."""
+    lifecycle_stage: LifecycleStage | None = None
+    """``active`` restores a deleted experiment."""
+
+
+class ExperimentList(Model):
+    experiments: list[Experiment]
+
+
+# -- runs ----------------------------------------------------------------------------------
+
+
+class RunSource(Model):
+    notebook_path: str | None = None
+    cell_id: str | None = None
+    kernel_id: str | None = None
+
+
+class LatestMetric(Model):
+    value: float
+    step: int
+    timestamp: int
+
+    @field_serializer("value")
+    def _serialize_value(self, value: float) -> float | str:
+        return _finite_or_text(value)
+
+
+class Run(Model):
+    run_id: str
+    experiment_id: str
+    name: str
+    status: RunStatus
+    start_time: int
+    end_time: int | None = None
+    user: str | None = None
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    artifact_uri: str
+    source: RunSource = Field(default_factory=RunSource)
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, LatestMetric] = Field(default_factory=dict)
+
+
+class RunCreate(Model):
+    experiment_id: str | None = None
+    experiment_name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    name: Annotated[str, Field(max_length=250)] | None = None
+    params: dict[Key, ParamValue] = Field(default_factory=dict)
+    tags: dict[Key, TagValue] = Field(default_factory=dict)
+    source: RunSource | None = None
+    start_time: int | None = None
+
+    _coerce_params = field_validator("params", mode="before")(
+        lambda value: {k: _coerce_param(v) for k, v in value.items()}
+        if isinstance(value, dict)
+        else value
+    )
+
+
+class RunUpdate(Model):
+    status: RunStatus | None = None
+    end_time: int | None = None
+    name: Annotated[str, Field(min_length=1, max_length=250)] | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    """``active`` restores a deleted run."""
+
+
+class MetricPoint(Model):
+    key: Key
+    value: float | Literal["NaN", "Infinity", "-Infinity"]
+    step: int = 0
+    timestamp: int | None = None
+    """Milliseconds since the epoch; the server's clock when omitted."""
+
+    @field_validator("value", mode="after")
+    @classmethod
+    def _to_float(cls, value: float | str) -> float:
+        return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}.get(str(value), value))
+
+
+class LogBatch(Model):
+    metrics: list[MetricPoint] = Field(default_factory=list)
+    params: dict[Key, ParamValue] = Field(default_factory=dict)
+    tags: dict[Key, TagValue] = Field(default_factory=dict)
+    batch_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """A client-chosen id: a batch sent twice with the same id is applied once."""
+
+    _coerce_params = field_validator("params", mode="before")(
+        lambda value: {k: _coerce_param(v) for k, v in value.items()}
+        if isinstance(value, dict)
+        else value
+    )
+
+
+class LogBatchResult(Model):
+    applied: bool
+    """False when the batch id had been applied before (a retry)."""
+
+
+class MetricHistory(Model):
+    """One metric's history, column by column (the shape charting libraries take)."""
+
+    key: str
+    steps: list[int]
+    timestamps: list[int]
+    values: list[float]
+    total: int
+    """Points stored; more than ``len(steps)`` when downsampled."""
+    downsampled: bool
+
+    @field_serializer("values")
+    def _serialize_values(self, values: list[float]) -> list[float | str]:
+        if all(math.isfinite(v) for v in values):
+            return values  # type: ignore[return-value]
+        return [_finite_or_text(v) for v in values]
+
+
+class SearchRuns(Model):
+    experiment_ids: list[str] = Field(default_factory=list)
+    """Experiments to search; all active experiments when empty."""
+    filter: Annotated[str, Field(max_length=10_000)] = ""
+    order_by: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
+    max_results: Annotated[int, Field(ge=1, le=50_000)] = 1000
+    page_token: str | None = None
+    run_view_type: ViewType = ViewType.ACTIVE_ONLY
+
+
+class RunsPage(Model):
+    runs: list[Run]
+    next_page_token: str | None = None
+
+
+class ArtifactInfo(Model):
+    path: str
+    is_dir: bool
+    size: int | None = None
+
+
+class ArtifactList(Model):
+    root_uri: str
+    path: str
+    files: list[ArtifactInfo]
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+class RunEvent(Model):
+    type: Literal["run_created", "run_updated", "run_deleted"]
+    run: Run
+
+
+class ExperimentEvent(Model):
+    type: Literal["experiment_created", "experiment_updated", "experiment_deleted"]
+    experiment: Experiment
+
+
+class MetricsEvent(Model):
+    """Metric points appended to one run since the last event (coalesced)."""
+
+    type: Literal["metrics_appended"] = "metrics_appended"
+    run_id: str
+    experiment_id: str
+    latest: dict[str, LatestMetric]
+    count: int

@@ -1,0 +1,432 @@
+"""Translation of parsed filters and sort keys into SQLAlchemy Core, and page tokens.
+
+The statements only use the tables of :mod:`..store.schema` and work on SQLite and PostgreSQL:
+
+* metric tests read ``latest_metrics`` (the last value of each key) and never match a NaN value;
+  ``IS NULL`` means the run has no such metric;
+* param and tag tests are ``run_id IN (SELECT run_id FROM params WHERE key = ? AND ...)``
+  subqueries that the ``(key, value)`` indexes answer; ``IS NULL`` is a ``NOT EXISTS``;
+* ``LIKE`` is case-sensitive and ``ILIKE`` case-insensitive on both backends.  SQLite's
+  ``LIKE`` ignores ASCII case, so there a ``LIKE`` is compiled to the equivalent ``GLOB``
+  (see :class:`_case_sensitive_like`); ``\\`` escapes ``%`` and ``_`` on both;
+* sorting by a metric, param or tag is a ``LEFT OUTER JOIN`` on that key; runs without the key
+  (and NaN metrics, just before them) come last in both directions, and ``run_id`` is always
+  the final tiebreak so that offset pagination is stable.
+
+The tables are imported inside the functions: the store package imports this one, so a
+module-level import of :mod:`..store.schema` would be circular when this package is imported
+first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    FromClause,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.functions import FunctionElement
+
+from jupyterlab_mlplatform.errors import InvalidArgument
+from jupyterlab_mlplatform.tracking.models import LifecycleStage, SearchRuns, ViewType
+from jupyterlab_mlplatform.tracking.search.filter import (
+    DEFAULT_ORDER,
+    NULLABLE_ATTRIBUTES,
+    And,
+    Comparator,
+    Comparison,
+    Expr,
+    Or,
+    OrderKey,
+)
+
+__all__ = [
+    "build_filter_clause",
+    "build_order_by",
+    "build_search_query",
+    "decode_page_token",
+    "encode_page_token",
+    "query_fingerprint",
+]
+
+# -- LIKE ----------------------------------------------------------------------------------
+
+_ESCAPE: Final = "\\"
+
+
+def _like_parts(pattern: str) -> list[tuple[bool, str]]:
+    """``pattern`` as (is_wildcard, character) pairs, PostgreSQL's rules.
+
+    ``%`` and ``_`` are wildcards; a backslash makes the next character literal; a trailing
+    lone backslash is a literal backslash (PostgreSQL would reject it).
+    """
+    parts: list[tuple[bool, str]] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == _ESCAPE and i + 1 < len(pattern):
+            parts.append((False, pattern[i + 1]))
+            i += 2
+            continue
+        parts.append((ch in "%_", ch))
+        i += 1
+    return parts
+
+
+def _like_pattern(parts: list[tuple[bool, str]]) -> str:
+    """A LIKE pattern with ``\\`` as the escape character."""
+    return "".join(
+        ch if wild or ch not in "%_\\" else _ESCAPE + ch for wild, ch in parts
+    )
+
+
+def _glob_pattern(parts: list[tuple[bool, str]]) -> str:
+    """The SQLite GLOB pattern that matches the same strings (GLOB is case-sensitive)."""
+    out: list[str] = []
+    for wild, ch in parts:
+        if wild:
+            out.append("*" if ch == "%" else "?")
+        elif ch in "*?[":
+            out.append(f"[{ch}]")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class _case_sensitive_like(FunctionElement[bool]):
+    """``column LIKE pattern ESCAPE '\\'``, case-sensitive on every backend.
+
+    Arguments: the column, the LIKE pattern and the equivalent GLOB pattern (both bound
+    parameters).  PostgreSQL (and the default) renders the LIKE; SQLite, whose LIKE ignores
+    ASCII case unless ``PRAGMA case_sensitive_like`` is set on the connection, renders
+    ``column GLOB pattern`` instead.  Being a function element, it takes part in SQLAlchemy's
+    statement cache with its patterns as ordinary parameters.
+    """
+
+    name = "case_sensitive_like"
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a comparison: no "= 1" on backends without booleans
+
+
+def _arguments(element: _case_sensitive_like) -> list[ColumnElement[Any]]:
+    return list(element.clauses)  # type: ignore[arg-type]
+
+
+@compiles(_case_sensitive_like)
+def _compile_like(element: _case_sensitive_like, compiler: SQLCompiler, **kw: Any) -> str:
+    column, like, _glob = _arguments(element)
+    return compiler.process(column.like(like, escape=_ESCAPE), **kw)
+
+
+@compiles(_case_sensitive_like, "sqlite")
+def _compile_glob(element: _case_sensitive_like, compiler: SQLCompiler, **kw: Any) -> str:
+    column, _like, glob = _arguments(element)
+    return compiler.process(column.op("GLOB", is_comparison=True)(glob), **kw)
+
+
+def _like(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+    parts = _like_parts(pattern)
+    return _case_sensitive_like(
+        column, literal(_like_pattern(parts), String), literal(_glob_pattern(parts), String)
+    )
+
+
+def _ilike(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+    # SQLAlchemy renders ILIKE on PostgreSQL and lower(x) LIKE lower(y) elsewhere.
+    return column.ilike(literal(_like_pattern(_like_parts(pattern)), String), escape=_ESCAPE)
+
+
+# -- comparisons ---------------------------------------------------------------------------
+
+
+def _string_test(column: ColumnElement[Any], op: Comparator, value: object) -> ColumnElement[bool]:
+    if op in ("IN", "NOT IN"):
+        assert isinstance(value, tuple)
+        values = list(value)
+        return column.in_(values) if op == "IN" else column.not_in(values)
+    assert isinstance(value, str), value
+    if op == "=":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == "LIKE":
+        return _like(column, value)
+    if op == "ILIKE":
+        return _ilike(column, value)
+    raise AssertionError(f"not a string comparison: {op}")
+
+
+def _numeric_test(
+    column: ColumnElement[Any], op: Comparator, value: object, integer_column: bool
+) -> ColumnElement[bool]:
+    assert isinstance(value, float), value
+    # Comparing a BIGINT column with a float would make PostgreSQL cast the column (no index).
+    number: float | int = int(value) if integer_column and value.is_integer() else value
+    if op == "=":
+        return column == number
+    if op == "!=":
+        return column != number
+    if op == "<":
+        return column < number
+    if op == "<=":
+        return column <= number
+    if op == ">":
+        return column > number
+    if op == ">=":
+        return column >= number
+    raise AssertionError(f"not a numeric comparison: {op}")
+
+
+def _attribute_column(name: str) -> ColumnElement[Any]:
+    from jupyterlab_mlplatform.tracking.store.schema import runs
+
+    if name == "run_name":
+        return runs.c.name
+    if name == "duration":
+        return runs.c.end_time - runs.c.start_time
+    if name == "experiment_id":
+        # Experiment ids are strings on the wire and integers in the table.
+        return cast(runs.c.experiment_id, String)
+    return runs.c[name]
+
+
+def _metric_test(test: Comparison) -> ColumnElement[bool]:
+    from jupyterlab_mlplatform.tracking.store.schema import latest_metrics, runs
+
+    lm = latest_metrics
+    if test.op == "IS NULL":
+        return ~exists().where(lm.c.run_id == runs.c.run_id, lm.c.key == test.key)
+    conditions = [lm.c.key == test.key]
+    if test.op != "IS NOT NULL":
+        # NaN is stored as value = 0, is_nan = true: it matches no comparison.
+        conditions += [
+            lm.c.is_nan == false(),
+            _numeric_test(lm.c.value, test.op, test.value, integer_column=False),
+        ]
+    return runs.c.run_id.in_(select(lm.c.run_id).where(*conditions))
+
+
+def _key_value_test(test: Comparison) -> ColumnElement[bool]:
+    from jupyterlab_mlplatform.tracking.store.schema import params, runs, tags
+
+    table = params if test.entity == "param" else tags
+    if test.op == "IS NULL":
+        return ~exists().where(table.c.run_id == runs.c.run_id, table.c.key == test.key)
+    conditions = [table.c.key == test.key]
+    if test.op != "IS NOT NULL":
+        conditions.append(_string_test(table.c.value, test.op, test.value))
+    return runs.c.run_id.in_(select(table.c.run_id).where(*conditions))
+
+
+def _attribute_test(test: Comparison) -> ColumnElement[bool]:
+    column = _attribute_column(test.key)
+    if test.op == "IS NULL":
+        return column.is_(None)
+    if test.op == "IS NOT NULL":
+        return column.is_not(None)
+    if isinstance(test.value, float):
+        integer = test.key in ("start_time", "end_time", "duration")
+        return _numeric_test(column, test.op, test.value, integer_column=integer)
+    return _string_test(column, test.op, test.value)
+
+
+def build_filter_clause(expression: Expr) -> ColumnElement[bool]:
+    """The WHERE condition (on ``runs``) of a parsed filter."""
+    if isinstance(expression, And):
+        return and_(*(build_filter_clause(item) for item in expression.items))
+    if isinstance(expression, Or):
+        return or_(*(build_filter_clause(item) for item in expression.items))
+    if expression.entity == "metric":
+        return _metric_test(expression)
+    if expression.entity in ("param", "tag"):
+        return _key_value_test(expression)
+    return _attribute_test(expression)
+
+
+# -- ordering ------------------------------------------------------------------------------
+
+
+def _direction(column: ColumnElement[Any], ascending: bool) -> UnaryExpression[Any]:
+    return column.asc() if ascending else column.desc()
+
+
+def build_order_by(
+    order: Sequence[OrderKey], from_clause: FromClause | None = None
+) -> tuple[FromClause, list[ColumnElement[Any]]]:
+    """The FROM clause (``runs`` plus one outer join per metric/param/tag key) and ORDER BY.
+
+    ``from_clause`` is what the joins are added to (``runs`` when None).
+
+    An empty ``order`` means :data:`DEFAULT_ORDER`.  ``start_time DESC`` is added when the
+    keys do not mention it, then ``run_id`` as the final tiebreak.  Missing values sort last
+    in both directions (portably: an ``IS NULL`` rank first, not ``NULLS LAST``).
+    """
+    from jupyterlab_mlplatform.tracking.store.schema import latest_metrics, params, runs, tags
+
+    if from_clause is None:
+        from_clause = runs
+    keys = list(order) or list(DEFAULT_ORDER)
+    clauses: list[ColumnElement[Any]] = []
+    for index, key in enumerate(keys):
+        if key.entity == "attribute":
+            column = _attribute_column(key.key)
+            if key.key == "experiment_id":
+                column = runs.c.experiment_id  # sort numerically
+            if key.key in NULLABLE_ATTRIBUTES:
+                clauses.append(case((column.is_(None), 1), else_=0).asc())
+            clauses.append(_direction(column, key.ascending))
+            continue
+        table = {"metric": latest_metrics, "param": params, "tag": tags}[key.entity]
+        joined = table.alias(f"order_{index}")
+        from_clause = from_clause.outerjoin(
+            joined, and_(joined.c.run_id == runs.c.run_id, joined.c.key == key.key)
+        )
+        if key.entity == "metric":
+            # Real values, then NaN, then runs without the metric.
+            rank = case(
+                (joined.c.run_id.is_(None), 2), (joined.c.is_nan == true(), 1), else_=0
+            )
+        else:
+            rank = case((joined.c.run_id.is_(None), 1), else_=0)
+        clauses += [rank.asc(), _direction(joined.c.value, key.ascending)]
+    named = {key.key for key in keys if key.entity == "attribute"}
+    if "start_time" not in named:
+        clauses.append(runs.c.start_time.desc())
+    if "run_id" not in named:
+        clauses.append(runs.c.run_id.asc())
+    return from_clause, clauses
+
+
+# -- the query -----------------------------------------------------------------------------
+
+
+def build_search_query(
+    experiment_ids: Sequence[int],
+    view: ViewType,
+    expression: Expr | None,
+    order: Sequence[OrderKey],
+    offset: int,
+    limit: int,
+) -> Select[Any]:
+    """``SELECT runs.* ...`` for one page of a search.
+
+    ``experiment_ids`` are the experiments to search (an empty list matches nothing: the
+    caller decides what "all experiments" means); ``view`` selects active and/or deleted
+    runs; ``expression`` comes from :func:`.parse_filter`, ``order`` from
+    :func:`.parse_order_by`.  Fetch ``limit = page_size + 1`` rows to know whether there
+    is a next page.
+    """
+    from jupyterlab_mlplatform.tracking.store.schema import runs
+
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidArgument("offset must be an integer >= 0")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidArgument("limit must be an integer >= 1")
+    from_clause, order_by = build_order_by(order)
+    statement = (
+        select(runs)
+        .select_from(from_clause)
+        .where(runs.c.experiment_id.in_([int(e) for e in experiment_ids]))
+    )
+    if view == ViewType.ACTIVE_ONLY:
+        statement = statement.where(runs.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
+    elif view == ViewType.DELETED_ONLY:
+        statement = statement.where(runs.c.lifecycle_stage == LifecycleStage.DELETED.value)
+    if expression is not None:
+        statement = statement.where(build_filter_clause(expression))
+    return statement.order_by(*order_by).offset(offset).limit(limit)
+
+
+# -- page tokens ---------------------------------------------------------------------------
+
+_TOKEN_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+_MAX_OFFSET: Final = 2**53
+
+
+def query_fingerprint(
+    filter_string: str | None,
+    order_by: Sequence[str],
+    experiment_ids: Sequence[str | int],
+    view: ViewType | str | None = None,
+) -> str:
+    """A short hash of what a search asks for (not of the page size)."""
+    view_name = view.value if isinstance(view, ViewType) else view
+    material = json.dumps(
+        [filter_string or "", list(order_by), sorted(str(e) for e in experiment_ids), view_name],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _fingerprint(query: SearchRuns | str) -> str:
+    if isinstance(query, str):
+        return query
+    return query_fingerprint(
+        query.filter, query.order_by, query.experiment_ids, query.run_view_type
+    )
+
+
+def encode_page_token(offset: int, query: SearchRuns | str) -> str:
+    """An opaque, URL-safe token for the page that starts at ``offset``.
+
+    ``query`` is the search (or its :func:`query_fingerprint`): the token only works with it.
+    """
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_OFFSET:
+        raise InvalidArgument("page offset out of range")
+    payload = json.dumps({"offset": offset, "q": _fingerprint(query)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
+
+
+def decode_page_token(token: str, query: SearchRuns | str) -> int:
+    """The offset in a token from :func:`encode_page_token` for the same search.
+
+    Raises :class:`InvalidArgument` for anything else: garbage, or a token of another search
+    (a different filter, order_by, experiments or view).
+    """
+    invalid = InvalidArgument("Invalid page_token: it was not returned by this search")
+    if not isinstance(token, str) or not _TOKEN_RE.match(token):
+        raise invalid
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+    except (ValueError, binascii.Error):
+        raise invalid from None
+    if not isinstance(data, dict) or set(data) != {"offset", "q"}:
+        raise invalid
+    offset, fingerprint = data["offset"], data["q"]
+    if (
+        isinstance(offset, bool)
+        or not isinstance(offset, int)
+        or not 0 <= offset <= _MAX_OFFSET
+        or not isinstance(fingerprint, str)
+    ):
+        raise invalid
+    if fingerprint != _fingerprint(query):
+        raise InvalidArgument(
+            "Invalid page_token: it belongs to a search with a different filter, order_by, "
+            "experiments or view; search again without a page_token"
+        )
+    return offset

@@ -1,0 +1,159 @@
+"""The tracking service: the store, artifacts and live events behind one async API.
+
+Store calls are blocking database work; they run on worker threads so the server's event loop
+never waits on SQL.  Writes go through a single writer thread (one SQLite writer at a time,
+no lock contention, commit order = request order); reads use a small pool.  Every change is
+published on the :class:`EventBus` after it commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, ParamSpec, TypeVar
+
+from .artifacts import ArtifactRepository, ArtifactUpload
+from .events import EventBus
+from .models import (
+    ArtifactInfo,
+    ArtifactList,
+    Experiment,
+    ExperimentCreate,
+    ExperimentEvent,
+    ExperimentList,
+    ExperimentUpdate,
+    LifecycleStage,
+    LogBatch,
+    LogBatchResult,
+    MetricHistory,
+    Run,
+    RunCreate,
+    RunEvent,
+    RunsPage,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+from .store import TrackingStore
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class TrackingService:
+    def __init__(
+        self,
+        store: TrackingStore,
+        artifacts: ArtifactRepository,
+        events: EventBus,
+        read_threads: int = 4,
+    ) -> None:
+        self.store = store
+        self.artifacts = artifacts
+        self.events = events
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlp-store-write")
+        self._readers = ThreadPoolExecutor(read_threads, thread_name_prefix="mlp-store-read")
+
+    async def _read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, functools.partial(fn, *args, **kwargs))
+
+    async def _write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
+    async def close(self) -> None:
+        self.events.close()
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.store.close()
+
+    # -- experiments ---------------------------------------------------------------------
+
+    async def list_experiments(self, view: ViewType) -> ExperimentList:
+        return ExperimentList(experiments=await self._read(self.store.list_experiments, view))
+
+    async def get_experiment(self, experiment_id: str) -> Experiment:
+        return await self._read(self.store.get_experiment, experiment_id)
+
+    async def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
+        experiment = await self._write(self.store.create_experiment, spec, user)
+        self.events.publish(ExperimentEvent(type="experiment_created", experiment=experiment))
+        return experiment
+
+    async def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
+        experiment = await self._write(self.store.update_experiment, experiment_id, change)
+        self.events.publish(ExperimentEvent(type="experiment_updated", experiment=experiment))
+        return experiment
+
+    async def delete_experiment(self, experiment_id: str, permanent: bool) -> Experiment:
+        experiment = await self._write(self.store.delete_experiment, experiment_id, permanent)
+        if permanent:
+            await self._write(self.artifacts.delete_all, experiment.artifact_location)
+        self.events.publish(ExperimentEvent(type="experiment_deleted", experiment=experiment))
+        return experiment
+
+    # -- runs ----------------------------------------------------------------------------
+
+    async def create_run(self, spec: RunCreate, user: str | None) -> Run:
+        run = await self._write(self.store.create_run, spec, user)
+        self.events.publish(RunEvent(type="run_created", run=run))
+        return run
+
+    async def get_run(self, run_id: str) -> Run:
+        return await self._read(self.store.get_run, run_id)
+
+    async def update_run(self, run_id: str, change: RunUpdate) -> Run:
+        run = await self._write(self.store.update_run, run_id, change)
+        kind = "run_deleted" if run.lifecycle_stage == LifecycleStage.DELETED else "run_updated"
+        self.events.publish(RunEvent(type=kind, run=run))
+        return run
+
+    async def delete_run(self, run_id: str, permanent: bool) -> Run:
+        run = await self._write(self.store.delete_run, run_id, permanent)
+        if permanent:
+            await self._write(self.artifacts.delete_all, run.artifact_uri)
+        self.events.publish(RunEvent(type="run_deleted", run=run))
+        return run
+
+    async def log_batch(self, run_id: str, batch: LogBatch) -> LogBatchResult:
+        outcome = await self._write(self.store.log_batch, run_id, batch)
+        if outcome.applied and (batch.params or batch.tags):
+            run = await self._read(self.store.get_run, run_id)
+            self.events.publish(RunEvent(type="run_updated", run=run))
+        if outcome.metric_count:
+            self.events.publish_metrics(
+                run_id, outcome.experiment_id, outcome.latest, outcome.metric_count
+            )
+        return LogBatchResult(applied=outcome.applied)
+
+    async def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None
+    ) -> MetricHistory:
+        return await self._read(self.store.get_metric_history, run_id, key, max_points)
+
+    async def search_runs(self, query: SearchRuns) -> RunsPage:
+        return await self._read(self.store.search_runs, query)
+
+    # -- artifacts -----------------------------------------------------------------------
+
+    async def list_artifacts(self, run_id: str, path: str) -> ArtifactList:
+        run = await self.get_run(run_id)
+        return await self._read(self.artifacts.list, run.artifact_uri, path)
+
+    async def open_artifact(self, run_id: str, path: str) -> tuple[IO[bytes], int, str]:
+        """An open artifact file, its size and media type."""
+        run = await self.get_run(run_id)
+        return await self._read(self.artifacts.open_read, run.artifact_uri, path)
+
+    async def read_chunk(self, file: IO[bytes], size: int) -> bytes:
+        return await self._read(file.read, size)
+
+    async def start_upload(self, run_id: str, path: str) -> ArtifactUpload:
+        run = await self.get_run(run_id)
+        return await self._write(self.artifacts.start_upload, run.artifact_uri, path)
+
+    async def commit_upload(self, upload: ArtifactUpload) -> ArtifactInfo:
+        return await self._write(upload.commit)

@@ -1,0 +1,121 @@
+"""The tracking store API.
+
+A store persists experiments, runs, params, tags and metric histories.  Implementations are
+synchronous and thread-safe; the service layer runs them on worker threads.  Every method
+raises :mod:`jupyterlab_mlplatform.errors` exceptions (``NotFound``, ``InvalidArgument``,
+``Conflict``) and nothing else for bad input.
+
+Select the implementation with ``c.MLPlatformApp.tracking_store_class``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from traitlets.config import LoggingConfigurable
+
+from ..models import (
+    Experiment,
+    ExperimentCreate,
+    ExperimentUpdate,
+    LatestMetric,
+    LogBatch,
+    MetricHistory,
+    Run,
+    RunCreate,
+    RunsPage,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What :meth:`TrackingStore.log_batch` wrote."""
+
+    applied: bool
+    """False when the batch id had already been applied (nothing was written)."""
+    experiment_id: str
+    latest: dict[str, LatestMetric]
+    """The run's latest value of each metric key the batch touched."""
+    metric_count: int
+
+
+class TrackingStore(LoggingConfigurable):  # type: ignore[misc]
+    """Abstract tracking store.
+
+    ``uri`` selects the database (for the SQL store an SQLAlchemy URL); ``artifact_root`` is the
+    folder or fsspec URL under which each experiment and run gets its artifact location.
+    Subclasses implement every method below that raises ``NotImplementedError``.
+    """
+
+    def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.uri = uri
+        self.artifact_root = artifact_root.rstrip("/")
+
+    # -- experiments ---------------------------------------------------------------------
+
+    def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
+        """Create an experiment; ``Conflict`` if the name is taken (by a deleted one too)."""
+        raise NotImplementedError
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """The experiment, deleted or not; ``NotFound`` if there is none."""
+        raise NotImplementedError
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """The experiment with that exact name, or None."""
+        raise NotImplementedError
+
+    def list_experiments(self, view: ViewType = ViewType.ACTIVE_ONLY) -> list[Experiment]:
+        """Experiments in creation order."""
+        raise NotImplementedError
+
+    def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
+        """Rename, describe, tag, or restore (``lifecycle_stage='active'``) an experiment."""
+        raise NotImplementedError
+
+    def delete_experiment(self, experiment_id: str, permanent: bool = False) -> Experiment:
+        """Mark the experiment and its runs deleted, or remove them for good."""
+        raise NotImplementedError
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def create_run(self, spec: RunCreate, user: str | None) -> Run:
+        """Create a RUNNING run.  ``experiment_name`` creates the experiment when missing."""
+        raise NotImplementedError
+
+    def get_run(self, run_id: str) -> Run:
+        """The run with its params, tags and latest metrics; ``NotFound`` if there is none."""
+        raise NotImplementedError
+
+    def update_run(self, run_id: str, change: RunUpdate) -> Run:
+        """Set status, end time or name, or restore a deleted run."""
+        raise NotImplementedError
+
+    def delete_run(self, run_id: str, permanent: bool = False) -> Run:
+        """Mark the run deleted (restorable), or remove it and its data for good."""
+        raise NotImplementedError
+
+    def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
+        """Append metrics and set params and tags, all or nothing.
+
+        Params are immutable: setting a param again to the same value is allowed, to another
+        value is a ``Conflict``.  A batch whose ``batch_id`` was applied before is skipped.
+        """
+        raise NotImplementedError
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricHistory:
+        """All points of one metric in step order, or a shape-preserving downsample."""
+        raise NotImplementedError
+
+    def search_runs(self, query: SearchRuns) -> RunsPage:
+        """Runs matching the filter, sorted and paginated (see ``tracking.search``)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections."""

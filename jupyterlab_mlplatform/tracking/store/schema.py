@@ -1,0 +1,148 @@
+"""SQL tables of the tracking store (SQLAlchemy Core).
+
+The tables are the single source of truth for the schema: Alembic migrations under
+``migrations/`` are checked against this metadata by the test suite.  Rows never leave
+the store package: :mod:`.sql` converts them to the wire models in :mod:`..models`.
+
+Times are integers in milliseconds since the epoch, as in MLflow.  Metric values that are
+NaN are stored as ``value = 0, is_nan = true`` because SQLite turns NaN into NULL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+KEY_LENGTH = 250
+"""Longest param, metric or tag key (MLflow's limit)."""
+
+# Param and tag values are indexed by key only: values can be up to 8,000 characters, over
+# PostgreSQL's b-tree entry limit, and a key's values are few enough to scan.
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("description", Text, nullable=True),
+    Column("artifact_location", Text, nullable=False),
+    Column("lifecycle_stage", String(32), nullable=False, server_default="active"),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+    Column("created_by", String(256), nullable=True),
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(250), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger, nullable=True),
+    Column("user", String(256), nullable=True),
+    Column("lifecycle_stage", String(32), nullable=False, server_default="active"),
+    Column("deleted_time", BigInteger, nullable=True),
+    Column("artifact_uri", Text, nullable=False),
+    Column("source_notebook", Text, nullable=True),
+    Column("source_cell_id", String(256), nullable=True),
+    Column("source_kernel_id", String(64), nullable=True),
+    Index(None, "experiment_id", "start_time"),
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column(
+        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index(None, "key"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column(
+        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index(None, "key"),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("id", Integer().with_variant(BigInteger, "postgresql"), primary_key=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(KEY_LENGTH), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("value", Float(precision=53), nullable=False),
+    Column("is_nan", Boolean, nullable=False, server_default="0"),
+    Index(None, "run_id", "key", "step", "timestamp"),
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column(
+        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("value", Float(precision=53), nullable=False),
+    Column("is_nan", Boolean, nullable=False, server_default="0"),
+    Index(None, "key", "value"),
+)
+
+log_batches = Table(
+    "log_batches",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+"""Ids of the log batches already applied, so that a client's retry is written once."""

@@ -1,0 +1,681 @@
+"""The SQL tracking store: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by config.
+
+The schema lives in :mod:`.schema` and is created and upgraded by Alembic (:mod:`.migrate`)
+when the store opens.  SQLite runs in WAL mode so that readers never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from traitlets import Int
+
+from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
+from ..downsample import minmax_indices
+from ..models import (
+    Experiment,
+    ExperimentCreate,
+    ExperimentUpdate,
+    LatestMetric,
+    LifecycleStage,
+    LogBatch,
+    MetricHistory,
+    Run,
+    RunCreate,
+    RunSource,
+    RunsPage,
+    RunStatus,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+from ..run_names import random_run_name
+from ..search import build_search_query, decode_page_token, encode_page_token, parse_filter
+from ..search import parse_order_by
+from . import schema
+from .base import BatchOutcome, TrackingStore
+from .migrate import upgrade_to_head
+
+DEFAULT_EXPERIMENT = "Default"
+ACTIVE = LifecycleStage.ACTIVE.value
+DELETED = LifecycleStage.DELETED.value
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class SqlTrackingStore(TrackingStore):
+    """Tracking store on SQLAlchemy 2 (Core, not ORM: rows become wire models right here)."""
+
+    sqlite_busy_timeout_ms = Int(
+        30_000,
+        config=True,
+        help="How long an SQLite writer waits for another process's lock, in milliseconds.",
+    )
+    pool_size = Int(
+        5, config=True, help="Connections kept open to a client-server database (PostgreSQL)."
+    )
+
+    def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
+        super().__init__(uri, artifact_root, **kwargs)
+        self.engine = self._create_engine(uri)
+        try:
+            upgrade_to_head(self.engine)
+        except OperationalError as e:
+            raise StoreUnavailable(f"Cannot open the tracking database: {e.orig}") from e
+
+    # -- engine --------------------------------------------------------------------------
+
+    def _create_engine(self, uri: str) -> Engine:
+        url = make_url(uri)
+        if url.get_backend_name() == "sqlite":
+            if url.database and url.database != ":memory:":
+                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            busy = int(self.sqlite_busy_timeout_ms)
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute(f"PRAGMA busy_timeout={busy}")
+                cursor.close()
+
+            return engine
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                pass
+            else:
+                url = url.set(drivername="postgresql+psycopg")
+        return create_engine(url, pool_size=int(self.pool_size), pool_pre_ping=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _upsert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows, replacing the non-key columns of rows whose primary key exists."""
+        if not rows:
+            return
+        keys = [c.name for c in table.primary_key.columns]
+        stmt: Any
+        if self.dialect == "sqlite":
+            stmt = sqlite.insert(table)
+        elif self.dialect == "postgresql":
+            stmt = postgresql.insert(table)
+        else:  # pragma: no cover - other databases: delete then insert, in the same transaction
+            for row in rows:
+                conn.execute(delete(table).where(*(table.c[k] == row[k] for k in keys)))
+            conn.execute(insert(table), rows)
+            return
+        others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=others), rows)
+
+    # -- experiments ---------------------------------------------------------------------
+
+    def _experiment_id(self, experiment_id: str) -> int:
+        try:
+            value = int(experiment_id)
+        except (TypeError, ValueError):
+            raise NotFound("No experiment with that id.") from None
+        if not 0 <= value < 2**31:
+            raise NotFound("No experiment with that id.")
+        return value
+
+    def _experiments(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[Experiment]:
+        ids = [row.experiment_id for row in rows]
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        if ids:
+            for tag in conn.execute(
+                select(schema.experiment_tags).where(schema.experiment_tags.c.experiment_id.in_(ids))
+            ):
+                tags[tag.experiment_id][tag.key] = tag.value
+        return [
+            Experiment(
+                experiment_id=str(row.experiment_id),
+                name=row.name,
+                description=row.description,
+                artifact_location=row.artifact_location,
+                lifecycle_stage=LifecycleStage(row.lifecycle_stage),
+                creation_time=row.creation_time,
+                last_update_time=row.last_update_time,
+                created_by=row.created_by,
+                tags=tags[row.experiment_id],
+            )
+            for row in rows
+        ]
+
+    def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
+        row = conn.execute(
+            select(schema.experiments).where(schema.experiments.c.experiment_id == experiment_id)
+        ).first()
+        if row is None:
+            raise NotFound("No experiment with that id.")
+        return self._experiments(conn, [row])[0]
+
+    def _insert_experiment(
+        self, conn: Connection, spec: ExperimentCreate, user: str | None
+    ) -> int:
+        now = now_ms()
+        try:
+            with conn.begin_nested():
+                result = conn.execute(
+                    insert(schema.experiments).values(
+                        name=spec.name,
+                        description=spec.description,
+                        artifact_location="",
+                        lifecycle_stage=ACTIVE,
+                        creation_time=now,
+                        last_update_time=now,
+                        created_by=user,
+                    )
+                )
+        except IntegrityError:
+            raise Conflict("An experiment with that name exists already.") from None
+        experiment_id = int(result.inserted_primary_key[0])
+        conn.execute(
+            update(schema.experiments)
+            .where(schema.experiments.c.experiment_id == experiment_id)
+            .values(artifact_location=f"{self.artifact_root}/{experiment_id}")
+        )
+        if spec.tags:
+            conn.execute(
+                insert(schema.experiment_tags),
+                [{"experiment_id": experiment_id, "key": k, "value": v} for k, v in spec.tags.items()],
+            )
+        return experiment_id
+
+    def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
+        with self.engine.begin() as conn:
+            experiment_id = self._insert_experiment(conn, spec, user)
+            return self._get_experiment(conn, experiment_id)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        with self.engine.connect() as conn:
+            return self._get_experiment(conn, self._experiment_id(experiment_id))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.experiments).where(schema.experiments.c.name == name)
+            ).first()
+            return None if row is None else self._experiments(conn, [row])[0]
+
+    def list_experiments(self, view: ViewType = ViewType.ACTIVE_ONLY) -> list[Experiment]:
+        query = select(schema.experiments).order_by(schema.experiments.c.experiment_id)
+        if view == ViewType.ACTIVE_ONLY:
+            query = query.where(schema.experiments.c.lifecycle_stage == ACTIVE)
+        elif view == ViewType.DELETED_ONLY:
+            query = query.where(schema.experiments.c.lifecycle_stage == DELETED)
+        with self.engine.connect() as conn:
+            return self._experiments(conn, conn.execute(query).all())
+
+    def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
+        eid = self._experiment_id(experiment_id)
+        with self.engine.begin() as conn:
+            current = self._get_experiment(conn, eid)
+            values: dict[str, Any] = {"last_update_time": now_ms()}
+            if change.name is not None:
+                values["name"] = change.name
+            if change.description is not None:
+                values["description"] = change.description
+            if change.lifecycle_stage is not None:
+                values["lifecycle_stage"] = change.lifecycle_stage.value
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        update(schema.experiments)
+                        .where(schema.experiments.c.experiment_id == eid)
+                        .values(**values)
+                    )
+            except IntegrityError:
+                raise Conflict("An experiment with that name exists already.") from None
+            if change.lifecycle_stage == LifecycleStage.ACTIVE and (
+                current.lifecycle_stage == LifecycleStage.DELETED
+            ):
+                conn.execute(
+                    update(schema.runs)
+                    .where(schema.runs.c.experiment_id == eid)
+                    .values(lifecycle_stage=ACTIVE, deleted_time=None)
+                )
+            if change.tags:
+                self._upsert(
+                    conn,
+                    schema.experiment_tags,
+                    [{"experiment_id": eid, "key": k, "value": v} for k, v in change.tags.items()],
+                )
+            return self._get_experiment(conn, eid)
+
+    def delete_experiment(self, experiment_id: str, permanent: bool = False) -> Experiment:
+        eid = self._experiment_id(experiment_id)
+        with self.engine.begin() as conn:
+            experiment = self._get_experiment(conn, eid)
+            if permanent:
+                run_ids = select(schema.runs.c.run_id).where(schema.runs.c.experiment_id == eid)
+                self._delete_run_data(conn, run_ids)
+                conn.execute(delete(schema.runs).where(schema.runs.c.experiment_id == eid))
+                conn.execute(
+                    delete(schema.experiment_tags).where(
+                        schema.experiment_tags.c.experiment_id == eid
+                    )
+                )
+                conn.execute(
+                    delete(schema.experiments).where(schema.experiments.c.experiment_id == eid)
+                )
+                return experiment.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
+            now = now_ms()
+            conn.execute(
+                update(schema.experiments)
+                .where(schema.experiments.c.experiment_id == eid)
+                .values(lifecycle_stage=DELETED, last_update_time=now)
+            )
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.experiment_id == eid, schema.runs.c.lifecycle_stage == ACTIVE)
+                .values(lifecycle_stage=DELETED, deleted_time=now)
+            )
+            return self._get_experiment(conn, eid)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def _runs(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[Run]:
+        """Wire models for run rows, with params, tags and latest metrics (3 queries)."""
+        ids = [row.run_id for row in rows]
+        params: dict[str, dict[str, str]] = {i: {} for i in ids}
+        tags: dict[str, dict[str, str]] = {i: {} for i in ids}
+        metrics: dict[str, dict[str, LatestMetric]] = {i: {} for i in ids}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            for p in conn.execute(
+                select(schema.params.c.run_id, schema.params.c.key, schema.params.c.value).where(
+                    schema.params.c.run_id.in_(chunk)
+                )
+            ):
+                params[p.run_id][p.key] = p.value
+            for t in conn.execute(
+                select(schema.tags.c.run_id, schema.tags.c.key, schema.tags.c.value).where(
+                    schema.tags.c.run_id.in_(chunk)
+                )
+            ):
+                tags[t.run_id][t.key] = t.value
+            lm = schema.latest_metrics
+            for m in conn.execute(
+                select(lm.c.run_id, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.step, lm.c.timestamp)
+                .where(lm.c.run_id.in_(chunk))
+            ):
+                metrics[m.run_id][m.key] = LatestMetric.model_construct(
+                    value=math.nan if m.is_nan else m.value, step=m.step, timestamp=m.timestamp
+                )
+        return [
+            Run.model_construct(
+                run_id=row.run_id,
+                experiment_id=str(row.experiment_id),
+                name=row.name,
+                status=RunStatus(row.status),
+                start_time=row.start_time,
+                end_time=row.end_time,
+                user=row.user,
+                lifecycle_stage=LifecycleStage(row.lifecycle_stage),
+                artifact_uri=row.artifact_uri,
+                source=RunSource.model_construct(
+                    notebook_path=row.source_notebook,
+                    cell_id=row.source_cell_id,
+                    kernel_id=row.source_kernel_id,
+                ),
+                params=params[row.run_id],
+                tags=tags[row.run_id],
+                metrics=metrics[row.run_id],
+            )
+            for row in rows
+        ]
+
+    def _get_run(self, conn: Connection, run_id: str) -> Run:
+        row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
+        if row is None:
+            raise NotFound("No run with that id.")
+        return self._runs(conn, [row])[0]
+
+    def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
+        if spec.experiment_id is not None:
+            eid = self._experiment_id(spec.experiment_id)
+            row = conn.execute(
+                select(schema.experiments.c.lifecycle_stage).where(
+                    schema.experiments.c.experiment_id == eid
+                )
+            ).first()
+            if row is None:
+                raise NotFound("No experiment with that id.")
+            if row.lifecycle_stage != ACTIVE:
+                raise Conflict("The experiment is deleted; restore it to add runs.")
+            return eid
+        name = spec.experiment_name or DEFAULT_EXPERIMENT
+        for _attempt in range(3):
+            row = conn.execute(
+                select(schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage)
+                .where(schema.experiments.c.name == name)
+            ).first()
+            if row is not None:
+                if row.lifecycle_stage != ACTIVE:
+                    raise Conflict("The experiment is deleted; restore it to add runs.")
+                return int(row.experiment_id)
+            try:
+                return self._insert_experiment(conn, ExperimentCreate(name=name), user)
+            except Conflict:
+                continue  # created by a concurrent request: read it again
+        raise Conflict("The experiment could not be created.")  # pragma: no cover
+
+    def create_run(self, spec: RunCreate, user: str | None) -> Run:
+        if spec.experiment_id is not None and spec.experiment_name is not None:
+            raise InvalidArgument("Give experiment_id or experiment_name, not both.")
+        run_id = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            eid = self._experiment_for_new_run(conn, spec, user)
+            source = spec.source or RunSource()
+            conn.execute(
+                insert(schema.runs).values(
+                    run_id=run_id,
+                    experiment_id=eid,
+                    name=spec.name or random_run_name(),
+                    status=RunStatus.RUNNING.value,
+                    start_time=spec.start_time or now_ms(),
+                    user=user,
+                    lifecycle_stage=ACTIVE,
+                    artifact_uri=f"{self.artifact_root}/{eid}/{run_id}/artifacts",
+                    source_notebook=source.notebook_path,
+                    source_cell_id=source.cell_id,
+                    source_kernel_id=source.kernel_id,
+                )
+            )
+            if spec.params:
+                conn.execute(
+                    insert(schema.params),
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.params.items()],
+                )
+            if spec.tags:
+                conn.execute(
+                    insert(schema.tags),
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.tags.items()],
+                )
+            return self._get_run(conn, run_id)
+
+    def get_run(self, run_id: str) -> Run:
+        with self.engine.connect() as conn:
+            return self._get_run(conn, run_id)
+
+    def update_run(self, run_id: str, change: RunUpdate) -> Run:
+        with self.engine.begin() as conn:
+            current = self._get_run(conn, run_id)
+            values: dict[str, Any] = {}
+            if change.name is not None:
+                values["name"] = change.name
+            if change.status is not None:
+                values["status"] = change.status.value
+                if change.status != RunStatus.RUNNING and change.end_time is None:
+                    values["end_time"] = current.end_time or now_ms()
+            if change.end_time is not None:
+                if change.end_time < current.start_time:
+                    raise InvalidArgument("end_time is before the run's start_time.")
+                values["end_time"] = change.end_time
+            if change.lifecycle_stage is not None:
+                if change.lifecycle_stage == LifecycleStage.ACTIVE:
+                    experiment = self._get_experiment(conn, int(current.experiment_id))
+                    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+                        raise Conflict("The run's experiment is deleted; restore it first.")
+                    values["deleted_time"] = None
+                else:
+                    values["deleted_time"] = now_ms()
+                values["lifecycle_stage"] = change.lifecycle_stage.value
+            if values:
+                conn.execute(
+                    update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values)
+                )
+            return self._get_run(conn, run_id)
+
+    def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
+        for table in (
+            schema.metrics,
+            schema.latest_metrics,
+            schema.params,
+            schema.tags,
+            schema.log_batches,
+        ):
+            conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
+
+    def delete_run(self, run_id: str, permanent: bool = False) -> Run:
+        with self.engine.begin() as conn:
+            run = self._get_run(conn, run_id)
+            if permanent:
+                self._delete_run_data(conn, [run_id])
+                conn.execute(delete(schema.runs).where(schema.runs.c.run_id == run_id))
+                return run.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.run_id == run_id)
+                .values(lifecycle_stage=DELETED, deleted_time=now_ms())
+            )
+            return self._get_run(conn, run_id)
+
+    # -- logging -------------------------------------------------------------------------
+
+    def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
+        try:
+            with self.engine.begin() as conn:
+                return self._log_batch(conn, run_id, batch)
+        except IntegrityError:
+            # Two deliveries of the same batch raced; the other one committed it.
+            if batch.batch_id is not None and self._batch_applied(batch.batch_id):
+                run = self.get_run(run_id)
+                return BatchOutcome(False, run.experiment_id, {}, 0)
+            raise
+
+    def _batch_applied(self, batch_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(schema.log_batches.c.batch_id).where(
+                        schema.log_batches.c.batch_id == batch_id
+                    )
+                ).first()
+                is not None
+            )
+
+    def _log_batch(self, conn: Connection, run_id: str, batch: LogBatch) -> BatchOutcome:
+        run = conn.execute(
+            select(schema.runs.c.experiment_id, schema.runs.c.lifecycle_stage).where(
+                schema.runs.c.run_id == run_id
+            )
+        ).first()
+        if run is None:
+            raise NotFound("No run with that id.")
+        experiment_id = str(run.experiment_id)
+        if run.lifecycle_stage != ACTIVE:
+            raise Conflict("The run is deleted; restore it to log to it.")
+        if batch.batch_id is not None:
+            seen = conn.execute(
+                select(schema.log_batches.c.run_id).where(
+                    schema.log_batches.c.batch_id == batch.batch_id
+                )
+            ).first()
+            if seen is not None:
+                return BatchOutcome(False, experiment_id, {}, 0)
+            conn.execute(
+                insert(schema.log_batches).values(
+                    batch_id=batch.batch_id, run_id=run_id, created=now_ms()
+                )
+            )
+        if batch.params:
+            self._set_params(conn, run_id, batch.params)
+        if batch.tags:
+            self._upsert(
+                conn,
+                schema.tags,
+                [{"run_id": run_id, "key": k, "value": v} for k, v in batch.tags.items()],
+            )
+        latest: dict[str, LatestMetric] = {}
+        if batch.metrics:
+            latest = self._append_metrics(conn, run_id, batch)
+        return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
+
+    def _set_params(self, conn: Connection, run_id: str, new: dict[str, str]) -> None:
+        existing = {
+            row.key: row.value
+            for row in conn.execute(
+                select(schema.params.c.key, schema.params.c.value).where(
+                    schema.params.c.run_id == run_id, schema.params.c.key.in_(list(new))
+                )
+            )
+        }
+        changed = sorted(k for k, v in new.items() if k in existing and existing[k] != v)
+        if changed:
+            raise Conflict(
+                f"Params are immutable: {len(changed)} param(s) already have another value "
+                f"(first: {changed[0][:100]!r})."
+            )
+        rows = [{"run_id": run_id, "key": k, "value": v} for k, v in new.items() if k not in existing]
+        if rows:
+            conn.execute(insert(schema.params), rows)
+
+    def _append_metrics(
+        self, conn: Connection, run_id: str, batch: LogBatch
+    ) -> dict[str, LatestMetric]:
+        now = now_ms()
+        rows: list[dict[str, Any]] = []
+        newest: dict[str, tuple[int, int, float]] = {}
+        for m in batch.metrics:
+            value = float(m.value)
+            ts = m.timestamp if m.timestamp is not None else now
+            nan = value != value
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "key": m.key,
+                    "step": m.step,
+                    "timestamp": ts,
+                    "value": 0.0 if nan else value,
+                    "is_nan": nan,
+                }
+            )
+            best = newest.get(m.key)
+            if best is None or (m.step, ts) >= (best[0], best[1]):
+                newest[m.key] = (m.step, ts, value)
+        conn.execute(insert(schema.metrics), rows)
+        lm = schema.latest_metrics
+        current = {
+            row.key: (row.step, row.timestamp)
+            for row in conn.execute(
+                select(lm.c.key, lm.c.step, lm.c.timestamp).where(
+                    lm.c.run_id == run_id, lm.c.key.in_(list(newest))
+                )
+            )
+        }
+        updates = [
+            {
+                "run_id": run_id,
+                "key": key,
+                "step": step,
+                "timestamp": ts,
+                "value": 0.0 if value != value else value,
+                "is_nan": value != value,
+            }
+            for key, (step, ts, value) in newest.items()
+            if key not in current or (step, ts) >= current[key]
+        ]
+        self._upsert(conn, lm, updates)
+        return {
+            row["key"]: LatestMetric.model_construct(
+                value=math.nan if row["is_nan"] else row["value"],
+                step=row["step"],
+                timestamp=row["timestamp"],
+            )
+            for row in updates
+        }
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricHistory:
+        m = schema.metrics
+        with self.engine.connect() as conn:
+            if conn.execute(select(schema.runs.c.run_id).where(schema.runs.c.run_id == run_id)).first() is None:
+                raise NotFound("No run with that id.")
+            rows = conn.execute(
+                select(m.c.step, m.c.timestamp, m.c.value, m.c.is_nan)
+                .where(m.c.run_id == run_id, m.c.key == key)
+                .order_by(m.c.step, m.c.timestamp, m.c.id)
+            ).all()
+        if not rows:
+            raise NotFound("The run has no metric with that key.")
+        steps, timestamps, values, nans = (list(col) for col in zip(*rows, strict=True))
+        if any(nans):
+            values = [math.nan if nan else v for v, nan in zip(values, nans, strict=True)]
+        total = len(steps)
+        downsampled = False
+        if max_points is not None and total > max_points:
+            keep = minmax_indices(values, max_points)
+            steps = [steps[i] for i in keep]
+            timestamps = [timestamps[i] for i in keep]
+            values = [values[i] for i in keep]
+            downsampled = True
+        return MetricHistory.model_construct(
+            key=key,
+            steps=steps,
+            timestamps=timestamps,
+            values=values,
+            total=total,
+            downsampled=downsampled,
+        )
+
+    # -- search --------------------------------------------------------------------------
+
+    def search_runs(self, query: SearchRuns) -> RunsPage:
+        expression = parse_filter(query.filter)
+        order = parse_order_by(query.order_by)
+        experiment_ids = [self._experiment_id(e) for e in query.experiment_ids]
+        offset = decode_page_token(query.page_token, query) if query.page_token else 0
+        with self.engine.connect() as conn:
+            if not experiment_ids:
+                experiment_ids = list(
+                    conn.execute(
+                        select(schema.experiments.c.experiment_id).where(
+                            schema.experiments.c.lifecycle_stage == ACTIVE
+                        )
+                    ).scalars()
+                )
+            statement = build_search_query(
+                experiment_ids, query.run_view_type, expression, order, offset,
+                query.max_results + 1,
+            )
+            rows = conn.execute(statement).all()
+            has_more = len(rows) > query.max_results
+            runs = self._runs(conn, rows[: query.max_results])
+        token = encode_page_token(offset + query.max_results, query) if has_more else None
+        return RunsPage.model_construct(runs=runs, next_page_token=token)
+

@@ -1,0 +1,177 @@
+"""The tracking REST API through a real Jupyter server (pytest-jupyter ``jp_fetch``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+
+async def test_experiments_crud(mlp_api: Any) -> None:
+    # Given / When
+    status, created = await mlp_api("POST", "experiments", {"name": "iris", "tags": {"a": "1"}})
+    # Then
+    assert status == 201
+    assert created["name"] == "iris" and created["tags"] == {"a": "1"}
+    assert created["created_by"]  # the jupyter-server identity
+    eid = created["experiment_id"]
+    status, listed = await mlp_api("GET", "experiments")
+    assert [e["name"] for e in listed["experiments"]] == ["iris"]
+    status, changed = await mlp_api("PATCH", f"experiments/{eid}", {"description": "flowers"})
+    assert status == 200 and changed["description"] == "flowers"
+    status, deleted = await mlp_api("DELETE", f"experiments/{eid}")
+    assert status == 200 and deleted["lifecycle_stage"] == "deleted"
+    status, listed = await mlp_api("GET", "experiments", view="DELETED_ONLY")
+    assert [e["experiment_id"] for e in listed["experiments"]] == [eid]
+    status, body = await mlp_api("POST", "experiments", {"name": "iris"})
+    assert status == 409 and "exists" in body["message"]
+
+
+async def test_runs_log_and_history(mlp_api: Any) -> None:
+    status, run = await mlp_api(
+        "POST", "runs", {"experiment_name": "mnist", "name": "r1", "params": {"lr": 0.1}}
+    )
+    assert status == 201
+    assert run["status"] == "RUNNING" and run["params"] == {"lr": "0.1"} and run["user"]
+    rid = run["run_id"]
+    batch = {
+        "metrics": [{"key": "loss", "value": 1.0 / (i + 1), "step": i} for i in range(500)]
+        + [{"key": "loss", "value": "NaN", "step": 500}],
+        "params": {"depth": 3},
+        "tags": {"note": "first"},
+    }
+    status, result = await mlp_api("POST", f"runs/{rid}/log", batch)
+    assert status == 200 and result == {"applied": True}
+    status, history = await mlp_api("GET", f"runs/{rid}/metrics/loss")
+    assert history["total"] == 501 and len(history["steps"]) == 501
+    assert history["values"][0] == 1.0 and history["values"][-1] == "NaN"
+    status, sampled = await mlp_api("GET", f"runs/{rid}/metrics/loss", max_points=50)
+    assert sampled["downsampled"] and len(sampled["steps"]) <= 50
+    status, stored = await mlp_api("GET", f"runs/{rid}")
+    assert stored["params"] == {"lr": "0.1", "depth": "3"}
+    assert stored["tags"] == {"note": "first"}
+    assert stored["metrics"]["loss"]["step"] == 500
+    status, ended = await mlp_api("PATCH", f"runs/{rid}", {"status": "FINISHED"})
+    assert ended["status"] == "FINISHED" and ended["end_time"] >= ended["start_time"]
+
+
+async def test_metric_keys_with_slashes(mlp_api: Any) -> None:
+    _, run = await mlp_api("POST", "runs", {})
+    await mlp_api("POST", f"runs/{run['run_id']}/log",
+                  {"metrics": [{"key": "val/loss", "value": 2.5}]})
+    status, history = await mlp_api("GET", f"runs/{run['run_id']}/metrics/val/loss")
+    assert status == 200 and history["values"] == [2.5]
+
+
+async def test_search(mlp_api: Any) -> None:
+    _, exp = await mlp_api("POST", "experiments", {"name": "grid"})
+    for i, model in enumerate(["rf", "svm", "rf"]):
+        _, run = await mlp_api("POST", "runs", {"experiment_id": exp["experiment_id"],
+                                                "name": f"r{i}", "params": {"model": model}})
+        await mlp_api("POST", f"runs/{run['run_id']}/log",
+                      {"metrics": [{"key": "acc", "value": 0.8 + i / 100}]})
+    status, page = await mlp_api("POST", "runs/search", {
+        "experiment_ids": [exp["experiment_id"]],
+        "filter": "params.model = 'rf' and metrics.acc > 0.5",
+        "order_by": ["metrics.acc DESC"],
+    })
+    assert status == 200
+    assert [r["name"] for r in page["runs"]] == ["r2", "r0"]
+    assert page["next_page_token"] is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "words"),
+    [
+        ("POST", "experiments", b"{not json", 400, "not valid JSON"),
+        ("POST", "experiments", {"name": 5}, 400, "name"),
+        ("POST", "experiments", {"name": "x", "colour": "red"}, 400, "colour"),
+        ("GET", "experiments/123456", None, 404, "experiment"),
+        ("GET", "experiments/not-a-number", None, 404, "experiment"),
+        ("GET", "runs/0123456789abcdef", None, 404, "run"),
+        ("PATCH", "runs/unknown", {"status": "FINISHED"}, 404, "run"),
+        ("PATCH", "runs/unknown", {"status": "DONE"}, 400, "status"),
+        ("POST", "runs/search", {"filter": "metrics.acc > "}, 400, "position 14"),
+        ("POST", "runs/search", {"filter": "params.x < 3"}, 400, "position"),
+        ("POST", "runs/search", {"max_results": 0}, 400, "max_results"),
+        ("POST", "runs/search", {"page_token": "garbage"}, 400, "token"),
+        ("POST", "runs", {"experiment_id": "999"}, 404, "experiment"),
+        ("POST", "runs", {"params": {"": "x"}}, 400, "params"),
+        ("GET", "experiments", None, 400, "view"),
+    ],
+)
+async def test_bad_input_gets_a_json_4xx(
+    mlp_api: Any, method: str, path: str, body: Any, status: int, words: str
+) -> None:
+    params = {"view": "SOME"} if path == "experiments" and method == "GET" else {}
+    raw = body if isinstance(body, bytes) else None
+    code, reply = await mlp_api(method, path, None if raw else body, raw=raw, **params)
+    assert code == status
+    assert words.lower() in reply["message"].lower()
+    assert "Traceback" not in reply["message"]
+
+
+async def test_bad_log_batches_write_nothing(mlp_api: Any) -> None:
+    _, run = await mlp_api("POST", "runs", {"params": {"lr": "0.1"}})
+    rid = run["run_id"]
+    good = {"key": "loss", "value": 1.0}
+    bad_batches = [
+        {"metrics": [good, {"key": "loss", "value": "high"}]},
+        {"metrics": [good, {"key": "loss"}]},
+        {"metrics": [good, {"key": "loss", "value": 1, "step": "x"}]},
+        {"metrics": [good], "params": {"lr": "0.2"}},
+        {"metrics": [good], "params": {"k": "v" * 7000}},
+    ]
+    for batch in bad_batches:
+        code, reply = await mlp_api("POST", f"runs/{rid}/log", batch)
+        assert code in (400, 409), reply
+    _, stored = await mlp_api("GET", f"runs/{rid}")
+    assert stored["metrics"] == {} and stored["params"] == {"lr": "0.1"}
+    code, reply = await mlp_api("POST", "runs/nope/log", {"metrics": [good]})
+    assert code == 404
+
+
+async def test_oversize_bodies_are_refused(mlp_api: Any, mlp_app: Any) -> None:
+    mlp_app.max_json_body = 1000
+    _, run = await mlp_api("POST", "runs", {})
+    metrics = [{"key": "loss", "value": 1.0}] * 100
+    code, reply = await mlp_api("POST", f"runs/{run['run_id']}/log", {"metrics": metrics})
+    assert code == 413 and "limited" in reply["message"]
+    mlp_app.max_json_body = 10_000_000
+    mlp_app.max_batch_metrics = 10
+    code, reply = await mlp_api("POST", f"runs/{run['run_id']}/log", {"metrics": metrics})
+    assert code == 413
+    _, stored = await mlp_api("GET", f"runs/{run['run_id']}")
+    assert stored["metrics"] == {}
+
+
+async def test_every_route_needs_authentication(jp_fetch: Any) -> None:
+    for method, parts, body in [
+        ("GET", ("experiments",), None),
+        ("POST", ("runs",), "{}"),
+        ("POST", ("runs", "search"), "{}"),
+        ("GET", ("runs", "x", "metrics", "loss"), None),
+        ("GET", ("openapi.json",), None),
+    ]:
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("mlplatform", "api", *parts, method=method, body=body,
+                           headers={"Authorization": ""})
+        assert info.value.code == 403
+
+
+async def test_kernel_token_authenticates_as_the_owner(jp_fetch: Any, mlp_app: Any) -> None:
+    token = mlp_app.kernel_credentials.token
+    response = await jp_fetch("mlplatform", "api", "runs", method="POST", body="{}",
+                              headers={"Authorization": f"token {token}"})
+    run = json.loads(response.body)
+    assert run["user"] == mlp_app.kernel_credentials.user.name
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("mlplatform", "api", "runs", method="POST", body="{}",
+                       headers={"Authorization": "token wrong"})
+    assert info.value.code == 403
+    # The kernel token opens only this extension, not the rest of Jupyter's API
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("api", "contents", headers={"Authorization": f"token {token}"})
+    assert info.value.code == 403

@@ -1,0 +1,263 @@
+"""The SQL tracking store, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import pytest
+
+from jupyterlab_mlplatform.errors import Conflict, InvalidArgument, NotFound
+from jupyterlab_mlplatform.tracking.models import (
+    ExperimentCreate,
+    ExperimentUpdate,
+    LifecycleStage,
+    LogBatch,
+    MetricPoint,
+    RunCreate,
+    RunStatus,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+from jupyterlab_mlplatform.tracking.store import SqlTrackingStore
+
+
+def points(key: str, values: list[float], start: int = 0) -> list[MetricPoint]:
+    return [
+        MetricPoint(key=key, value=v, step=start + i, timestamp=1000 + start + i)
+        for i, v in enumerate(values)
+    ]
+
+
+def test_experiment_lifecycle(mlp_store: SqlTrackingStore) -> None:
+    # Given
+    created = mlp_store.create_experiment(
+        ExperimentCreate(name="iris", tags={"team": "a"}), user="ada"
+    )
+    # Then
+    assert created.name == "iris"
+    assert created.created_by == "ada"
+    assert created.tags == {"team": "a"}
+    assert created.artifact_location.endswith(f"/{created.experiment_id}")
+    assert mlp_store.get_experiment_by_name("iris") == created
+    with pytest.raises(Conflict):
+        mlp_store.create_experiment(ExperimentCreate(name="iris"), user=None)
+    # When renamed and tagged
+    changed = mlp_store.update_experiment(
+        created.experiment_id, ExperimentUpdate(name="iris-v2", tags={"stage": "dev"})
+    )
+    assert changed.name == "iris-v2"
+    assert changed.tags == {"team": "a", "stage": "dev"}
+    # When deleted, its runs are deleted with it, and restoring brings both back
+    run = mlp_store.create_run(RunCreate(experiment_id=created.experiment_id), user="ada")
+    mlp_store.delete_experiment(created.experiment_id)
+    assert mlp_store.list_experiments() == []
+    assert [e.name for e in mlp_store.list_experiments(ViewType.DELETED_ONLY)] == ["iris-v2"]
+    assert mlp_store.get_run(run.run_id).lifecycle_stage == LifecycleStage.DELETED
+    with pytest.raises(Conflict):
+        mlp_store.create_run(RunCreate(experiment_id=created.experiment_id), user=None)
+    mlp_store.update_experiment(
+        created.experiment_id, ExperimentUpdate(lifecycle_stage=LifecycleStage.ACTIVE)
+    )
+    assert mlp_store.get_run(run.run_id).lifecycle_stage == LifecycleStage.ACTIVE
+    # When deleted for good
+    mlp_store.delete_experiment(created.experiment_id, permanent=True)
+    with pytest.raises(NotFound):
+        mlp_store.get_experiment(created.experiment_id)
+    with pytest.raises(NotFound):
+        mlp_store.get_run(run.run_id)
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "99999999999", "1.5"])
+def test_unknown_experiment_ids_are_not_found(mlp_store: SqlTrackingStore, bad_id: str) -> None:
+    with pytest.raises(NotFound):
+        mlp_store.get_experiment(bad_id)
+
+
+def test_run_creation_and_update(mlp_store: SqlTrackingStore) -> None:
+    # When a run names an experiment that does not exist, it is created
+    run = mlp_store.create_run(
+        RunCreate(
+            experiment_name="mnist",
+            name="first",
+            params={"lr": "0.1"},
+            tags={"note": "x"},
+            source={"notebook_path": "nb/train.ipynb", "cell_id": "c1", "kernel_id": "k1"},
+        ),
+        user="grace",
+    )
+    assert run.status == RunStatus.RUNNING
+    assert run.user == "grace"
+    assert run.params == {"lr": "0.1"}
+    assert run.tags == {"note": "x"}
+    assert run.source.notebook_path == "nb/train.ipynb"
+    assert run.artifact_uri.endswith(f"/{run.experiment_id}/{run.run_id}/artifacts")
+    assert mlp_store.get_experiment_by_name("mnist") is not None
+    # A run without a name gets a readable one; without an experiment it goes to Default
+    other = mlp_store.create_run(RunCreate(), user=None)
+    assert other.name.count("-") == 2
+    assert mlp_store.get_experiment(other.experiment_id).name == "Default"
+    # When finished, the end time is set
+    done = mlp_store.update_run(run.run_id, RunUpdate(status=RunStatus.FINISHED, name="renamed"))
+    assert done.status == RunStatus.FINISHED
+    assert done.end_time is not None and done.end_time >= done.start_time
+    assert done.name == "renamed"
+    with pytest.raises(InvalidArgument):
+        mlp_store.update_run(run.run_id, RunUpdate(end_time=done.start_time - 1))
+    with pytest.raises(NotFound):
+        mlp_store.get_run("nope")
+    with pytest.raises(InvalidArgument):
+        mlp_store.create_run(RunCreate(experiment_id="1", experiment_name="x"), user=None)
+
+
+def test_log_batch_params_are_immutable_and_nothing_partial_is_written(
+    mlp_store: SqlTrackingStore,
+) -> None:
+    run = mlp_store.create_run(RunCreate(params={"lr": "0.1"}), user=None)
+    # Same value again is fine
+    mlp_store.log_batch(run.run_id, LogBatch(params={"lr": "0.1", "depth": "3"}))
+    # Another value is a conflict, and the metrics of that batch are not written either
+    with pytest.raises(Conflict):
+        mlp_store.log_batch(
+            run.run_id, LogBatch(params={"lr": "0.2"}, metrics=points("loss", [1.0]))
+        )
+    stored = mlp_store.get_run(run.run_id)
+    assert stored.params == {"lr": "0.1", "depth": "3"}
+    assert stored.metrics == {}
+
+
+def test_metric_history_latest_and_nan(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=points("loss", [3.0, 2.0, math.nan])))
+    # An older step logged later does not become the latest value
+    mlp_store.log_batch(
+        run.run_id, LogBatch(metrics=[MetricPoint(key="loss", value=9.0, step=1, timestamp=5)])
+    )
+    history = mlp_store.get_metric_history(run.run_id, "loss")
+    assert history.steps == [0, 1, 1, 2]
+    assert history.values[:3] == [3.0, 9.0, 2.0]
+    assert math.isnan(history.values[3])
+    latest = mlp_store.get_run(run.run_id).metrics["loss"]
+    assert latest.step == 2 and math.isnan(latest.value)
+    with pytest.raises(NotFound):
+        mlp_store.get_metric_history(run.run_id, "missing")
+    with pytest.raises(NotFound):
+        mlp_store.get_metric_history("nope", "loss")
+
+
+def test_metric_history_downsample_keeps_extremes(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    values = [float(i % 100) for i in range(5000)]
+    values[1234] = 1e6  # a spike that striding would miss
+    values[4321] = -1e6
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=points("acc", values)))
+    sampled = mlp_store.get_metric_history(run.run_id, "acc", max_points=200)
+    assert sampled.total == 5000 and sampled.downsampled
+    assert len(sampled.steps) <= 200
+    assert sampled.steps == sorted(sampled.steps)
+    assert 1e6 in sampled.values and -1e6 in sampled.values
+    assert sampled.steps[0] == 0 and sampled.steps[-1] == 4999
+
+
+def test_batch_ids_make_retries_idempotent(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    batch = LogBatch(metrics=points("loss", [1.0, 2.0]), batch_id="b-1")
+    assert mlp_store.log_batch(run.run_id, batch).applied
+    assert not mlp_store.log_batch(run.run_id, batch).applied
+    assert mlp_store.get_metric_history(run.run_id, "loss").total == 2
+
+
+def test_deleted_runs_refuse_logging_and_can_be_restored(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    mlp_store.delete_run(run.run_id)
+    with pytest.raises(Conflict):
+        mlp_store.log_batch(run.run_id, LogBatch(metrics=points("loss", [1.0])))
+    assert mlp_store.search_runs(SearchRuns()).runs == []
+    deleted = mlp_store.search_runs(SearchRuns(run_view_type=ViewType.DELETED_ONLY)).runs
+    assert [r.run_id for r in deleted] == [run.run_id]
+    mlp_store.update_run(run.run_id, RunUpdate(lifecycle_stage=LifecycleStage.ACTIVE))
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=points("loss", [1.0])))
+    mlp_store.delete_run(run.run_id, permanent=True)
+    with pytest.raises(NotFound):
+        mlp_store.get_run(run.run_id)
+
+
+def test_search_filters_sorts_and_pages(mlp_store: SqlTrackingStore) -> None:
+    experiment = mlp_store.create_experiment(ExperimentCreate(name="grid"), user=None)
+    ids: dict[str, str] = {}
+    for i, model in enumerate(["rf", "svm", "rf", "knn", "rf"]):
+        run = mlp_store.create_run(
+            RunCreate(experiment_id=experiment.experiment_id, name=f"r{i}",
+                      params={"model": model}),
+            user=None,
+        )
+        mlp_store.log_batch(run.run_id, LogBatch(metrics=points("acc", [i / 10])))
+        ids[f"r{i}"] = run.run_id
+    query = SearchRuns(
+        experiment_ids=[experiment.experiment_id],
+        filter="metrics.acc > 0.05 and params.model = 'rf'",
+        order_by=["metrics.acc DESC"],
+    )
+    found = [r.name for r in mlp_store.search_runs(query).runs]
+    assert found == ["r4", "r2"]
+    either = query.model_copy(update={"filter": "params.model = 'svm' OR metrics.acc >= 0.4"})
+    assert [r.name for r in mlp_store.search_runs(either).runs] == ["r4", "r1"]
+    # Paging walks every run exactly once
+    seen: list[str] = []
+    page_query = SearchRuns(experiment_ids=[experiment.experiment_id], max_results=2,
+                            order_by=["attributes.name ASC"])
+    while True:
+        page = mlp_store.search_runs(page_query)
+        seen += [r.name for r in page.runs]
+        if not page.next_page_token:
+            break
+        page_query = page_query.model_copy(update={"page_token": page.next_page_token})
+    assert seen == ["r0", "r1", "r2", "r3", "r4"]
+    with pytest.raises(InvalidArgument):
+        mlp_store.search_runs(SearchRuns(filter="metrics.acc >"))
+
+
+def test_concurrent_writers_lose_nothing(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                mlp_store.log_batch(
+                    run.run_id,
+                    LogBatch(metrics=points(f"w{n}", [float(i)] * 4, start=i * 4),
+                             params={f"p{n}-{i}": "v"}),
+                )
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    stored = mlp_store.get_run(run.run_id)
+    assert len(stored.params) == 8 * 25
+    for n in range(8):
+        assert mlp_store.get_metric_history(run.run_id, f"w{n}").total == 100
+        assert stored.metrics[f"w{n}"].step == 99
+
+
+def test_migrations_match_the_schema(mlp_store_uri: str, tmp_path: Any) -> None:
+    """The Alembic head creates exactly the tables and columns that schema.py declares."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from jupyterlab_mlplatform.tracking.store.schema import metadata
+
+    store = SqlTrackingStore(mlp_store_uri, str(tmp_path))
+    try:
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        store.close()
+    assert diff == []
