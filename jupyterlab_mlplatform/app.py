@@ -106,14 +106,20 @@ class MLPlatformApp(ExtensionApp):  # type: ignore[misc]
         )
         self.kernel_credentials = KernelCredentials(self.kernel_token or None)
         self.log.info("ML platform tracking store: %s", _redact(uri))
+        self._export_kernel_env()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(tracking_handlers.default_handlers)
         self.handlers.extend(common_handlers.default_handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # The port is final once the server listens (port_retries may have moved it).
+        self._export_kernel_env()
+
+    def _export_kernel_env(self) -> None:
+        """Put the API's address and token where every kernel the server starts inherits it."""
         if self.kernel_env:
-            os.environ[URL_VARIABLE] = self.kernel_url(serverapp)
+            os.environ[URL_VARIABLE] = self.kernel_url(self.serverapp)
             os.environ[TOKEN_VARIABLE] = self.kernel_credentials.token
 
     def kernel_url(self, serverapp: Any) -> str:

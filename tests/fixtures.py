@@ -67,7 +67,7 @@ def mlp_api(jp_fetch: Any) -> Callable[..., Any]:
     from tornado.httpclient import HTTPClientError
 
     async def call(
-        method: str, path: str, body: Any = None, raw: bytes | None = None, **params: Any
+        method: str, route: str, body: Any = None, raw: bytes | None = None, **params: Any
     ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"method": method, "params": params or None}
         if raw is not None:
@@ -77,7 +77,7 @@ def mlp_api(jp_fetch: Any) -> Callable[..., Any]:
         elif method in ("POST", "PUT", "PATCH"):
             kwargs["body"] = b""
         try:
-            response = await jp_fetch("mlplatform", "api", *path.split("/"), **kwargs)
+            response = await jp_fetch("mlplatform", "api", *route.split("/"), **kwargs)
         except HTTPClientError as e:
             assert e.response is not None
             payload = json.loads(e.response.body)

@@ -95,7 +95,7 @@ def test_empty_filter_is_no_filter(text: str | None) -> None:
         ("params.lr not in ('0.1')", param("lr", "NOT IN", ("0.1",))),
         ("params.lr IS NULL", param("lr", "IS NULL", None)),
         ("params.`batch size` = '32'", param("batch size", "=", "32")),
-        ('params."batch size" = \'32\'', param("batch size", "=", "32")),
+        ("params.\"batch size\" = '32'", param("batch size", "=", "32")),
         ("tags.team = 'vision'", tag("team", "=", "vision")),
         ("tag.mlflow.note.content = 'x'", tag("mlflow.note.content", "=", "x")),
         ("tags.note = 'it''s'", tag("note", "=", "it's")),
@@ -213,7 +213,7 @@ def test_many_comparisons_up_to_the_limit() -> None:
         ("metrics.a > 1 && metrics.b > 1", 14, "unexpected character '&'"),
         ("metrics.a ! 1", 10, "'!' must be followed by '='"),
         ("params.a = 'abc", 11, "unterminated string"),
-        ('params.a = "abc\'', 11, "unterminated string"),
+        ("params.a = \"abc'", 11, "unterminated string"),
         ("params.a = 'abc\\'", 11, "unterminated string"),
         ("metrics.`abc > 1", 8, "unterminated `quoted` name"),
         ("metrics.`` > 1", 8, "empty key"),
@@ -298,7 +298,7 @@ def test_errors_say_where(text: str, position: int, reason: str) -> None:
     assert reason in error.reason, error.message
     assert error.message.startswith(f"Invalid filter at position {position}: ")
     # The caret is under the reported position.
-    first, excerpt, caret = error.message.split("\n")
+    _, excerpt, caret = error.message.split("\n")
     assert caret.index("^") - 2 == position
     assert excerpt[2:] == text
 

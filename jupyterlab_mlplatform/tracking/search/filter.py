@@ -36,18 +36,18 @@ from jupyterlab_mlplatform.errors import InvalidArgument
 
 __all__ = [
     "ATTRIBUTE_ALIASES",
+    "DEFAULT_ORDER",
+    "MAX_COMPARISONS",
+    "MAX_DEPTH",
     "NULLABLE_ATTRIBUTES",
     "NUMERIC_ATTRIBUTES",
     "STRING_ATTRIBUTES",
     "And",
     "Comparator",
     "Comparison",
-    "DEFAULT_ORDER",
     "Entity",
     "Expr",
     "FilterSyntaxError",
-    "MAX_COMPARISONS",
-    "MAX_DEPTH",
     "Or",
     "OrderBySyntaxError",
     "OrderKey",
@@ -240,9 +240,7 @@ def _quote(text: str) -> str:
 
 # -- tokens --------------------------------------------------------------------------------
 
-_TokenKind: TypeAlias = Literal[
-    "ident", "string", "number", "op", "keyword", "(", ")", ",", "end"
-]
+_TokenKind: TypeAlias = Literal["ident", "string", "number", "op", "keyword", "(", ")", ",", "end"]
 _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _OPERATORS: Final = ("!=", "<=", ">=", "==", "<>", "=", "<", ">")
 _KEY_PUNCTUATION: Final = "_.-/:"
@@ -554,9 +552,7 @@ class _Parser:
         entity, key = _resolve(ident, self.fail)
         self.comparisons += 1
         if self.comparisons > MAX_COMPARISONS:
-            raise self.fail(
-                ident.position, f"too many comparisons (at most {MAX_COMPARISONS})"
-            )
+            raise self.fail(ident.position, f"too many comparisons (at most {MAX_COMPARISONS})")
         op_token = self.peek()
         op = self.operator(ident)
         allowed = _allowed_ops(entity, key)
@@ -664,7 +660,7 @@ class _Parser:
                 )
 
 
-def _combine(kind: type[And] | type[Or], items: list[Expr]) -> Expr:
+def _combine(kind: type[And | Or], items: list[Expr]) -> Expr:
     if len(items) == 1:
         return items[0]
     flat: list[Expr] = []

@@ -97,9 +97,7 @@ def _like_parts(pattern: str) -> list[tuple[bool, str]]:
 
 def _like_pattern(parts: list[tuple[bool, str]]) -> str:
     """A LIKE pattern with ``\\`` as the escape character."""
-    return "".join(
-        ch if wild or ch not in "%_\\" else _ESCAPE + ch for wild, ch in parts
-    )
+    return "".join(ch if wild or ch not in "%_\\" else _ESCAPE + ch for wild, ch in parts)
 
 
 def _glob_pattern(parts: list[tuple[bool, str]]) -> str:
@@ -132,7 +130,7 @@ class _case_sensitive_like(FunctionElement[bool]):
 
 
 def _arguments(element: _case_sensitive_like) -> list[ColumnElement[Any]]:
-    return list(element.clauses)  # type: ignore[arg-type]
+    return list(element.clauses)
 
 
 @compiles(_case_sensitive_like)
@@ -306,9 +304,7 @@ def build_order_by(
         )
         if key.entity == "metric":
             # Real values, then NaN, then runs without the metric.
-            rank = case(
-                (joined.c.run_id.is_(None), 2), (joined.c.is_nan == true(), 1), else_=0
-            )
+            rank = case((joined.c.run_id.is_(None), 2), (joined.c.is_nan == true(), 1), else_=0)
         else:
             rank = case((joined.c.run_id.is_(None), 1), else_=0)
         clauses += [rank.asc(), _direction(joined.c.value, key.ascending)]
@@ -341,10 +337,10 @@ def build_search_query(
     """
     from jupyterlab_mlplatform.tracking.store.schema import runs
 
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidArgument("offset must be an integer >= 0")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidArgument("limit must be an integer >= 1")
+    if offset < 0:
+        raise InvalidArgument("offset must be >= 0")
+    if limit < 1:
+        raise InvalidArgument("limit must be >= 1")
     from_clause, order_by = build_order_by(order)
     statement = (
         select(runs)
@@ -394,7 +390,7 @@ def encode_page_token(offset: int, query: SearchRuns | str) -> str:
 
     ``query`` is the search (or its :func:`query_fingerprint`): the token only works with it.
     """
-    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_OFFSET:
+    if not 0 <= offset <= _MAX_OFFSET:
         raise InvalidArgument("page offset out of range")
     payload = json.dumps({"offset": offset, "q": _fingerprint(query)}, separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
@@ -407,7 +403,7 @@ def decode_page_token(token: str, query: SearchRuns | str) -> int:
     (a different filter, order_by, experiments or view).
     """
     invalid = InvalidArgument("Invalid page_token: it was not returned by this search")
-    if not isinstance(token, str) or not _TOKEN_RE.match(token):
+    if not _TOKEN_RE.match(token):
         raise invalid
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

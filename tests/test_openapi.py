@@ -1,0 +1,39 @@
+"""The OpenAPI document matches the registered handlers."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jupyterlab_mlplatform import handlers as common_handlers
+from jupyterlab_mlplatform.tracking import handlers as tracking_handlers
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _registered_operations() -> set[tuple[str, str]]:
+    operations = set()
+    for pattern, handler in tracking_handlers.default_handlers + common_handlers.default_handlers:
+        path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern).removeprefix("mlplatform/api")
+        for method in METHODS:
+            if method in vars(handler):
+                operations.add((method, path))
+    return operations
+
+
+async def test_openapi_document_matches_the_handlers(jp_fetch: Any) -> None:
+    response = await jp_fetch("mlplatform", "api", "openapi.json")
+    document = json.loads(response.body)
+    assert document["openapi"].startswith("3.")
+    documented = {
+        (method, path) for path, item in document["paths"].items() for method in item
+    }
+    assert documented == _registered_operations()
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            for response_spec in operation["responses"].values():
+                for media in response_spec.get("content", {}).values():
+                    ref = media["schema"].get("$ref", "")
+                    if ref:
+                        assert ref.split("/")[-1] in document["components"]["schemas"], path
