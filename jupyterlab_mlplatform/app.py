@@ -27,7 +27,7 @@ from .tracking.store import SqlTrackingStore, TrackingStore
 LOOPBACK_FOR_WILDCARD = {"", "0.0.0.0", "*", "::", "[::]"}
 
 
-class MLPlatformApp(ExtensionApp):  # type: ignore[misc]
+class MLPlatformApp(ExtensionApp):
     name = "jupyterlab_mlplatform"
     description = "Team ML platform inside JupyterLab"
     load_other_extensions = True
@@ -69,9 +69,7 @@ class MLPlatformApp(ExtensionApp):  # type: ignore[misc]
     max_json_body = Int(
         64 * 1024**2, config=True, help="Largest JSON request body, in bytes (default 64 MiB)."
     )
-    max_batch_metrics = Int(
-        1_000_000, config=True, help="Most metric points in one log batch."
-    )
+    max_batch_metrics = Int(1_000_000, config=True, help="Most metric points in one log batch.")
     events_coalesce_interval = Float(
         0.25,
         config=True,
@@ -140,8 +138,9 @@ class MLPlatformApp(ExtensionApp):  # type: ignore[misc]
 def _redact(uri: str) -> str:
     """The database URL without its password, for logs."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     try:
         return make_url(uri).render_as_string(hide_password=True)
-    except Exception:
+    except ArgumentError:
         return "<unparseable URL>"

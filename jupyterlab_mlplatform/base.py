@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -38,12 +38,12 @@ def describe_validation_error(error: ValidationError) -> str:
     return "Invalid request: " + "; ".join(problems) + suffix
 
 
-class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
 
     @property
     def mlplatform(self) -> MLPlatformApp:
-        return self.extensionapp  # type: ignore[no-any-return]
+        return cast("MLPlatformApp", self.extensionapp)
 
     @property
     def tracking(self) -> TrackingService:

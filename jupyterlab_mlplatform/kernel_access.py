@@ -22,7 +22,7 @@ def owner_user() -> User:
     """The identity of the person the server runs as."""
     try:
         name = getpass.getuser()
-    except Exception:  # no passwd entry, e.g. an arbitrary uid in a container
+    except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary uid in a container
         name = "owner"
     return User(username=name, name=name, display_name=name)
 

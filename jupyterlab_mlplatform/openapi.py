@@ -33,36 +33,91 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = [
-    Operation("get", "/experiments", "List experiments", response=models.ExperimentList,
-              query={"view": "ACTIVE_ONLY (default), DELETED_ONLY or ALL"}),
-    Operation("post", "/experiments", "Create an experiment", models.ExperimentCreate,
-              models.Experiment, 201),
-    Operation("get", "/experiments/{experiment_id}", "Get an experiment",
-              response=models.Experiment),
-    Operation("patch", "/experiments/{experiment_id}", "Rename, describe, tag or restore",
-              models.ExperimentUpdate, models.Experiment),
-    Operation("delete", "/experiments/{experiment_id}", "Delete an experiment and its runs",
-              response=models.Experiment, query={"permanent": "true to remove for good"}),
+    Operation(
+        "get",
+        "/experiments",
+        "List experiments",
+        response=models.ExperimentList,
+        query={"view": "ACTIVE_ONLY (default), DELETED_ONLY or ALL"},
+    ),
+    Operation(
+        "post",
+        "/experiments",
+        "Create an experiment",
+        models.ExperimentCreate,
+        models.Experiment,
+        201,
+    ),
+    Operation(
+        "get", "/experiments/{experiment_id}", "Get an experiment", response=models.Experiment
+    ),
+    Operation(
+        "patch",
+        "/experiments/{experiment_id}",
+        "Rename, describe, tag or restore",
+        models.ExperimentUpdate,
+        models.Experiment,
+    ),
+    Operation(
+        "delete",
+        "/experiments/{experiment_id}",
+        "Delete an experiment and its runs",
+        response=models.Experiment,
+        query={"permanent": "true to remove for good"},
+    ),
     Operation("post", "/runs", "Create a run", models.RunCreate, models.Run, 201),
     Operation("post", "/runs/search", "Search runs", models.SearchRuns, models.RunsPage),
     Operation("get", "/runs/{run_id}", "Get a run", response=models.Run),
-    Operation("patch", "/runs/{run_id}", "Set status, end time or name; restore",
-              models.RunUpdate, models.Run),
-    Operation("delete", "/runs/{run_id}", "Delete a run", response=models.Run,
-              query={"permanent": "true to remove for good"}),
-    Operation("post", "/runs/{run_id}/log", "Log metrics, params and tags",
-              models.LogBatch, models.LogBatchResult),
-    Operation("get", "/runs/{run_id}/metrics/{key}", "A metric's history",
-              response=models.MetricHistory,
-              query={"max_points": "return at most N shape-preserving points"}),
-    Operation("get", "/runs/{run_id}/artifacts", "List a run's artifact folder",
-              response=models.ArtifactList, query={"path": "folder, relative to the run"}),
-    Operation("get", "/runs/{run_id}/artifacts/{path}", "Download an artifact",
-              raw_response="application/octet-stream"),
-    Operation("put", "/runs/{run_id}/artifacts/{path}", "Upload an artifact (streamed)",
-              response=models.ArtifactInfo, status=201, raw_body="application/octet-stream"),
-    Operation("get", "/events", "WebSocket: live run, experiment and metric events",
-              status=101),
+    Operation(
+        "patch",
+        "/runs/{run_id}",
+        "Set status, end time or name; restore",
+        models.RunUpdate,
+        models.Run,
+    ),
+    Operation(
+        "delete",
+        "/runs/{run_id}",
+        "Delete a run",
+        response=models.Run,
+        query={"permanent": "true to remove for good"},
+    ),
+    Operation(
+        "post",
+        "/runs/{run_id}/log",
+        "Log metrics, params and tags",
+        models.LogBatch,
+        models.LogBatchResult,
+    ),
+    Operation(
+        "get",
+        "/runs/{run_id}/metrics/{key}",
+        "A metric's history",
+        response=models.MetricHistory,
+        query={"max_points": "return at most N shape-preserving points"},
+    ),
+    Operation(
+        "get",
+        "/runs/{run_id}/artifacts",
+        "List a run's artifact folder",
+        response=models.ArtifactList,
+        query={"path": "folder, relative to the run"},
+    ),
+    Operation(
+        "get",
+        "/runs/{run_id}/artifacts/{path}",
+        "Download an artifact",
+        raw_response="application/octet-stream",
+    ),
+    Operation(
+        "put",
+        "/runs/{run_id}/artifacts/{path}",
+        "Upload an artifact (streamed)",
+        response=models.ArtifactInfo,
+        status=201,
+        raw_body="application/octet-stream",
+    ),
+    Operation("get", "/events", "WebSocket: live run, experiment and metric events", status=101),
     Operation("get", "/openapi.json", "This document", raw_response="application/json"),
 ]
 
@@ -90,8 +145,13 @@ def build_openapi(version: str) -> dict[str, Any]:
             for name in re.findall(r"{(\w+)}", op.path)
         ]
         parameters += [
-            {"name": name, "in": "query", "required": False, "description": text,
-             "schema": {"type": "string"}}
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": text,
+                "schema": {"type": "string"},
+            }
             for name, text in op.query.items()
         ]
         if parameters:
@@ -102,11 +162,15 @@ def build_openapi(version: str) -> dict[str, Any]:
             entry["requestBody"] = _content(op.raw_body, {"type": "string", "format": "binary"})
         responses: dict[str, Any] = {}
         if op.response is not None:
-            responses[str(op.status)] = {"description": "OK", **_content(
-                "application/json", _ref(op.response))}
+            responses[str(op.status)] = {
+                "description": "OK",
+                **_content("application/json", _ref(op.response)),
+            }
         elif op.raw_response is not None:
-            responses[str(op.status)] = {"description": "OK", **_content(
-                op.raw_response, {"type": "string", "format": "binary"})}
+            responses[str(op.status)] = {
+                "description": "OK",
+                **_content(op.raw_response, {"type": "string", "format": "binary"}),
+            }
         else:
             responses[str(op.status)] = {"description": "Switching protocols"}
         for code in ("400", "403", "404", "409", "413"):
@@ -120,8 +184,9 @@ def build_openapi(version: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"token": {"type": "apiKey", "in": "header",
-                                          "name": "Authorization"}},
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
+            },
         },
         "security": [{"token": []}],
     }

@@ -26,9 +26,7 @@ async def test_openapi_document_matches_the_handlers(jp_fetch: Any) -> None:
     response = await jp_fetch("mlplatform", "api", "openapi.json")
     document = json.loads(response.body)
     assert document["openapi"].startswith("3.")
-    documented = {
-        (method, path) for path, item in document["paths"].items() for method in item
-    }
+    documented = {(method, path) for path, item in document["paths"].items() for method in item}
     assert documented == _registered_operations()
     for path, item in document["paths"].items():
         for operation in item.values():

@@ -12,13 +12,14 @@ Routes (see ``openapi.json`` for the bodies):
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
+from tornado.http1connection import HTTP1Connection
 
 from ..base import AUTH_RESOURCE, MLPlatformAPIHandler
 from ..errors import InvalidArgument, MLPlatformError, PayloadTooLarge
@@ -32,6 +33,9 @@ from .models import (
     SearchRuns,
     ViewType,
 )
+
+if TYPE_CHECKING:
+    from ..app import MLPlatformApp
 
 API = r"mlplatform/api"
 EXPERIMENT = r"(?P<experiment_id>[^/]+)"
@@ -160,7 +164,8 @@ class ArtifactHandler(MLPlatformAPIHandler):
         declared = self.request.headers.get("Content-Length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
-        self.request.connection.set_max_body_size(limit + 1)
+        if isinstance(self.request.connection, HTTP1Connection):
+            self.request.connection.set_max_body_size(limit + 1)
         self._upload = await self.tracking.start_upload(
             self.path_kwargs["run_id"], self.path_kwargs["path"]
         )
@@ -205,11 +210,15 @@ class ArtifactHandler(MLPlatformAPIHandler):
         self.finish(set_content_type=media_type)
 
 
-class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler):  # type: ignore[misc]
+class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler):
     """A live stream of run, experiment and (coalesced) metric events as JSON messages."""
 
     auth_resource = AUTH_RESOURCE
     _unsubscribe: Any = None
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        # An API socket answers 403 to strangers; it never redirects them to a login page.
+        await super().prepare(*args, _redirect_to_login=False, **kwargs)
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -223,7 +232,8 @@ class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
             await result
 
     def open(self, *args: Any, **kwargs: Any) -> None:
-        self._unsubscribe = self.extensionapp.tracking.events.subscribe(self._send)
+        app = cast("MLPlatformApp", self.extensionapp)
+        self._unsubscribe = app.tracking.events.subscribe(self._send)
 
     def _send(self, message: str) -> None:
         try:

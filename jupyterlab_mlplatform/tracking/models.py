@@ -8,7 +8,7 @@ definition of what an experiment or a run is.
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
@@ -27,7 +27,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     RUNNING = "RUNNING"
     SCHEDULED = "SCHEDULED"
     FINISHED = "FINISHED"
@@ -35,12 +35,12 @@ class RunStatus(str, Enum):
     KILLED = "KILLED"
 
 
-class LifecycleStage(str, Enum):
+class LifecycleStage(StrEnum):
     ACTIVE = "active"
     DELETED = "deleted"
 
 
-class ViewType(str, Enum):
+class ViewType(StrEnum):
     ACTIVE_ONLY = "ACTIVE_ONLY"
     DELETED_ONLY = "DELETED_ONLY"
     ALL = "ALL"
@@ -143,9 +143,9 @@ class RunCreate(Model):
     start_time: int | None = None
 
     _coerce_params = field_validator("params", mode="before")(
-        lambda value: {k: _coerce_param(v) for k, v in value.items()}
-        if isinstance(value, dict)
-        else value
+        lambda value: (
+            {k: _coerce_param(v) for k, v in value.items()} if isinstance(value, dict) else value
+        )
     )
 
 
@@ -178,9 +178,9 @@ class LogBatch(Model):
     """A client-chosen id: a batch sent twice with the same id is applied once."""
 
     _coerce_params = field_validator("params", mode="before")(
-        lambda value: {k: _coerce_param(v) for k, v in value.items()}
-        if isinstance(value, dict)
-        else value
+        lambda value: (
+            {k: _coerce_param(v) for k, v in value.items()} if isinstance(value, dict) else value
+        )
     )
 
 

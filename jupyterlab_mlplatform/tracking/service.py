@@ -107,8 +107,10 @@ class TrackingService:
 
     async def update_run(self, run_id: str, change: RunUpdate) -> Run:
         run = await self._write(self.store.update_run, run_id, change)
-        kind = "run_deleted" if run.lifecycle_stage == LifecycleStage.DELETED else "run_updated"
-        self.events.publish(RunEvent(type=kind, run=run))
+        if run.lifecycle_stage == LifecycleStage.DELETED:
+            self.events.publish(RunEvent(type="run_deleted", run=run))
+        else:
+            self.events.publish(RunEvent(type="run_updated", run=run))
         return run
 
     async def delete_run(self, run_id: str, permanent: bool) -> Run:

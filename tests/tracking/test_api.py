@@ -59,8 +59,9 @@ async def test_runs_log_and_history(mlp_api: Any) -> None:
 
 async def test_metric_keys_with_slashes(mlp_api: Any) -> None:
     _, run = await mlp_api("POST", "runs", {})
-    await mlp_api("POST", f"runs/{run['run_id']}/log",
-                  {"metrics": [{"key": "val/loss", "value": 2.5}]})
+    await mlp_api(
+        "POST", f"runs/{run['run_id']}/log", {"metrics": [{"key": "val/loss", "value": 2.5}]}
+    )
     status, history = await mlp_api("GET", f"runs/{run['run_id']}/metrics/val/loss")
     assert status == 200 and history["values"] == [2.5]
 
@@ -68,15 +69,25 @@ async def test_metric_keys_with_slashes(mlp_api: Any) -> None:
 async def test_search(mlp_api: Any) -> None:
     _, exp = await mlp_api("POST", "experiments", {"name": "grid"})
     for i, model in enumerate(["rf", "svm", "rf"]):
-        _, run = await mlp_api("POST", "runs", {"experiment_id": exp["experiment_id"],
-                                                "name": f"r{i}", "params": {"model": model}})
-        await mlp_api("POST", f"runs/{run['run_id']}/log",
-                      {"metrics": [{"key": "acc", "value": 0.8 + i / 100}]})
-    status, page = await mlp_api("POST", "runs/search", {
-        "experiment_ids": [exp["experiment_id"]],
-        "filter": "params.model = 'rf' and metrics.acc > 0.5",
-        "order_by": ["metrics.acc DESC"],
-    })
+        _, run = await mlp_api(
+            "POST",
+            "runs",
+            {"experiment_id": exp["experiment_id"], "name": f"r{i}", "params": {"model": model}},
+        )
+        await mlp_api(
+            "POST",
+            f"runs/{run['run_id']}/log",
+            {"metrics": [{"key": "acc", "value": 0.8 + i / 100}]},
+        )
+    status, page = await mlp_api(
+        "POST",
+        "runs/search",
+        {
+            "experiment_ids": [exp["experiment_id"]],
+            "filter": "params.model = 'rf' and metrics.acc > 0.5",
+            "order_by": ["metrics.acc DESC"],
+        },
+    )
     assert status == 200
     assert [r["name"] for r in page["runs"]] == ["r2", "r0"]
     assert page["next_page_token"] is None
@@ -156,20 +167,33 @@ async def test_every_route_needs_authentication(jp_fetch: Any) -> None:
         ("GET", ("openapi.json",), None),
     ]:
         with pytest.raises(HTTPClientError) as info:
-            await jp_fetch("mlplatform", "api", *parts, method=method, body=body,
-                           headers={"Authorization": ""})
+            await jp_fetch(
+                "mlplatform", "api", *parts, method=method, body=body, headers={"Authorization": ""}
+            )
         assert info.value.code == 403
 
 
 async def test_kernel_token_authenticates_as_the_owner(jp_fetch: Any, mlp_app: Any) -> None:
     token = mlp_app.kernel_credentials.token
-    response = await jp_fetch("mlplatform", "api", "runs", method="POST", body="{}",
-                              headers={"Authorization": f"token {token}"})
+    response = await jp_fetch(
+        "mlplatform",
+        "api",
+        "runs",
+        method="POST",
+        body="{}",
+        headers={"Authorization": f"token {token}"},
+    )
     run = json.loads(response.body)
     assert run["user"] == mlp_app.kernel_credentials.user.name
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch("mlplatform", "api", "runs", method="POST", body="{}",
-                       headers={"Authorization": "token wrong"})
+        await jp_fetch(
+            "mlplatform",
+            "api",
+            "runs",
+            method="POST",
+            body="{}",
+            headers={"Authorization": "token wrong"},
+        )
     assert info.value.code == 403
     # The kernel token opens only this extension, not the rest of Jupyter's API
     with pytest.raises(HTTPClientError) as info:

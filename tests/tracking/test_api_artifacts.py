@@ -21,17 +21,17 @@ async def test_upload_download_and_list(mlp_api: Any, jp_fetch: Any) -> None:
     status, info = await mlp_api("PUT", f"runs/{rid}/artifacts/model/weights.bin", raw=payload)
     assert status == 201 and info["size"] == len(payload)
     await mlp_api("PUT", f"runs/{rid}/artifacts/notes.txt", raw=b"hello")
-    response = await jp_fetch("mlplatform", "api", "runs", rid, "artifacts", "model",
-                              "weights.bin")
+    response = await jp_fetch("mlplatform", "api", "runs", rid, "artifacts", "model", "weights.bin")
     assert response.body == payload
     text = await jp_fetch("mlplatform", "api", "runs", rid, "artifacts", "notes.txt")
     assert text.body == b"hello" and text.headers["Content-Type"].startswith("text/plain")
     _, root = await mlp_api("GET", f"runs/{rid}/artifacts")
     assert [(f["path"], f["is_dir"]) for f in root["files"]] == [
-        ("model", True), ("notes.txt", False)]
+        ("model", True),
+        ("notes.txt", False),
+    ]
     _, folder = await mlp_api("GET", f"runs/{rid}/artifacts", path="model")
-    assert folder["files"] == [{"path": "model/weights.bin", "is_dir": False,
-                                "size": len(payload)}]
+    assert folder["files"] == [{"path": "model/weights.bin", "is_dir": False, "size": len(payload)}]
     # Replacing a file keeps one file with the new content
     await mlp_api("PUT", f"runs/{rid}/artifacts/notes.txt", raw=b"v2")
     again = await jp_fetch("mlplatform", "api", "runs", rid, "artifacts", "notes.txt")
@@ -40,8 +40,14 @@ async def test_upload_download_and_list(mlp_api: Any, jp_fetch: Any) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["../escape.txt", "a/../../escape.txt", "%2Fetc%2Fpasswd", "..%2F..%2Fescape.txt",
-     "a%5C..%5Cb", "x%00y"],
+    [
+        "../escape.txt",
+        "a/../../escape.txt",
+        "%2Fetc%2Fpasswd",
+        "..%2F..%2Fescape.txt",
+        "a%5C..%5Cb",
+        "x%00y",
+    ],
 )
 async def test_paths_cannot_escape_the_run(
     mlp_api: Any,

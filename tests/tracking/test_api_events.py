@@ -25,8 +25,11 @@ async def test_events_stream_runs_and_coalesced_metrics(jp_ws_fetch: Any, mlp_ap
     created = await _next(ws, "run_created")
     assert created["run"]["run_id"] == run["run_id"]
     for step in range(50):
-        await mlp_api("POST", f"runs/{run['run_id']}/log",
-                      {"metrics": [{"key": "loss", "value": 1 / (step + 1), "step": step}]})
+        await mlp_api(
+            "POST",
+            f"runs/{run['run_id']}/log",
+            {"metrics": [{"key": "loss", "value": 1 / (step + 1), "step": step}]},
+        )
     seen = 0
     latest: dict[str, Any] = {}
     while seen < 50:

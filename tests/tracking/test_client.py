@@ -58,7 +58,9 @@ async def test_a_kernel_logs_with_no_configuration(
     try:
         await client.wait_for_ready(timeout=60)
         # When it trains with the client
-        await _execute(client, textwrap.dedent("""
+        await _execute(
+            client,
+            textwrap.dedent("""
             import jupyterlab_mlplatform as mlp
             with mlp.start_run(experiment="kernel-exp", name="k1", params={"lr": 0.01}) as run:
                 for step in range(300):
@@ -66,7 +68,8 @@ async def test_a_kernel_logs_with_no_configuration(
                 mlp.log_metrics({"acc": 0.9, "f1": 0.8})
                 mlp.set_tag("stage", "test")
             print(run.run_id)
-        """))
+        """),
+        )
     finally:
         client.stop_channels()
         await km.shutdown_kernel(kernel_id, now=True)
@@ -101,21 +104,33 @@ class ServerProcess:
         (self.root / "nb").mkdir(parents=True, exist_ok=True)
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0",
-             "--ip=127.0.0.1", "--no-browser", "--allow-root",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root / 'nb'}",
-             "--ServerApp.jpserver_extensions=jupyterlab_mlplatform=True",
-             f"--MLPlatformApp.data_dir={self.root / 'data'}"],
-            env=_env(JUPYTER_CONFIG_DIR=str(self.root / "cfg"),
-                     JUPYTER_RUNTIME_DIR=str(self.root / "rt")),
-            stdout=log, stderr=log,
+            [
+                sys.executable,
+                "-m",
+                "jupyter_server",
+                f"--port={self.port}",
+                "--port-retries=0",
+                "--ip=127.0.0.1",
+                "--no-browser",
+                "--allow-root",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.root / 'nb'}",
+                "--ServerApp.jpserver_extensions=jupyterlab_mlplatform=True",
+                f"--MLPlatformApp.data_dir={self.root / 'data'}",
+            ],
+            env=_env(
+                JUPYTER_CONFIG_DIR=str(self.root / "cfg"), JUPYTER_RUNTIME_DIR=str(self.root / "rt")
+            ),
+            stdout=log,
+            stderr=log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 request = urllib.request.Request(
                     self.url + "mlplatform/api/experiments",
-                    headers={"Authorization": f"token {self.token}"})
+                    headers={"Authorization": f"token {self.token}"},
+                )
                 with urllib.request.urlopen(request, timeout=2):
                     return
             except OSError:
@@ -137,8 +152,9 @@ class ServerProcess:
                 self.kill()
 
     def get(self, path: str) -> Any:
-        request = urllib.request.Request(self.url + "mlplatform/api/" + path,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            self.url + "mlplatform/api/" + path, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -170,8 +186,14 @@ def test_a_script_outside_jupyter_uses_the_two_variables(
     mlp_server_process: ServerProcess,
 ) -> None:
     env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
-    result = subprocess.run([sys.executable, "-c", SCRIPT, "1000"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "1000"],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     run_id = result.stdout.split()[0]
     history = mlp_server_process.get(f"runs/{run_id}/metrics/x")
@@ -183,8 +205,13 @@ def test_killing_the_server_loses_nothing_and_duplicates_nothing(
     mlp_server_process: ServerProcess,
 ) -> None:
     env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
-    client = subprocess.Popen([sys.executable, "-c", SCRIPT, "3000"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, "3000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert client.stdout is not None
     run_id = client.stdout.readline().strip()
     # When the server dies mid-run (no clean shutdown) and comes back a moment later

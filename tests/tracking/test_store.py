@@ -189,8 +189,9 @@ def test_search_filters_sorts_and_pages(mlp_store: SqlTrackingStore) -> None:
     ids: dict[str, str] = {}
     for i, model in enumerate(["rf", "svm", "rf", "knn", "rf"]):
         run = mlp_store.create_run(
-            RunCreate(experiment_id=experiment.experiment_id, name=f"r{i}",
-                      params={"model": model}),
+            RunCreate(
+                experiment_id=experiment.experiment_id, name=f"r{i}", params={"model": model}
+            ),
             user=None,
         )
         mlp_store.log_batch(run.run_id, LogBatch(metrics=points("acc", [i / 10])))
@@ -206,8 +207,9 @@ def test_search_filters_sorts_and_pages(mlp_store: SqlTrackingStore) -> None:
     assert [r.name for r in mlp_store.search_runs(either).runs] == ["r4", "r1"]
     # Paging walks every run exactly once
     seen: list[str] = []
-    page_query = SearchRuns(experiment_ids=[experiment.experiment_id], max_results=2,
-                            order_by=["attributes.name ASC"])
+    page_query = SearchRuns(
+        experiment_ids=[experiment.experiment_id], max_results=2, order_by=["attributes.name ASC"]
+    )
     while True:
         page = mlp_store.search_runs(page_query)
         seen += [r.name for r in page.runs]
@@ -228,10 +230,12 @@ def test_concurrent_writers_lose_nothing(mlp_store: SqlTrackingStore) -> None:
             for i in range(25):
                 mlp_store.log_batch(
                     run.run_id,
-                    LogBatch(metrics=points(f"w{n}", [float(i)] * 4, start=i * 4),
-                             params={f"p{n}-{i}": "v"}),
+                    LogBatch(
+                        metrics=points(f"w{n}", [float(i)] * 4, start=i * 4),
+                        params={f"p{n}-{i}": "v"},
+                    ),
                 )
-        except BaseException as e:  # pragma: no cover - reported below
+        except Exception as e:  # noqa: BLE001 - every failure is reported below
             errors.append(e)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]

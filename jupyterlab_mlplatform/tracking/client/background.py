@@ -10,6 +10,7 @@ batch and retries it, in order, with the same id, so the server applies it exact
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -89,9 +90,7 @@ class BackgroundSender:
     def _start(self) -> None:
         with self._lock:
             if self._thread is None:
-                thread = threading.Thread(
-                    target=self._run, name="mlplatform-sender", daemon=True
-                )
+                thread = threading.Thread(target=self._run, name="mlplatform-sender", daemon=True)
                 thread.start()
                 self._thread = thread
 
@@ -128,8 +127,12 @@ class BackgroundSender:
                     batch = metrics[run_id] = _Batch(run_id)
                     order.append(batch)
                 batch.metrics.append(
-                    {"key": item[2], "value": _json_float(item[3]), "step": item[4],
-                     "timestamp": item[5]}
+                    {
+                        "key": item[2],
+                        "value": _json_float(item[3]),
+                        "step": item[4],
+                        "timestamp": item[5],
+                    }
                 )
             else:
                 batch = settings.get(run_id)
@@ -163,8 +166,8 @@ class BackgroundSender:
 
 
 def _json_float(value: float) -> float | str:
-    if value != value:
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
         return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
+    return "Infinity" if value > 0 else "-Infinity"

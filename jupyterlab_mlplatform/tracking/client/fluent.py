@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 from ..models import Run, RunStatus
@@ -46,7 +46,7 @@ class ActiveRun:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.run, name)
 
-    def __enter__(self) -> ActiveRun:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -114,9 +114,7 @@ class _Session:
         if active in self.stack:
             self.stack.remove(active)
         self.sender.flush()
-        self.transport.request(
-            "PATCH", f"runs/{active.run_id}", json={"status": status.value}
-        )
+        self.transport.request("PATCH", f"runs/{active.run_id}", json={"status": status.value})
 
     def at_exit(self) -> None:
         if not self.sender.flush(EXIT_FLUSH_TIMEOUT):
@@ -340,9 +338,7 @@ def _format(runs: list[Run], output_format: str | None) -> Any:
             "status": run.status.value,
             "user": run.user,
             "start_time": pd.to_datetime(run.start_time, unit="ms", utc=True),
-            "end_time": pd.to_datetime(run.end_time, unit="ms", utc=True)
-            if run.end_time
-            else None,
+            "end_time": pd.to_datetime(run.end_time, unit="ms", utc=True) if run.end_time else None,
             "artifact_uri": run.artifact_uri,
         }
         row.update({f"metrics.{k}": m.value for k, m in run.metrics.items()})

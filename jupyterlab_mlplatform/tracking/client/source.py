@@ -25,7 +25,7 @@ def current_source() -> dict[str, Any]:
         kernel = getattr(app, "kernel", None)
         try:
             header = kernel.get_parent() if kernel is not None else {}
-        except Exception:
+        except (AttributeError, KeyError, TypeError, RuntimeError):
             header = {}
         cell_id = (header or {}).get("metadata", {}).get("cellId")
         if cell_id:

@@ -42,7 +42,7 @@ class BatchOutcome:
     metric_count: int
 
 
-class TrackingStore(LoggingConfigurable):  # type: ignore[misc]
+class TrackingStore(LoggingConfigurable):
     """Abstract tracking store.
 
     ``uri`` selects the database (for the SQL store an SQLAlchemy URL); ``artifact_root`` is the

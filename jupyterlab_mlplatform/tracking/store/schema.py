@@ -92,9 +92,7 @@ runs = Table(
 params = Table(
     "params",
     metadata,
-    Column(
-        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(KEY_LENGTH), primary_key=True),
     Column("value", Text, nullable=False),
     Index(None, "key"),
@@ -103,9 +101,7 @@ params = Table(
 tags = Table(
     "tags",
     metadata,
-    Column(
-        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(KEY_LENGTH), primary_key=True),
     Column("value", Text, nullable=False),
     Index(None, "key"),
@@ -127,9 +123,7 @@ metrics = Table(
 latest_metrics = Table(
     "latest_metrics",
     metadata,
-    Column(
-        "run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(KEY_LENGTH), primary_key=True),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", BigInteger, nullable=False),

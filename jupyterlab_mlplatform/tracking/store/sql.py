@@ -21,7 +21,6 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    func,
     insert,
     select,
     update,
@@ -51,8 +50,13 @@ from ..models import (
     ViewType,
 )
 from ..run_names import random_run_name
-from ..search import build_search_query, decode_page_token, encode_page_token, parse_filter
-from ..search import parse_order_by
+from ..search import (
+    build_search_query,
+    decode_page_token,
+    encode_page_token,
+    parse_filter,
+    parse_order_by,
+)
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
@@ -156,7 +160,9 @@ class SqlTrackingStore(TrackingStore):
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         if ids:
             for tag in conn.execute(
-                select(schema.experiment_tags).where(schema.experiment_tags.c.experiment_id.in_(ids))
+                select(schema.experiment_tags).where(
+                    schema.experiment_tags.c.experiment_id.in_(ids)
+                )
             ):
                 tags[tag.experiment_id][tag.key] = tag.value
         return [
@@ -182,9 +188,7 @@ class SqlTrackingStore(TrackingStore):
             raise NotFound("No experiment with that id.")
         return self._experiments(conn, [row])[0]
 
-    def _insert_experiment(
-        self, conn: Connection, spec: ExperimentCreate, user: str | None
-    ) -> int:
+    def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
         now = now_ms()
         try:
             with conn.begin_nested():
@@ -201,6 +205,7 @@ class SqlTrackingStore(TrackingStore):
                 )
         except IntegrityError:
             raise Conflict("An experiment with that name exists already.") from None
+        assert result.inserted_primary_key is not None
         experiment_id = int(result.inserted_primary_key[0])
         conn.execute(
             update(schema.experiments)
@@ -210,7 +215,10 @@ class SqlTrackingStore(TrackingStore):
         if spec.tags:
             conn.execute(
                 insert(schema.experiment_tags),
-                [{"experiment_id": experiment_id, "key": k, "value": v} for k, v in spec.tags.items()],
+                [
+                    {"experiment_id": experiment_id, "key": k, "value": v}
+                    for k, v in spec.tags.items()
+                ],
             )
         return experiment_id
 
@@ -329,8 +337,9 @@ class SqlTrackingStore(TrackingStore):
                 tags[t.run_id][t.key] = t.value
             lm = schema.latest_metrics
             for m in conn.execute(
-                select(lm.c.run_id, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.step, lm.c.timestamp)
-                .where(lm.c.run_id.in_(chunk))
+                select(
+                    lm.c.run_id, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.step, lm.c.timestamp
+                ).where(lm.c.run_id.in_(chunk))
             ):
                 metrics[m.run_id][m.key] = LatestMetric.model_construct(
                     value=math.nan if m.is_nan else m.value, step=m.step, timestamp=m.timestamp
@@ -380,8 +389,9 @@ class SqlTrackingStore(TrackingStore):
         name = spec.experiment_name or DEFAULT_EXPERIMENT
         for _attempt in range(3):
             row = conn.execute(
-                select(schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage)
-                .where(schema.experiments.c.name == name)
+                select(
+                    schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage
+                ).where(schema.experiments.c.name == name)
             ).first()
             if row is not None:
                 if row.lifecycle_stage != ACTIVE:
@@ -560,7 +570,9 @@ class SqlTrackingStore(TrackingStore):
                 f"Params are immutable: {len(changed)} param(s) already have another value "
                 f"(first: {changed[0][:100]!r})."
             )
-        rows = [{"run_id": run_id, "key": k, "value": v} for k, v in new.items() if k not in existing]
+        rows = [
+            {"run_id": run_id, "key": k, "value": v} for k, v in new.items() if k not in existing
+        ]
         if rows:
             conn.execute(insert(schema.params), rows)
 
@@ -573,7 +585,7 @@ class SqlTrackingStore(TrackingStore):
         for m in batch.metrics:
             value = float(m.value)
             ts = m.timestamp if m.timestamp is not None else now
-            nan = value != value
+            nan = math.isnan(value)
             rows.append(
                 {
                     "run_id": run_id,
@@ -603,15 +615,15 @@ class SqlTrackingStore(TrackingStore):
                 "key": key,
                 "step": step,
                 "timestamp": ts,
-                "value": 0.0 if value != value else value,
-                "is_nan": value != value,
+                "value": 0.0 if math.isnan(value) else value,
+                "is_nan": math.isnan(value),
             }
             for key, (step, ts, value) in newest.items()
             if key not in current or (step, ts) >= current[key]
         ]
         self._upsert(conn, lm, updates)
         return {
-            row["key"]: LatestMetric.model_construct(
+            str(row["key"]): LatestMetric.model_construct(
                 value=math.nan if row["is_nan"] else row["value"],
                 step=row["step"],
                 timestamp=row["timestamp"],
@@ -624,7 +636,12 @@ class SqlTrackingStore(TrackingStore):
     ) -> MetricHistory:
         m = schema.metrics
         with self.engine.connect() as conn:
-            if conn.execute(select(schema.runs.c.run_id).where(schema.runs.c.run_id == run_id)).first() is None:
+            if (
+                conn.execute(
+                    select(schema.runs.c.run_id).where(schema.runs.c.run_id == run_id)
+                ).first()
+                is None
+            ):
                 raise NotFound("No run with that id.")
             rows = conn.execute(
                 select(m.c.step, m.c.timestamp, m.c.value, m.c.is_nan)
@@ -670,7 +687,11 @@ class SqlTrackingStore(TrackingStore):
                     ).scalars()
                 )
             statement = build_search_query(
-                experiment_ids, query.run_view_type, expression, order, offset,
+                experiment_ids,
+                query.run_view_type,
+                expression,
+                order,
+                offset,
                 query.max_results + 1,
             )
             rows = conn.execute(statement).all()
@@ -678,4 +699,3 @@ class SqlTrackingStore(TrackingStore):
             runs = self._runs(conn, rows[: query.max_results])
         token = encode_page_token(offset + query.max_results, query) if has_more else None
         return RunsPage.model_construct(runs=runs, next_page_token=token)
-
