@@ -43,8 +43,8 @@ system-deps:
 	fi
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check jupyterlab_mlplatform tests bench
-	$(BIN)/ruff format --check jupyterlab_mlplatform tests bench
+	$(BIN)/ruff check jupyterlab_mlplatform tests $(wildcard bench)
+	$(BIN)/ruff format --check jupyterlab_mlplatform tests $(wildcard bench)
 	$(BIN)/mypy
 	$(JLPM) lint:check
 

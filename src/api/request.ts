@@ -1,0 +1,106 @@
+/*
+ * The one place the frontend talks HTTP to the server extension.
+ *
+ * Every typed client in `src/api/` goes through `requestAPI`; nothing else calls
+ * `ServerConnection.makeRequest`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * Path segments of the REST API below the server's base URL.
+ */
+export const API_PATH = ['mlplatform', 'api'] as const;
+
+/**
+ * The absolute URL of an API endpoint.
+ *
+ * @param endPoint - Path below `{baseUrl}mlplatform/api/`, already URL-encoded,
+ *   optionally followed by a query string.
+ * @param serverSettings - The server connection settings.
+ */
+export function apiUrl(
+  endPoint: string,
+  serverSettings: ServerConnection.ISettings
+): string {
+  return URLExt.join(serverSettings.baseUrl, ...API_PATH, endPoint);
+}
+
+/**
+ * Call the REST API of the server extension.
+ *
+ * @param endPoint - Path below `{baseUrl}mlplatform/api/`, already URL-encoded,
+ *   optionally followed by a query string.
+ * @param init - The request options (method, body, headers...).
+ * @param serverSettings - The server connection settings.
+ * @returns The parsed JSON body, or `undefined` for an empty body (204).
+ *
+ * @throws {ServerConnection.ResponseError} When the server answers with an
+ *   error status; its `message` is the server's JSON `message` when there is one.
+ * @throws {ServerConnection.NetworkError} When the server cannot be reached.
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  init: RequestInit,
+  serverSettings: ServerConnection.ISettings
+): Promise<T> {
+  const url = apiUrl(endPoint, serverSettings);
+  const headers = new Headers(init.headers);
+  if (typeof init.body === 'string' && !headers.has('Content-Type')) {
+    headers.set('Content-Type', 'application/json');
+  }
+  const response = await ServerConnection.makeRequest(
+    url,
+    { ...init, headers },
+    serverSettings
+  );
+
+  const text = await response.text();
+  let data: unknown = undefined;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      if (response.ok) {
+        throw new ServerConnection.ResponseError(
+          response,
+          `Invalid JSON in the response to ${endPoint}`
+        );
+      }
+      data = text;
+    }
+  }
+
+  if (!response.ok) {
+    throw new ServerConnection.ResponseError(
+      response,
+      Private.errorMessage(data),
+      Private.errorTraceback(data)
+    );
+  }
+  return data as T;
+}
+
+namespace Private {
+  function field(data: unknown, name: string): string | undefined {
+    if (data !== null && typeof data === 'object' && name in data) {
+      const value = (data as Record<string, unknown>)[name];
+      if (typeof value === 'string' && value.length > 0) {
+        return value;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The server's message: `{"message": ...}` from `APIHandler.write_error`,
+   * or `undefined` to let `ResponseError` use its status-line default.
+   */
+  export function errorMessage(data: unknown): string | undefined {
+    return field(data, 'message') ?? field(data, 'reason');
+  }
+
+  export function errorTraceback(data: unknown): string | undefined {
+    return field(data, 'traceback');
+  }
+}

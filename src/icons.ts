@@ -1,0 +1,16 @@
+import { LabIcon } from '@jupyterlab/ui-components';
+
+/**
+ * A flask with a rising curve: the Experiments sidebar and command.
+ * `jp-icon3` makes it follow the theme's icon colour.
+ */
+const experimentsSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161" fill-rule="evenodd">
+    <path d="M9 2h6v2h-1v5.2l5.6 9.3A2.3 2.3 0 0 1 17.6 22H6.4a2.3 2.3 0 0 1-2-3.5L10 9.2V4H9V2zm3 9.1-2.6 4.4h5.2L12 11.1z"/>
+  </g>
+</svg>`;
+
+export const experimentsIcon = new LabIcon({
+  name: 'jupyterlab-mlplatform:experiments',
+  svgstr: experimentsSvg
+});

@@ -1,0 +1,11 @@
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { trackingPlugin } from './plugins/tracking';
+
+export * from './tokens';
+export * from './api/tracking';
+export { requestAPI } from './api/request';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [trackingPlugin];
+
+export default plugins;
