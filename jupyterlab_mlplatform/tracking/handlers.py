@@ -11,6 +11,7 @@ Routes (see ``openapi.json`` for the bodies):
 
 from __future__ import annotations
 
+import os
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
@@ -86,8 +87,20 @@ class RunsHandler(MLPlatformAPIHandler):
     @authorized
     async def post(self) -> None:
         spec = self.get_json_model(RunCreate)
+        if spec.source is not None and spec.source.notebook_path:
+            spec.source.notebook_path = self._contents_path(spec.source.notebook_path)
         run = await self.tracking.create_run(spec, self.user_name)
         self.finish_model(run, HTTPStatus.CREATED)
+
+    def _contents_path(self, path: str) -> str:
+        """A kernel reports its notebook's absolute path; the lab opens root-relative ones."""
+        if not os.path.isabs(path):
+            return path
+        root = os.path.realpath(self.settings.get("server_root_dir", ""))
+        real = os.path.realpath(path)
+        if real.startswith(root + os.sep):
+            return os.path.relpath(real, root).replace(os.sep, "/")
+        return path
 
 
 class RunSearchHandler(MLPlatformAPIHandler):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -199,3 +200,31 @@ async def test_kernel_token_authenticates_as_the_owner(jp_fetch: Any, mlp_app: A
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("api", "contents", headers={"Authorization": f"token {token}"})
     assert info.value.code == 403
+
+
+async def test_eight_concurrent_writers_lose_nothing(mlp_api: Any) -> None:
+    _, run = await mlp_api("POST", "runs", {})
+    rid = run["run_id"]
+
+    async def writer(n: int) -> None:
+        for i in range(20):
+            metrics = [{"key": f"w{n}", "value": float(i), "step": i}]
+            status, _ = await mlp_api(
+                "POST", f"runs/{rid}/log", {"metrics": metrics, "params": {f"p{n}-{i}": "v"}}
+            )
+            assert status == 200
+
+    await asyncio.gather(*(writer(n) for n in range(8)))
+    _, stored = await mlp_api("GET", f"runs/{rid}")
+    assert len(stored["params"]) == 160
+    for n in range(8):
+        _, history = await mlp_api("GET", f"runs/{rid}/metrics/w{n}")
+        assert history["steps"] == list(range(20))
+
+
+async def test_absolute_notebook_paths_become_root_relative(mlp_api: Any, jp_root_dir: Any) -> None:
+    notebook = jp_root_dir / "project" / "train.ipynb"
+    _, run = await mlp_api("POST", "runs", {"source": {"notebook_path": str(notebook)}})
+    assert run["source"]["notebook_path"] == "project/train.ipynb"
+    _, run = await mlp_api("POST", "runs", {"source": {"notebook_path": "/elsewhere/x.ipynb"}})
+    assert run["source"]["notebook_path"] == "/elsewhere/x.ipynb"

@@ -201,6 +201,64 @@ def test_a_script_outside_jupyter_uses_the_two_variables(
     assert mlp_server_process.get(f"runs/{run_id}")["status"] == "FINISHED"
 
 
+ARTIFACT_SCRIPT = """
+import sys
+from pathlib import Path
+import jupyterlab_mlplatform as mlp
+
+work = Path(sys.argv[1])
+(work / "folder" / "sub").mkdir(parents=True)
+(work / "folder" / "a.txt").write_text("A")
+(work / "folder" / "sub" / "b.txt").write_text("B")
+(work / "model.bin").write_bytes(bytes(range(256)) * 1000)
+
+
+class Figure:  # the part of matplotlib's Figure that log_figure uses
+    def savefig(self, buffer, format, bbox_inches):
+        buffer.write(b"<svg>" + format.encode() + b"</svg>")
+
+
+with mlp.start_run(experiment="files", name="with-files", params={"C": 1}) as run:
+    mlp.log_artifact(work / "model.bin")
+    mlp.log_artifact(work / "folder", artifact_path="data")
+    mlp.log_figure(Figure(), "plots/curve.svg")
+    mlp.log_metric("acc", 0.75)
+frame = mlp.search_runs(experiment_names=["files"], filter="params.C = '1'")
+print(run.run_id, len(frame), frame.loc[0, "metrics.acc"], frame.loc[0, "name"])
+"""
+
+
+def test_a_script_logs_artifacts_figures_and_searches(
+    mlp_server_process: ServerProcess, tmp_path: Path
+) -> None:
+    env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
+    result = subprocess.run(
+        [sys.executable, "-c", ARTIFACT_SCRIPT, str(tmp_path / "work")],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    run_id, rows, acc, name = result.stdout.split()
+    assert (rows, acc, name) == ("1", "0.75", "with-files")
+    root = mlp_server_process.get(f"runs/{run_id}/artifacts")
+    assert [f["path"] for f in root["files"]] == ["data", "model.bin", "plots"]
+    data = mlp_server_process.get(f"runs/{run_id}/artifacts?path=data")
+    assert [f["path"] for f in data["files"]] == ["data/a.txt", "data/sub"]
+    sub = mlp_server_process.get(f"runs/{run_id}/artifacts?path=data/sub")
+    assert [f["path"] for f in sub["files"]] == ["data/sub/b.txt"]
+    model = next(f for f in root["files"] if f["path"] == "model.bin")
+    assert model["size"] == 256_000
+    request = urllib.request.Request(
+        f"{mlp_server_process.url}mlplatform/api/runs/{run_id}/artifacts/plots/curve.svg",
+        headers={"Authorization": f"token {mlp_server_process.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.read() == b"<svg>svg</svg>"
+
+
 def test_killing_the_server_loses_nothing_and_duplicates_nothing(
     mlp_server_process: ServerProcess,
 ) -> None:
