@@ -9,6 +9,8 @@ PY := $(BIN)/python
 JLPM := $(BIN)/jlpm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# Tools call each other by name (jupyter -> jupyter-builder -> jlpm): the venv comes first.
+export PATH := $(BIN):$(PATH)
 
 .PHONY: lab test install system-deps lint pytest jest ui-test bench clean
 
@@ -59,7 +61,7 @@ ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock $(VEN
 	touch $@
 
 ui-test: install system-deps ui-tests/node_modules/.installed
-	cd ui-tests && PATH="$(BIN):$$PATH" CI=1 $(JLPM) playwright test
+	cd ui-tests && CI=1 $(JLPM) playwright test
 
 ## Speed and memory side by side with MLflow (not part of `make test`).
 bench: install
