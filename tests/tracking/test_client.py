@@ -151,12 +151,31 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def get(self, path: str) -> Any:
+    def read(self, path: str) -> bytes:
         request = urllib.request.Request(
             self.url + "mlplatform/api/" + path, headers={"Authorization": f"token {self.token}"}
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            return response.read()  # type: ignore[no-any-return]
+
+    def get(self, path: str) -> Any:
+        return json.loads(self.read(path))
+
+    def client_env(self) -> dict[str, str]:
+        """The environment of a script pointed at this server by the two variables."""
+        return _env(MLPLATFORM_URL=self.url, MLPLATFORM_TOKEN=self.token)
+
+    def run_script(self, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            env=self.client_env(),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result
 
 
 @pytest.fixture
@@ -185,16 +204,7 @@ print("done", flush=True)
 def test_a_script_outside_jupyter_uses_the_two_variables(
     mlp_server_process: ServerProcess,
 ) -> None:
-    env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "1000"],
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = mlp_server_process.run_script(SCRIPT, "1000")
     run_id = result.stdout.split()[0]
     history = mlp_server_process.get(f"runs/{run_id}/metrics/x")
     assert history["steps"] == list(range(1000))
@@ -231,16 +241,7 @@ print(run.run_id, len(frame), frame.loc[0, "metrics.acc"], frame.loc[0, "name"])
 def test_a_script_logs_artifacts_figures_and_searches(
     mlp_server_process: ServerProcess, tmp_path: Path
 ) -> None:
-    env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
-    result = subprocess.run(
-        [sys.executable, "-c", ARTIFACT_SCRIPT, str(tmp_path / "work")],
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = mlp_server_process.run_script(ARTIFACT_SCRIPT, str(tmp_path / "work"))
     run_id, rows, acc, name = result.stdout.split()
     assert (rows, acc, name) == ("1", "0.75", "with-files")
     root = mlp_server_process.get(f"runs/{run_id}/artifacts")
@@ -251,21 +252,16 @@ def test_a_script_logs_artifacts_figures_and_searches(
     assert [f["path"] for f in sub["files"]] == ["data/sub/b.txt"]
     model = next(f for f in root["files"] if f["path"] == "model.bin")
     assert model["size"] == 256_000
-    request = urllib.request.Request(
-        f"{mlp_server_process.url}mlplatform/api/runs/{run_id}/artifacts/plots/curve.svg",
-        headers={"Authorization": f"token {mlp_server_process.token}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.read() == b"<svg>svg</svg>"
+    svg = mlp_server_process.read(f"runs/{run_id}/artifacts/plots/curve.svg")
+    assert svg == b"<svg>svg</svg>"
 
 
 def test_killing_the_server_loses_nothing_and_duplicates_nothing(
     mlp_server_process: ServerProcess,
 ) -> None:
-    env = _env(MLPLATFORM_URL=mlp_server_process.url, MLPLATFORM_TOKEN=mlp_server_process.token)
     client = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, "3000"],
-        env=env,
+        env=mlp_server_process.client_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
