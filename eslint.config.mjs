@@ -10,6 +10,10 @@ export default tseslint.config(
   {
     ignores: [
       '**/node_modules/**',
+      '.venv/**',
+      'venv/**',
+      'bench/**',
+      'tests/**',
       '**/lib/**',
       'coverage/**',
       'jupyterlab_mlplatform/**',
