@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from typing_extensions import TypedDict
 
 KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
 """Keys are 1 to 250 characters with no control characters (MLflow's limit)."""
@@ -157,17 +158,19 @@ class RunUpdate(Model):
     """``active`` restores a deleted run."""
 
 
-class MetricPoint(Model):
-    key: Key
-    value: float | Literal["NaN", "Infinity", "-Infinity"]
-    step: int = 0
-    timestamp: int | None = None
-    """Milliseconds since the epoch; the server's clock when omitted."""
+class MetricPoint(TypedDict):
+    """One metric point.  A typed dict rather than a model: batches hold up to a million
+    points, and validating dicts is several times cheaper than building model objects.
+    ``value`` also takes the strings "NaN", "Infinity" and "-Infinity"."""
 
-    @field_validator("value", mode="after")
-    @classmethod
-    def _to_float(cls, value: float | str) -> float:
-        return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}.get(str(value), value))
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    key: Key
+    value: float
+    step: NotRequired[int]
+    """Defaults to 0."""
+    timestamp: NotRequired[int]
+    """Milliseconds since the epoch; the server's clock when omitted."""
 
 
 class LogBatch(Model):

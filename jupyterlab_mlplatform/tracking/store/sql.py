@@ -18,10 +18,13 @@ from sqlalchemy import (
     Engine,
     Row,
     Table,
+    and_,
+    bindparam,
     create_engine,
     delete,
     event,
     insert,
+    or_,
     select,
     update,
 )
@@ -85,6 +88,8 @@ class SqlTrackingStore(TrackingStore):
     def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
         super().__init__(uri, artifact_root, **kwargs)
         self.engine = self._create_engine(uri)
+        self._upserts: dict[str, Any] = {}
+        self._prepare_logging_statements()
         try:
             upgrade_to_head(self.engine)
         except OperationalError as e:
@@ -126,23 +131,64 @@ class SqlTrackingStore(TrackingStore):
     def close(self) -> None:
         self.engine.dispose()
 
+    def _dialect_insert(self, table: Table) -> Any:
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        raise StoreUnavailable(f"The {self.dialect} database is not supported.")
+
+    def _upsert_statement(self, table: Table) -> Any:
+        """INSERT ... ON CONFLICT (primary key) DO UPDATE, built once per table."""
+        statement = self._upserts.get(table.name)
+        if statement is None:
+            insert_ = self._dialect_insert(table)
+            keys = [c.name for c in table.primary_key.columns]
+            others = {c.name: insert_.excluded[c.name] for c in table.columns if c.name not in keys}
+            statement = insert_.on_conflict_do_update(index_elements=keys, set_=others)
+            self._upserts[table.name] = statement
+        return statement
+
     def _upsert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows, replacing the non-key columns of rows whose primary key exists."""
-        if not rows:
-            return
-        keys = [c.name for c in table.primary_key.columns]
-        stmt: Any
-        if self.dialect == "sqlite":
-            stmt = sqlite.insert(table)
-        elif self.dialect == "postgresql":
-            stmt = postgresql.insert(table)
-        else:  # pragma: no cover - other databases: delete then insert, in the same transaction
-            for row in rows:
-                conn.execute(delete(table).where(*(table.c[k] == row[k] for k in keys)))
-            conn.execute(insert(table), rows)
-            return
-        others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=others), rows)
+        if rows:
+            conn.execute(self._upsert_statement(table), rows)
+
+    def _prepare_logging_statements(self) -> None:
+        """The statements of the logging hot path, built once (SQLAlchemy then reuses their
+        compiled form without building or hashing a new construct per request)."""
+        runs, lm, batches = schema.runs, schema.latest_metrics, schema.log_batches
+        self._run_state = select(runs.c.experiment_id, runs.c.lifecycle_stage).where(
+            runs.c.run_id == bindparam("run_id")
+        )
+        self._claim_batch = (
+            self._dialect_insert(batches)
+            .values(
+                batch_id=bindparam("batch_id"),
+                run_id=bindparam("run_id"),
+                created=bindparam("created"),
+            )
+            .on_conflict_do_nothing(index_elements=["batch_id"])
+            .returning(batches.c.batch_id)
+        )
+        insert_latest = self._dialect_insert(lm)
+        newer = or_(
+            insert_latest.excluded.step > lm.c.step,
+            and_(
+                insert_latest.excluded.step == lm.c.step,
+                insert_latest.excluded.timestamp >= lm.c.timestamp,
+            ),
+        )
+        self._set_latest = insert_latest.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={c: insert_latest.excluded[c] for c in ("step", "timestamp", "value", "is_nan")},
+            where=newer,
+        ).returning(lm.c.key, lm.c.step, lm.c.timestamp, lm.c.value, lm.c.is_nan)
+        placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        columns = ("run_id", "key", "step", "timestamp", "value", "is_nan")
+        self._insert_metrics_sql = "INSERT INTO metrics ({}) VALUES ({})".format(
+            ", ".join(f'"{c}"' for c in columns), ", ".join([placeholder] * len(columns))
+        )
 
     # -- experiments ---------------------------------------------------------------------
 
@@ -497,63 +543,32 @@ class SqlTrackingStore(TrackingStore):
     # -- logging -------------------------------------------------------------------------
 
     def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
-        try:
-            with self.engine.begin() as conn:
-                return self._log_batch(conn, run_id, batch)
-        except IntegrityError:
-            # Two deliveries of the same batch raced; the other one committed it.
-            if batch.batch_id is not None and self._batch_applied(batch.batch_id):
-                run = self.get_run(run_id)
-                return BatchOutcome(False, run.experiment_id, {}, 0)
-            raise
-
-    def _batch_applied(self, batch_id: str) -> bool:
-        with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(schema.log_batches.c.batch_id).where(
-                        schema.log_batches.c.batch_id == batch_id
-                    )
-                ).first()
-                is not None
-            )
-
-    def _log_batch(self, conn: Connection, run_id: str, batch: LogBatch) -> BatchOutcome:
-        run = conn.execute(
-            select(schema.runs.c.experiment_id, schema.runs.c.lifecycle_stage).where(
-                schema.runs.c.run_id == run_id
-            )
-        ).first()
-        if run is None:
-            raise NotFound("No run with that id.")
-        experiment_id = str(run.experiment_id)
-        if run.lifecycle_stage != ACTIVE:
-            raise Conflict("The run is deleted; restore it to log to it.")
-        if batch.batch_id is not None:
-            seen = conn.execute(
-                select(schema.log_batches.c.run_id).where(
-                    schema.log_batches.c.batch_id == batch.batch_id
+        with self.engine.begin() as conn:
+            run = conn.execute(self._run_state, {"run_id": run_id}).first()
+            if run is None:
+                raise NotFound("No run with that id.")
+            experiment_id = str(run.experiment_id)
+            if run.lifecycle_stage != ACTIVE:
+                raise Conflict("The run is deleted; restore it to log to it.")
+            if batch.batch_id is not None:
+                claimed = conn.execute(
+                    self._claim_batch,
+                    {"batch_id": batch.batch_id, "run_id": run_id, "created": now_ms()},
                 )
-            ).first()
-            if seen is not None:
-                return BatchOutcome(False, experiment_id, {}, 0)
-            conn.execute(
-                insert(schema.log_batches).values(
-                    batch_id=batch.batch_id, run_id=run_id, created=now_ms()
+                if claimed.first() is None:  # applied before: this is a retry
+                    return BatchOutcome(False, experiment_id, {}, 0)
+            if batch.params:
+                self._set_params(conn, run_id, batch.params)
+            if batch.tags:
+                self._upsert(
+                    conn,
+                    schema.tags,
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in batch.tags.items()],
                 )
-            )
-        if batch.params:
-            self._set_params(conn, run_id, batch.params)
-        if batch.tags:
-            self._upsert(
-                conn,
-                schema.tags,
-                [{"run_id": run_id, "key": k, "value": v} for k, v in batch.tags.items()],
-            )
-        latest: dict[str, LatestMetric] = {}
-        if batch.metrics:
-            latest = self._append_metrics(conn, run_id, batch)
-        return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
+            latest: dict[str, LatestMetric] = {}
+            if batch.metrics:
+                latest = self._append_metrics(conn, run_id, batch)
+            return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
 
     def _set_params(self, conn: Connection, run_id: str, new: dict[str, str]) -> None:
         existing = {
@@ -580,55 +595,42 @@ class SqlTrackingStore(TrackingStore):
         self, conn: Connection, run_id: str, batch: LogBatch
     ) -> dict[str, LatestMetric]:
         now = now_ms()
-        rows: list[dict[str, Any]] = []
+        isnan = math.isnan
+        rows: list[tuple[str, str, int, int, float, bool]] = []
         newest: dict[str, tuple[int, int, float]] = {}
         for m in batch.metrics:
-            value = float(m.value)
-            ts = m.timestamp if m.timestamp is not None else now
-            nan = math.isnan(value)
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "key": m.key,
-                    "step": m.step,
-                    "timestamp": ts,
-                    "value": 0.0 if nan else value,
-                    "is_nan": nan,
-                }
-            )
-            best = newest.get(m.key)
-            if best is None or (m.step, ts) >= (best[0], best[1]):
-                newest[m.key] = (m.step, ts, value)
-        conn.execute(insert(schema.metrics), rows)
-        lm = schema.latest_metrics
-        current = {
-            row.key: (row.step, row.timestamp)
-            for row in conn.execute(
-                select(lm.c.key, lm.c.step, lm.c.timestamp).where(
-                    lm.c.run_id == run_id, lm.c.key.in_(list(newest))
-                )
-            )
-        }
-        updates = [
+            key = m["key"]
+            value = m["value"]
+            step = m.get("step", 0)
+            ts = m.get("timestamp", now)
+            nan = isnan(value)
+            rows.append((run_id, key, step, ts, 0.0 if nan else value, nan))
+            best = newest.get(key)
+            if best is None or step > best[0] or (step == best[0] and ts >= best[1]):
+                newest[key] = (step, ts, value)
+        # The bulk insert goes straight to the driver's executemany: SQLAlchemy's per-row
+        # parameter processing would cost more than the database's own work.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self._insert_metrics_sql, rows)
+        finally:
+            cursor.close()
+        candidates = [
             {
                 "run_id": run_id,
                 "key": key,
                 "step": step,
                 "timestamp": ts,
-                "value": 0.0 if math.isnan(value) else value,
-                "is_nan": math.isnan(value),
+                "value": 0.0 if isnan(value) else value,
+                "is_nan": isnan(value),
             }
             for key, (step, ts, value) in newest.items()
-            if key not in current or (step, ts) >= current[key]
         ]
-        self._upsert(conn, lm, updates)
         return {
-            str(row["key"]): LatestMetric.model_construct(
-                value=math.nan if row["is_nan"] else row["value"],
-                step=row["step"],
-                timestamp=row["timestamp"],
+            row.key: LatestMetric.model_construct(
+                value=math.nan if row.is_nan else row.value, step=row.step, timestamp=row.timestamp
             )
-            for row in updates
+            for row in conn.execute(self._set_latest, candidates)
         }
 
     def get_metric_history(
