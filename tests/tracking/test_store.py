@@ -265,3 +265,15 @@ def test_migrations_match_the_schema(mlp_store_uri: str, tmp_path: Any) -> None:
     finally:
         store.close()
     assert diff == []
+
+
+def test_an_identical_point_is_stored_once(mlp_store: SqlTrackingStore) -> None:
+    """As in MLflow: the same key, step, timestamp and value twice is one point."""
+    run = mlp_store.create_run(RunCreate(), user=None)
+    point = MetricPoint(key="loss", value=0.5, step=3, timestamp=1234)
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=[point, point]))
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=[point]))
+    other_value = MetricPoint(key="loss", value=0.7, step=3, timestamp=1234)
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=[other_value]))
+    history = mlp_store.get_metric_history(run.run_id, "loss")
+    assert history.total == 2 and history.values == [0.5, 0.7]

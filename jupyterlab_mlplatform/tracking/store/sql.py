@@ -191,8 +191,10 @@ class SqlTrackingStore(TrackingStore):
             f'WHERE "run_id" = {placeholder} AND "key" = {placeholder} '
             'ORDER BY "step", "timestamp"'
         )
-        self._insert_metrics_sql = "INSERT INTO metrics ({}) VALUES ({})".format(
-            ", ".join(f'"{c}"' for c in columns), ", ".join([placeholder] * len(columns))
+        self._insert_metrics_sql = (
+            "INSERT INTO metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
+                ", ".join(f'"{c}"' for c in columns), ", ".join([placeholder] * len(columns))
+            )
         )
 
     # -- experiments ---------------------------------------------------------------------
@@ -645,7 +647,7 @@ class SqlTrackingStore(TrackingStore):
             if conn.execute(self._run_state, {"run_id": run_id}).first() is None:
                 raise NotFound("No run with that id.")
             # Read straight from the driver: 100k rows through SQLAlchemy's result processing
-            # cost several times the query itself.  The covering index serves the whole scan.
+            # cost several times the query itself.  The primary key serves the whole scan.
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(self._history_sql, (run_id, key))

@@ -15,8 +15,6 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-BIGINT_ID = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
-
 
 def _run_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
@@ -99,7 +97,6 @@ def upgrade() -> None:
     )
     op.create_table(
         "metrics",
-        sa.Column("id", BIGINT_ID, nullable=False),
         sa.Column("run_id", sa.String(length=32), nullable=False),
         sa.Column("key", sa.String(length=250), nullable=False),
         sa.Column("step", sa.BigInteger(), nullable=False),
@@ -107,12 +104,10 @@ def upgrade() -> None:
         sa.Column("value", sa.Float(precision=53), nullable=False),
         sa.Column("is_nan", sa.Boolean(), server_default="0", nullable=False),
         _run_fk("metrics"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics")),
-    )
-    op.create_index(
-        op.f("ix_metrics_run_id_key_step_timestamp"),
-        "metrics",
-        ["run_id", "key", "step", "timestamp"],
+        sa.PrimaryKeyConstraint(
+            "run_id", "key", "step", "timestamp", "value", "is_nan", name=op.f("pk_metrics")
+        ),
+        sqlite_with_rowid=False,
     )
     for table in ("params", "tags"):
         op.create_table(
@@ -130,7 +125,6 @@ def downgrade() -> None:
     for table in ("tags", "params"):
         op.drop_index(op.f(f"ix_{table}_key"), table_name=table)
         op.drop_table(table)
-    op.drop_index(op.f("ix_metrics_run_id_key_step_timestamp"), table_name="metrics")
     op.drop_table("metrics")
     op.drop_table("log_batches")
     op.drop_index(op.f("ix_latest_metrics_key_value"), table_name="latest_metrics")
