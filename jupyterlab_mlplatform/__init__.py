@@ -7,31 +7,32 @@ server extension is only imported when the server loads it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     from ._version import __version__
 except ImportError:  # pragma: no cover - only without a build (e.g. a bare source checkout)
     __version__ = "0.0.0+unknown"
 
-from .tracking.client import (
-    ActiveRun,
-    MLPlatformClientError,
-    active_run,
-    end_run,
-    flush,
-    get_run,
-    log_artifact,
-    log_figure,
-    log_metric,
-    log_metrics,
-    log_param,
-    log_params,
-    search_runs,
-    set_tag,
-    set_tags,
-    start_run,
-)
+if TYPE_CHECKING:
+    from .tracking.client import (
+        ActiveRun,
+        MLPlatformClientError,
+        active_run,
+        end_run,
+        flush,
+        get_run,
+        log_artifact,
+        log_figure,
+        log_metric,
+        log_metrics,
+        log_param,
+        log_params,
+        search_runs,
+        set_tag,
+        set_tags,
+        start_run,
+    )
 
 __all__ = [
     "ActiveRun",
@@ -52,6 +53,17 @@ __all__ = [
     "set_tags",
     "start_run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The client is imported on first use, so the server extension does not pay for it."""
+    if name in __all__ and name != "__version__":
+        from .tracking import client
+
+        value = getattr(client, name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

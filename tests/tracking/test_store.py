@@ -277,3 +277,12 @@ def test_an_identical_point_is_stored_once(mlp_store: SqlTrackingStore) -> None:
     mlp_store.log_batch(run.run_id, LogBatch(metrics=[other_value]))
     history = mlp_store.get_metric_history(run.run_id, "loss")
     assert history.total == 2 and history.values == [0.5, 0.7]
+
+
+def test_the_head_revision_constant_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from jupyterlab_mlplatform.tracking.store import migrate
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert script.get_current_head() == migrate.HEAD_REVISION
