@@ -8,6 +8,7 @@ Configure it like any Jupyter app, e.g. in ``jupyter_server_config.py``::
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,11 @@ class MLPlatformApp(ExtensionApp):
         help="Seconds over which metric appends are merged into one live event per run.",
     )
     store_read_threads = Int(4, config=True, help="Threads serving database reads.")
+    store_optimize_interval = Float(
+        60.0,
+        config=True,
+        help="Seconds between refreshes of the database's query statistics (0: never).",
+    )
     kernel_env = Bool(
         True,
         config=True,
@@ -89,6 +95,7 @@ class MLPlatformApp(ExtensionApp):
 
     tracking: TrackingService
     kernel_credentials: KernelCredentials
+    _optimizer: asyncio.Task[None] | None = None
 
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
@@ -113,6 +120,18 @@ class MLPlatformApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # The port is final once the server listens (port_retries may have moved it).
         self._export_kernel_env()
+        if self.store_optimize_interval > 0:
+            self._optimizer = asyncio.create_task(self._optimize_periodically())
+
+    async def _optimize_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.store_optimize_interval)
+            try:
+                await self.tracking.optimize()
+            except Exception:
+                self.log.warning(
+                    "Refreshing the tracking database statistics failed", exc_info=True
+                )
 
     def _export_kernel_env(self) -> None:
         """Put the API's address and token where every kernel the server starts inherits it."""
@@ -131,6 +150,8 @@ class MLPlatformApp(ExtensionApp):
         return f"{scheme}://{host}:{serverapp.port}{serverapp.base_url}"
 
     async def stop_extension(self) -> None:
+        if self._optimizer is not None:
+            self._optimizer.cancel()
         if hasattr(self, "tracking"):
             await self.tracking.close()
 

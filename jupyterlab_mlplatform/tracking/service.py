@@ -64,6 +64,9 @@ class TrackingService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
 
+    async def optimize(self) -> None:
+        await self._write(self.store.optimize)
+
     async def close(self) -> None:
         self.events.close()
         self._writer.shutdown(wait=True)

@@ -117,5 +117,8 @@ class TrackingStore(LoggingConfigurable):
         """Runs matching the filter, sorted and paginated (see ``tracking.search``)."""
         raise NotImplementedError
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (called at start and then periodically)."""
+
     def close(self) -> None:
         """Release connections."""
