@@ -663,17 +663,28 @@ class SqlTrackingStore(TrackingStore):
                 raise NotFound("No run with that id.")
             # Read straight from the driver: 100k rows through SQLAlchemy's result processing
             # cost several times the query itself.  The primary key serves the whole scan.
+            steps: list[int] = []
+            timestamps: list[int] = []
+            values: list[float] = []
+            nan_at: list[int] = []
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(self._history_sql, (run_id, key))
-                rows = cursor.fetchall()
+                # Column by column as the rows stream in: building a list of 100k row tuples
+                # first would double the time (and wake the garbage collector repeatedly).
+                add_step, add_timestamp, add_value = steps.append, timestamps.append, values.append
+                for step, timestamp, value, is_nan in cursor:  # type: ignore[union-attr]
+                    add_step(step)
+                    add_timestamp(timestamp)
+                    add_value(value)
+                    if is_nan:
+                        nan_at.append(len(values) - 1)
             finally:
                 cursor.close()
-        if not rows:
+        if not steps:
             raise NotFound("The run has no metric with that key.")
-        steps, timestamps, values, nans = (list(col) for col in zip(*rows, strict=True))
-        if any(nans):
-            values = [math.nan if nan else v for v, nan in zip(values, nans, strict=True)]
+        for index in nan_at:
+            values[index] = math.nan
         total = len(steps)
         downsampled = False
         if max_points is not None and total > max_points:
