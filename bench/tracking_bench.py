@@ -162,6 +162,19 @@ def single_metric_rate(api: API, run_id: str, seconds: float) -> dict[str, float
     }
 
 
+def floor_rate(url: str, token: str, seconds: float) -> dict[str, float]:
+    """Sequential ``GET url`` over one keep-alive connection: the framework's own floor."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"token {token}"
+    session.get(url, timeout=30).raise_for_status()
+    count = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        session.get(url, timeout=30).raise_for_status()
+        count += 1
+    return {"requests": count, "per_s": count / (time.perf_counter() - t0)}
+
+
 def batched_rate(
     api: API, run_id: str, batch_size: int, total: int, key: str = "batched"
 ) -> dict[str, float]:

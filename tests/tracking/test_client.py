@@ -68,6 +68,13 @@ async def test_a_kernel_logs_with_no_configuration(
                 mlp.log_metrics({"acc": 0.9, "f1": 0.8})
                 mlp.set_tag("stage", "test")
             print(run.run_id)
+            failed = mlp.start_run(experiment="kernel-exp", name="k2")
+            mlp.log_param("depth", 3)
+            mlp.log_metric("loss", 5.0, step=7)
+            mlp.flush()
+            assert mlp.get_run(failed.run_id).metrics["loss"].step == 7
+            mlp.end_run("FAILED")
+            assert mlp.active_run() is None
         """),
         )
     finally:
@@ -84,6 +91,8 @@ async def test_a_kernel_logs_with_no_configuration(
     history = mlp_app.tracking.store.get_metric_history(run.run_id, "loss")
     assert history.steps == list(range(300))
     assert run.metrics["acc"].value == 0.9
+    failed = mlp_app.tracking.store.search_runs(SearchRuns(filter="attributes.name = 'k2'")).runs
+    assert [(r.status.value, r.params) for r in failed] == [("FAILED", {"depth": "3"})]
 
 
 def _free_port() -> int:

@@ -1,8 +1,9 @@
 """The background sender: logging calls enqueue, one thread sends batches.
 
 ``log_metric`` and friends only append a tuple to a queue (well under 20 µs).  A daemon
-thread takes everything queued, groups it by run into batches (params and tags in their own
-batch ahead of the metrics, so a rejected param never costs metric points) and posts them.
+thread takes everything queued, groups it by run into batches (params and tags in batches of
+their own, so a rejected param never costs metric points; each run's order is kept) and posts
+them.
 Each batch gets an id when it is cut; if the server cannot be reached, the thread keeps the
 batch and retries it, in order, with the same id, so the server applies it exactly once.
 """
