@@ -87,6 +87,7 @@ class SqlTrackingStore(TrackingStore):
     def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
         super().__init__(uri, artifact_root, **kwargs)
         self.engine = self._create_engine(uri)
+        self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
         self._prepare_logging_statements()
         try:
@@ -199,7 +200,7 @@ class SqlTrackingStore(TrackingStore):
             set_={c: insert_latest.excluded[c] for c in ("step", "timestamp", "value", "is_nan")},
             where=newer,
         ).returning(lm.c.key, lm.c.step, lm.c.timestamp, lm.c.value, lm.c.is_nan)
-        placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        placeholder = self._placeholder
         columns = ("run_id", "key", "step", "timestamp", "value", "is_nan")
         self._history_sql = (
             'SELECT "step", "timestamp", "value", "is_nan" FROM metrics '
@@ -389,29 +390,34 @@ class SqlTrackingStore(TrackingStore):
         params: dict[str, dict[str, str]] = {i: {} for i in ids}
         tags: dict[str, dict[str, str]] = {i: {} for i in ids}
         metrics: dict[str, dict[str, LatestMetric]] = {i: {} for i in ids}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for p in conn.execute(
-                select(schema.params.c.run_id, schema.params.c.key, schema.params.c.value).where(
-                    schema.params.c.run_id.in_(chunk)
+        # Read at the driver level: a search page loads thousands of these small rows, and
+        # SQLAlchemy's per-row processing would cost more than the queries.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start : chunk_start + 500]
+                marks = ", ".join([self._placeholder] * len(chunk))
+                cursor.execute(
+                    f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", chunk
                 )
-            ):
-                params[p.run_id][p.key] = p.value
-            for t in conn.execute(
-                select(schema.tags.c.run_id, schema.tags.c.key, schema.tags.c.value).where(
-                    schema.tags.c.run_id.in_(chunk)
+                for run_id, key, value in cursor.fetchall():
+                    params[run_id][key] = value
+                cursor.execute(
+                    f"SELECT run_id, key, value FROM tags WHERE run_id IN ({marks})", chunk
                 )
-            ):
-                tags[t.run_id][t.key] = t.value
-            lm = schema.latest_metrics
-            for m in conn.execute(
-                select(
-                    lm.c.run_id, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.step, lm.c.timestamp
-                ).where(lm.c.run_id.in_(chunk))
-            ):
-                metrics[m.run_id][m.key] = LatestMetric.model_construct(
-                    value=math.nan if m.is_nan else m.value, step=m.step, timestamp=m.timestamp
+                for run_id, key, value in cursor.fetchall():
+                    tags[run_id][key] = value
+                cursor.execute(
+                    'SELECT run_id, key, value, is_nan, step, "timestamp" FROM latest_metrics '
+                    f"WHERE run_id IN ({marks})",
+                    chunk,
                 )
+                for run_id, key, value, is_nan, step, timestamp in cursor.fetchall():
+                    metrics[run_id][key] = LatestMetric.model_construct(
+                        value=math.nan if is_nan else value, step=step, timestamp=timestamp
+                    )
+        finally:
+            cursor.close()
         return [
             Run.model_construct(
                 run_id=row.run_id,
