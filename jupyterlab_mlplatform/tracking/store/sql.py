@@ -6,25 +6,18 @@ when the store opens.  SQLite runs in WAL mode so that readers never wait for th
 
 from __future__ import annotations
 
-import math
-import time
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
-    Row,
     Table,
-    and_,
-    bindparam,
     create_engine,
     delete,
     event,
     insert,
-    or_,
     select,
     update,
 )
@@ -33,12 +26,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from traitlets import Int
 
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
-from ..downsample import minmax_indices
 from ..models import (
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
-    LatestMetric,
     LifecycleStage,
     LogBatch,
     MetricHistory,
@@ -62,14 +53,10 @@ from ..search import (
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
+from .sql_logging import SqlMetricLog
+from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
 
 DEFAULT_EXPERIMENT = "Default"
-ACTIVE = LifecycleStage.ACTIVE.value
-DELETED = LifecycleStage.DELETED.value
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class SqlTrackingStore(TrackingStore):
@@ -89,7 +76,9 @@ class SqlTrackingStore(TrackingStore):
         self.engine = self._create_engine(uri)
         self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
-        self._prepare_logging_statements()
+        self._metric_log = SqlMetricLog(
+            self.engine, self._dialect_insert, self._upsert, self._placeholder
+        )
         try:
             upgrade_to_head(self.engine)
             self.optimize()
@@ -170,49 +159,6 @@ class SqlTrackingStore(TrackingStore):
         if rows:
             conn.execute(self._upsert_statement(table), rows)
 
-    def _prepare_logging_statements(self) -> None:
-        """The statements of the logging hot path, built once (SQLAlchemy then reuses their
-        compiled form without building or hashing a new construct per request)."""
-        runs, lm, batches = schema.runs, schema.latest_metrics, schema.log_batches
-        self._run_state = select(runs.c.experiment_id, runs.c.lifecycle_stage).where(
-            runs.c.run_id == bindparam("run_id")
-        )
-        self._claim_batch = (
-            self._dialect_insert(batches)
-            .values(
-                batch_id=bindparam("batch_id"),
-                run_id=bindparam("run_id"),
-                created=bindparam("created"),
-            )
-            .on_conflict_do_nothing(index_elements=["batch_id"])
-            .returning(batches.c.batch_id)
-        )
-        insert_latest = self._dialect_insert(lm)
-        newer = or_(
-            insert_latest.excluded.step > lm.c.step,
-            and_(
-                insert_latest.excluded.step == lm.c.step,
-                insert_latest.excluded.timestamp >= lm.c.timestamp,
-            ),
-        )
-        self._set_latest = insert_latest.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={c: insert_latest.excluded[c] for c in ("step", "timestamp", "value", "is_nan")},
-            where=newer,
-        ).returning(lm.c.key, lm.c.step, lm.c.timestamp, lm.c.value, lm.c.is_nan)
-        placeholder = self._placeholder
-        columns = ("run_id", "key", "step", "timestamp", "value", "is_nan")
-        self._history_sql = (
-            'SELECT "step", "timestamp", "value", "is_nan" FROM metrics '
-            f'WHERE "run_id" = {placeholder} AND "key" = {placeholder} '
-            'ORDER BY "step", "timestamp"'
-        )
-        self._insert_metrics_sql = (
-            "INSERT INTO metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
-                ", ".join(f'"{c}"' for c in columns), ", ".join([placeholder] * len(columns))
-            )
-        )
-
     # -- experiments ---------------------------------------------------------------------
 
     def _experiment_id(self, experiment_id: str) -> int:
@@ -224,38 +170,13 @@ class SqlTrackingStore(TrackingStore):
             raise NotFound("No experiment with that id.")
         return value
 
-    def _experiments(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[Experiment]:
-        ids = [row.experiment_id for row in rows]
-        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
-        if ids:
-            for tag in conn.execute(
-                select(schema.experiment_tags).where(
-                    schema.experiment_tags.c.experiment_id.in_(ids)
-                )
-            ):
-                tags[tag.experiment_id][tag.key] = tag.value
-        return [
-            Experiment(
-                experiment_id=str(row.experiment_id),
-                name=row.name,
-                description=row.description,
-                artifact_location=row.artifact_location,
-                lifecycle_stage=LifecycleStage(row.lifecycle_stage),
-                creation_time=row.creation_time,
-                last_update_time=row.last_update_time,
-                created_by=row.created_by,
-                tags=tags[row.experiment_id],
-            )
-            for row in rows
-        ]
-
     def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
         row = conn.execute(
             select(schema.experiments).where(schema.experiments.c.experiment_id == experiment_id)
         ).first()
         if row is None:
             raise NotFound("No experiment with that id.")
-        return self._experiments(conn, [row])[0]
+        return experiments_from_rows(conn, [row])[0]
 
     def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
         now = now_ms()
@@ -305,7 +226,7 @@ class SqlTrackingStore(TrackingStore):
             row = conn.execute(
                 select(schema.experiments).where(schema.experiments.c.name == name)
             ).first()
-            return None if row is None else self._experiments(conn, [row])[0]
+            return None if row is None else experiments_from_rows(conn, [row])[0]
 
     def list_experiments(self, view: ViewType = ViewType.ACTIVE_ONLY) -> list[Experiment]:
         query = select(schema.experiments).order_by(schema.experiments.c.experiment_id)
@@ -314,7 +235,7 @@ class SqlTrackingStore(TrackingStore):
         elif view == ViewType.DELETED_ONLY:
             query = query.where(schema.experiments.c.lifecycle_stage == DELETED)
         with self.engine.connect() as conn:
-            return self._experiments(conn, conn.execute(query).all())
+            return experiments_from_rows(conn, conn.execute(query).all())
 
     def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
         eid = self._experiment_id(experiment_id)
@@ -384,68 +305,11 @@ class SqlTrackingStore(TrackingStore):
 
     # -- runs ----------------------------------------------------------------------------
 
-    def _runs(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[Run]:
-        """Wire models for run rows, with params, tags and latest metrics (3 queries)."""
-        ids = [row.run_id for row in rows]
-        params: dict[str, dict[str, str]] = {i: {} for i in ids}
-        tags: dict[str, dict[str, str]] = {i: {} for i in ids}
-        metrics: dict[str, dict[str, LatestMetric]] = {i: {} for i in ids}
-        # Read at the driver level: a search page loads thousands of these small rows, and
-        # SQLAlchemy's per-row processing would cost more than the queries.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            for chunk_start in range(0, len(ids), 500):
-                chunk = ids[chunk_start : chunk_start + 500]
-                marks = ", ".join([self._placeholder] * len(chunk))
-                cursor.execute(
-                    f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", chunk
-                )
-                for run_id, key, value in cursor.fetchall():
-                    params[run_id][key] = value
-                cursor.execute(
-                    f"SELECT run_id, key, value FROM tags WHERE run_id IN ({marks})", chunk
-                )
-                for run_id, key, value in cursor.fetchall():
-                    tags[run_id][key] = value
-                cursor.execute(
-                    'SELECT run_id, key, value, is_nan, step, "timestamp" FROM latest_metrics '
-                    f"WHERE run_id IN ({marks})",
-                    chunk,
-                )
-                for run_id, key, value, is_nan, step, timestamp in cursor.fetchall():
-                    metrics[run_id][key] = LatestMetric.model_construct(
-                        value=math.nan if is_nan else value, step=step, timestamp=timestamp
-                    )
-        finally:
-            cursor.close()
-        return [
-            Run.model_construct(
-                run_id=row.run_id,
-                experiment_id=str(row.experiment_id),
-                name=row.name,
-                status=RunStatus(row.status),
-                start_time=row.start_time,
-                end_time=row.end_time,
-                user=row.user,
-                lifecycle_stage=LifecycleStage(row.lifecycle_stage),
-                artifact_uri=row.artifact_uri,
-                source=RunSource.model_construct(
-                    notebook_path=row.source_notebook,
-                    cell_id=row.source_cell_id,
-                    kernel_id=row.source_kernel_id,
-                ),
-                params=params[row.run_id],
-                tags=tags[row.run_id],
-                metrics=metrics[row.run_id],
-            )
-            for row in rows
-        ]
-
     def _get_run(self, conn: Connection, run_id: str) -> Run:
         row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
         if row is None:
             raise NotFound("No run with that id.")
-        return self._runs(conn, [row])[0]
+        return runs_from_rows(conn, [row], self._placeholder)[0]
 
     def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
         if spec.experiment_id is not None:
@@ -571,142 +435,12 @@ class SqlTrackingStore(TrackingStore):
     # -- logging -------------------------------------------------------------------------
 
     def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
-        with self.engine.begin() as conn:
-            run = conn.execute(self._run_state, {"run_id": run_id}).first()
-            if run is None:
-                raise NotFound("No run with that id.")
-            experiment_id = str(run.experiment_id)
-            if run.lifecycle_stage != ACTIVE:
-                raise Conflict("The run is deleted; restore it to log to it.")
-            if batch.batch_id is not None:
-                claimed = conn.execute(
-                    self._claim_batch,
-                    {"batch_id": batch.batch_id, "run_id": run_id, "created": now_ms()},
-                )
-                if claimed.first() is None:  # applied before: this is a retry
-                    return BatchOutcome(False, experiment_id, {}, 0)
-            if batch.params:
-                self._set_params(conn, run_id, batch.params)
-            if batch.tags:
-                self._upsert(
-                    conn,
-                    schema.tags,
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in batch.tags.items()],
-                )
-            latest: dict[str, LatestMetric] = {}
-            if batch.metrics:
-                latest = self._append_metrics(conn, run_id, batch)
-            return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
-
-    def _set_params(self, conn: Connection, run_id: str, new: dict[str, str]) -> None:
-        existing = {
-            row.key: row.value
-            for row in conn.execute(
-                select(schema.params.c.key, schema.params.c.value).where(
-                    schema.params.c.run_id == run_id, schema.params.c.key.in_(list(new))
-                )
-            )
-        }
-        changed = sorted(k for k, v in new.items() if k in existing and existing[k] != v)
-        if changed:
-            raise Conflict(
-                f"Params are immutable: {len(changed)} param(s) already have another value "
-                f"(first: {changed[0][:100]!r})."
-            )
-        rows = [
-            {"run_id": run_id, "key": k, "value": v} for k, v in new.items() if k not in existing
-        ]
-        if rows:
-            conn.execute(insert(schema.params), rows)
-
-    def _append_metrics(
-        self, conn: Connection, run_id: str, batch: LogBatch
-    ) -> dict[str, LatestMetric]:
-        now = now_ms()
-        isnan = math.isnan
-        rows: list[tuple[str, str, int, int, float, bool]] = []
-        newest: dict[str, tuple[int, int, float]] = {}
-        for m in batch.metrics:
-            key = m["key"]
-            value = m["value"]
-            step = m.get("step", 0)
-            ts = m.get("timestamp", now)
-            nan = isnan(value)
-            rows.append((run_id, key, step, ts, 0.0 if nan else value, nan))
-            best = newest.get(key)
-            if best is None or step > best[0] or (step == best[0] and ts >= best[1]):
-                newest[key] = (step, ts, value)
-        # The bulk insert goes straight to the driver's executemany: SQLAlchemy's per-row
-        # parameter processing would cost more than the database's own work.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(self._insert_metrics_sql, rows)
-        finally:
-            cursor.close()
-        candidates = [
-            {
-                "run_id": run_id,
-                "key": key,
-                "step": step,
-                "timestamp": ts,
-                "value": 0.0 if isnan(value) else value,
-                "is_nan": isnan(value),
-            }
-            for key, (step, ts, value) in newest.items()
-        ]
-        return {
-            row.key: LatestMetric.model_construct(
-                value=math.nan if row.is_nan else row.value, step=row.step, timestamp=row.timestamp
-            )
-            for row in conn.execute(self._set_latest, candidates)
-        }
+        return self._metric_log.log_batch(run_id, batch)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
-        with self.engine.connect() as conn:
-            if conn.execute(self._run_state, {"run_id": run_id}).first() is None:
-                raise NotFound("No run with that id.")
-            # Read straight from the driver: 100k rows through SQLAlchemy's result processing
-            # cost several times the query itself.  The primary key serves the whole scan.
-            steps: list[int] = []
-            timestamps: list[int] = []
-            values: list[float] = []
-            nan_at: list[int] = []
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(self._history_sql, (run_id, key))
-                # Column by column as the rows stream in: building a list of 100k row tuples
-                # first would double the time (and wake the garbage collector repeatedly).
-                add_step, add_timestamp, add_value = steps.append, timestamps.append, values.append
-                for step, timestamp, value, is_nan in cursor:  # type: ignore[union-attr]
-                    add_step(step)
-                    add_timestamp(timestamp)
-                    add_value(value)
-                    if is_nan:
-                        nan_at.append(len(values) - 1)
-            finally:
-                cursor.close()
-        if not steps:
-            raise NotFound("The run has no metric with that key.")
-        for index in nan_at:
-            values[index] = math.nan
-        total = len(steps)
-        downsampled = False
-        if max_points is not None and total > max_points:
-            keep = minmax_indices(values, max_points)
-            steps = [steps[i] for i in keep]
-            timestamps = [timestamps[i] for i in keep]
-            values = [values[i] for i in keep]
-            downsampled = True
-        return MetricHistory.model_construct(
-            key=key,
-            steps=steps,
-            timestamps=timestamps,
-            values=values,
-            total=total,
-            downsampled=downsampled,
-        )
+        return self._metric_log.get_metric_history(run_id, key, max_points)
 
     # -- search --------------------------------------------------------------------------
 
@@ -734,6 +468,6 @@ class SqlTrackingStore(TrackingStore):
             )
             rows = conn.execute(statement).all()
             has_more = len(rows) > query.max_results
-            runs = self._runs(conn, rows[: query.max_results])
+            runs = runs_from_rows(conn, rows[: query.max_results], self._placeholder)
         token = encode_page_token(offset + query.max_results, query) if has_more else None
         return RunsPage.model_construct(runs=runs, next_page_token=token)
