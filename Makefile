@@ -8,6 +8,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 JLPM := $(BIN)/jlpm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Jupyter refuses to run as root unless told to (containers and CI machines often are root).
+LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # Tools call each other by name (jupyter -> jupyter-builder -> jlpm): the venv comes first.
 export PATH := $(BIN):$(PATH)
@@ -16,7 +18,7 @@ export PATH := $(BIN):$(PATH)
 
 ## Install everything and start JupyterLab with the extension (SQLite + local artifacts).
 lab: install
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 ## Install everything and run every test suite: ruff, mypy, pytest, jest, Galata.
 test: install system-deps lint pytest jest ui-test
