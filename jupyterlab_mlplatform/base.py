@@ -8,10 +8,12 @@ is jupyter_server's ``500 Unhandled error`` with no traceback sent to the client
 from __future__ import annotations
 
 import json
+import re
 import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 AUTH_RESOURCE = "mlplatform"
+
+_GENERATED_USERNAME = re.compile(r"[0-9a-f]{32}")
+"""The form of the user ids jupyter-server generates for anonymous token requests."""
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -58,6 +63,21 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             self._jupyter_current_user = kernel_user
             self._token_authenticated = True
         await super().prepare()
+        if kernel_user is None and await self._is_anonymous_token_client():
+            # jupyter-server names every cookie-less request made with its token a fresh
+            # random "Anonymous X"; a script holding the server's token is its owner.
+            owner = self.mlplatform.kernel_credentials.user
+            self._jupyter_current_user = owner
+            self.current_user = owner
+
+    async def _is_anonymous_token_client(self) -> bool:
+        user = self.current_user
+        if not self.token_authenticated or user is None:
+            return False
+        if not _GENERATED_USERNAME.fullmatch(str(getattr(user, "username", ""))):
+            return False
+        cookie_user = await ensure_async(self.identity_provider.get_user_cookie(self))
+        return cookie_user is None
 
     @property
     def user_name(self) -> str | None:

@@ -228,3 +228,13 @@ async def test_absolute_notebook_paths_become_root_relative(mlp_api: Any, jp_roo
     assert run["source"]["notebook_path"] == "project/train.ipynb"
     _, run = await mlp_api("POST", "runs", {"source": {"notebook_path": "/elsewhere/x.ipynb"}})
     assert run["source"]["notebook_path"] == "/elsewhere/x.ipynb"
+
+
+async def test_scripts_holding_the_server_token_act_as_its_owner(
+    mlp_api: Any, mlp_app: Any
+) -> None:
+    """jp_fetch sends the Jupyter token in a header and keeps no cookie, like a script."""
+    _, first = await mlp_api("POST", "runs", {})
+    _, second = await mlp_api("POST", "runs", {})
+    owner = mlp_app.kernel_credentials.user.name
+    assert first["user"] == second["user"] == owner
