@@ -286,3 +286,37 @@ def test_the_head_revision_constant_is_the_newest_migration() -> None:
 
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     assert script.get_current_head() == migrate.HEAD_REVISION
+
+
+OPEN_STORE = """
+import sys
+from jupyterlab_mlplatform.tracking.models import RunCreate
+from jupyterlab_mlplatform.tracking.store import SqlTrackingStore
+
+store = SqlTrackingStore(sys.argv[1], sys.argv[2])
+print(store.create_run(RunCreate(experiment_name="race"), user=None).run_id)
+store.close()
+"""
+
+
+def test_servers_opening_a_new_database_at_once_all_start(
+    mlp_store_uri: str, tmp_path: Any
+) -> None:
+    """Server processes migrating the same fresh database race; every one must come up."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-c", OPEN_STORE, mlp_store_uri, str(tmp_path)]
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], [err for _, err in results]
+    assert len({out.strip() for out, _ in results}) == 4

@@ -40,7 +40,11 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the database to the newest schema; one query when it is current."""
+    """Bring the database to the newest schema; one query when it is current.
+
+    The migration itself runs under a database-wide lock (see ``migrations/env.py``), so
+    servers opening a new database at the same time migrate it once.
+    """
     if current_revision(engine) == HEAD_REVISION:
         return
     from alembic import command
