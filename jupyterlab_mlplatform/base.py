@@ -101,12 +101,6 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
                 raise InvalidArgument("The request body is not valid JSON.") from None
             raise InvalidArgument(describe_validation_error(e)) from None
 
-    def validate(self, model: type[M], data: dict[str, Any]) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError as e:
-            raise InvalidArgument(describe_validation_error(e)) from None
-
     def finish_model(self, model: BaseModel, status: int = HTTPStatus.OK) -> None:
         self.set_status(status)
         self.finish(model.model_dump_json())

@@ -47,10 +47,6 @@ class EventBus:
 
         return unsubscribe
 
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
-
     def publish(self, event: RunEvent | ExperimentEvent | MetricsEvent) -> None:
         if event.type in ("run_updated", "run_deleted") and isinstance(event, RunEvent):
             # Send the metrics logged before this change first, so panels see them in order.

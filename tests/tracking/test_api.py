@@ -54,8 +54,9 @@ async def test_runs_log_and_history(mlp_api: Any) -> None:
     assert stored["params"] == {"lr": "0.1", "depth": "3"}
     assert stored["tags"] == {"note": "first"}
     assert stored["metrics"]["loss"]["step"] == 500
-    status, ended = await mlp_api("PATCH", f"runs/{rid}", {"status": "FINISHED"})
+    status, ended = await mlp_api("PATCH", f"runs/{rid}", {"status": "FINISHED", "name": "r1b"})
     assert ended["status"] == "FINISHED" and ended["end_time"] >= ended["start_time"]
+    assert ended["name"] == "r1b"
 
 
 async def test_metric_keys_with_slashes(mlp_api: Any) -> None:
