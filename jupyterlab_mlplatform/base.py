@@ -138,7 +138,12 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
         error = exc_info[1] if exc_info else None
         if isinstance(error, MLPlatformError):
             self.set_header("Content-Type", "application/json")
-            reply = {"message": error.message, "reason": HTTPStatus(status_code).phrase}
+            reply: dict[str, object] = {
+                "message": error.message,
+                "reason": HTTPStatus(status_code).phrase,
+            }
+            if error.details:
+                reply["details"] = error.details
             self.finish(json.dumps(reply))
             return
         super().write_error(status_code, **kwargs)

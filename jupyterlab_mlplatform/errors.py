@@ -20,6 +20,11 @@ class MLPlatformError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def details(self) -> dict[str, str | int] | None:
+        """Machine-readable facts about the error (sent as ``"details"``), if any."""
+        return None
+
 
 class InvalidArgument(MLPlatformError):
     """The request is malformed or a value is out of range (400)."""

@@ -134,7 +134,16 @@ def build_openapi(version: str) -> dict[str, Any]:
     components: dict[str, Any] = dict(schemas.get("$defs", {}))
     components["Error"] = {
         "type": "object",
-        "properties": {"message": {"type": "string"}, "reason": {"type": ["string", "null"]}},
+        "properties": {
+            "message": {"type": "string"},
+            "reason": {"type": ["string", "null"]},
+            "details": {
+                "type": "object",
+                "description": "Where a search expression is wrong: field (filter or "
+                "order_by[i]), 0-based position, reason, and index for order_by.",
+                "additionalProperties": {"type": ["string", "integer"]},
+            },
+        },
         "required": ["message"],
     }
     paths: dict[str, Any] = {}

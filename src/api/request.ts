@@ -35,8 +35,9 @@ export function apiUrl(
  * @param serverSettings - The server connection settings.
  * @returns The parsed JSON body, or `undefined` for an empty body (204).
  *
- * @throws {ServerConnection.ResponseError} When the server answers with an
- *   error status; its `message` is the server's JSON `message` when there is one.
+ * @throws {APIError} When the server answers with an error status; its
+ *   `message` is the server's JSON `message` when there is one, and `details`
+ *   says where a search expression is wrong.
  * @throws {ServerConnection.NetworkError} When the server cannot be reached.
  */
 export async function requestAPI<T>(
@@ -72,13 +73,36 @@ export async function requestAPI<T>(
   }
 
   if (!response.ok) {
-    throw new ServerConnection.ResponseError(
-      response,
-      Private.errorMessage(data),
-      Private.errorTraceback(data)
-    );
+    throw new APIError(response, data);
   }
   return data as T;
+}
+
+/**
+ * Where a search expression (`filter` or one `order_by` item) is wrong.
+ */
+export interface IErrorDetails {
+  /** `filter` or `order_by[i]`. */
+  field?: string;
+  /** 0-based character position in that string. */
+  position?: number;
+  /** The reason without the position and excerpt. */
+  reason?: string;
+  /** For `order_by` items: which one. */
+  index?: number;
+}
+
+/**
+ * An error answer of the server extension: `{"message", "reason", "details"}`.
+ */
+export class APIError extends ServerConnection.ResponseError {
+  constructor(response: Response, data: unknown) {
+    super(response, Private.errorMessage(data), Private.errorTraceback(data));
+    this.details = Private.errorDetails(data);
+  }
+
+  /** Machine-readable facts about the error, when the server sent them. */
+  readonly details: IErrorDetails | null;
 }
 
 namespace Private {
@@ -102,5 +126,15 @@ namespace Private {
 
   export function errorTraceback(data: unknown): string | undefined {
     return field(data, 'traceback');
+  }
+
+  export function errorDetails(data: unknown): IErrorDetails | null {
+    if (data !== null && typeof data === 'object' && 'details' in data) {
+      const details = (data as { details: unknown }).details;
+      if (details !== null && typeof details === 'object') {
+        return details as IErrorDetails;
+      }
+    }
+    return null;
   }
 }

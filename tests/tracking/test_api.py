@@ -126,6 +126,26 @@ async def test_bad_input_gets_a_json_4xx(
     assert "Traceback" not in reply["message"]
 
 
+async def test_search_syntax_errors_say_where_in_details(mlp_api: Any) -> None:
+    code, reply = await mlp_api("POST", "runs/search", {"filter": "metrics.acc > "})
+    assert code == 400
+    assert reply["details"] == {
+        "field": "filter",
+        "position": 14,
+        "reason": "expected a value after '>'",
+    }
+    code, reply = await mlp_api(
+        "POST", "runs/search", {"order_by": ["metrics.acc DESC", "params.x SIDEWAYS"]}
+    )
+    assert code == 400
+    assert reply["details"]["field"] == "order_by[1]"
+    assert reply["details"]["index"] == 1
+    assert reply["details"]["position"] == 9
+    # Other errors carry no details.
+    code, reply = await mlp_api("POST", "runs/search", {"max_results": 0})
+    assert code == 400 and "details" not in reply
+
+
 async def test_bad_log_batches_write_nothing(mlp_api: Any) -> None:
     _, run = await mlp_api("POST", "runs", {"params": {"lr": "0.1"}})
     rid = run["run_id"]

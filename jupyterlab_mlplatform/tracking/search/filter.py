@@ -192,10 +192,16 @@ class SearchSyntaxError(InvalidArgument):
     def __init__(self, text: str, position: int, reason: str, label: str | None = None) -> None:
         self.position = position
         self.reason = reason
+        self.field = label or self.label
         super().__init__(
             f"Invalid {label or self.label} at position {position}: {reason}\n"
             + _excerpt(text, position)
         )
+
+    @property
+    def details(self) -> dict[str, str | int]:
+        """Which input is wrong (``filter`` or ``order_by[i]``) and where (0-based)."""
+        return {"field": self.field, "position": self.position, "reason": self.reason}
 
 
 class FilterSyntaxError(SearchSyntaxError):
@@ -212,6 +218,10 @@ class OrderBySyntaxError(SearchSyntaxError):
     def __init__(self, text: str, position: int, reason: str, index: int) -> None:
         self.index = index
         super().__init__(text, position, reason, label=f"order_by[{index}]")
+
+    @property
+    def details(self) -> dict[str, str | int]:
+        return {**super().details, "index": self.index}
 
 
 def _printable(text: str) -> str:
