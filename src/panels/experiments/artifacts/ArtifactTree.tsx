@@ -98,7 +98,11 @@ export function ArtifactTree(props: IArtifactTreeProps): JSX.Element {
   };
 
   const onKeyDown = (event: React.KeyboardEvent) => {
-    const index = items.findIndex(item => item.path === tabStop);
+    const target = (event.target as HTMLElement).closest<HTMLElement>(
+      `.${ITEM_CLASS}`
+    );
+    const current = target?.dataset.path ?? tabStop;
+    const index = items.findIndex(item => item.path === current);
     const item = items[index];
     if (!item) {
       return;
@@ -236,7 +240,15 @@ function visibleRows(tree: IArtifactTree, trans: TranslationBundle): Row[] {
       }
       return;
     }
-    if (files.length === 0 && folder !== '') {
+    if (listing.error && folder !== '') {
+      // A failed refresh: the previous entries stay.
+      rows.push({
+        type: 'status',
+        key: `${folder}/:status`,
+        level,
+        text: trans.__('Could not list this folder: %1', listing.error)
+      });
+    } else if (files.length === 0 && folder !== '') {
       rows.push({
         type: 'status',
         key: `${folder}/:status`,

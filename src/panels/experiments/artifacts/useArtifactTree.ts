@@ -126,7 +126,7 @@ export function useArtifactTree(
   const expand = React.useCallback(
     (folder: string) => {
       setExpanded(previous => new Set(previous).add(folder));
-      if (!state.current.listings.has(folder)) {
+      if (Private.needsListing(state.current.listings, folder)) {
         void load(folder);
       }
     },
@@ -156,7 +156,7 @@ export function useArtifactTree(
         folder = folder ? `${folder}/${segment}` : segment;
         const target = folder;
         setExpanded(previous => new Set(previous).add(target));
-        if (!state.current.listings.has(target)) {
+        if (Private.needsListing(state.current.listings, target)) {
           await load(target);
         }
       }
@@ -168,6 +168,17 @@ export function useArtifactTree(
 }
 
 namespace Private {
+  /**
+   * Whether a folder has never been listed, or its last listing failed.
+   */
+  export function needsListing(
+    listings: ReadonlyMap<string, IFolderListing>,
+    folder: string
+  ): boolean {
+    const listing = listings.get(folder);
+    return !listing || (listing.files === null && !listing.loading);
+  }
+
   /**
    * Folders first, then by name (numbers in names compared as numbers).
    */

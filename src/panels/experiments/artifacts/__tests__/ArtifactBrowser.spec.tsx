@@ -362,6 +362,59 @@ describe('ArtifactBrowser', () => {
       );
     });
 
+    it('shows why a folder cannot be listed and retries on the next expand', async () => {
+      let failures = 1;
+      const flaky = new FakeServer().on('GET', 'runs/r4/artifacts', request => {
+        if (!request.query.path) {
+          return {
+            body: {
+              root_uri: 'file:///tmp/a/r4',
+              path: '',
+              files: [{ path: 'outputs', is_dir: true, size: null }]
+            }
+          };
+        }
+        if (failures > 0) {
+          failures -= 1;
+          return {
+            status: 500,
+            body: { message: 'Disk on fire', reason: null }
+          };
+        }
+        return {
+          body: {
+            root_uri: 'file:///tmp/a/r4',
+            path: 'outputs',
+            files: [{ path: 'outputs/a.txt', is_dir: false, size: 1 }]
+          }
+        };
+      });
+      await render({
+        client: new TrackingClient({ serverSettings: flaky.settings() }),
+        runId: 'r4'
+      });
+      await until(() => items().length > 0, 'the root listing');
+
+      await act(async () => item('outputs').click());
+      await until(
+        () => host.textContent!.includes('Disk on fire'),
+        'the folder error'
+      );
+      expect(host.textContent).toContain(
+        'Could not list this folder: Disk on fire'
+      );
+
+      // Collapse, expand: listed again.
+      await act(async () => item('outputs').click());
+      await act(async () => item('outputs').click());
+      await until(
+        () => items().some(n => n.dataset.path === 'outputs/a.txt'),
+        'outputs/'
+      );
+      expect(host.textContent).not.toContain('Disk on fire');
+      expect(flaky.requests).toHaveLength(3);
+    });
+
     it('lists the root and expanded folders again on refresh', async () => {
       await render();
       await until(() => items().length > 0, 'the root listing');
