@@ -67,6 +67,20 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("post", "/runs", "Create a run", models.RunCreate, models.Run, 201),
     Operation("post", "/runs/search", "Search runs", models.SearchRuns, models.RunsPage),
+    Operation(
+        "post",
+        "/runs/keys",
+        "The distinct param, metric and tag keys of runs",
+        models.RunKeysQuery,
+        models.RunKeys,
+    ),
+    Operation(
+        "post",
+        "/runs/metric-histories",
+        "Several runs' histories of several metrics",
+        models.MetricHistoriesQuery,
+        models.MetricHistories,
+    ),
     Operation("get", "/runs/{run_id}", "Get a run", response=models.Run),
     Operation(
         "patch",
@@ -213,5 +227,6 @@ def _content(media_type: str, schema: dict[str, Any], required: bool = False) ->
 
 
 def _operation_id(op: Operation) -> str:
-    words = re.sub(r"[{}]", "", op.path).strip("/").replace("/", "_").replace(".", "_")
+    words = re.sub(r"[{}]", "", op.path).strip("/")
+    words = re.sub(r"[/.-]", "_", words)
     return f"{op.method}_{words}"

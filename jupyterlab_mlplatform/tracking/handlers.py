@@ -3,7 +3,8 @@
 Routes (see ``openapi.json`` for the bodies):
 
 - ``GET|POST experiments``, ``GET|PATCH|DELETE experiments/{experiment_id}``
-- ``POST runs``, ``POST runs/search``, ``GET|PATCH|DELETE runs/{run_id}``
+- ``POST runs``, ``POST runs/search``, ``POST runs/keys``, ``POST runs/metric-histories``
+- ``GET|PATCH|DELETE runs/{run_id}``
 - ``POST runs/{run_id}/log``, ``GET runs/{run_id}/metrics/{key}?max_points=N``
 - ``GET runs/{run_id}/artifacts?path=``, ``GET|PUT runs/{run_id}/artifacts/{path}``
 - ``WS events``
@@ -29,7 +30,9 @@ from .models import (
     ExperimentCreate,
     ExperimentUpdate,
     LogBatch,
+    MetricHistoriesQuery,
     RunCreate,
+    RunKeysQuery,
     RunUpdate,
     SearchRuns,
     ViewType,
@@ -109,6 +112,24 @@ class RunSearchHandler(MLPlatformAPIHandler):
     async def post(self) -> None:
         query = self.get_json_model(SearchRuns)
         self.finish_model(await self.tracking.search_runs(query))
+
+
+class RunKeysHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """The distinct param, metric and tag keys of the runs of some experiments."""
+        query = self.get_json_model(RunKeysQuery)
+        self.finish_model(await self.tracking.list_run_keys(query))
+
+
+class MetricHistoriesHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Several runs' histories of several metrics in one request (the compare view)."""
+        query = self.get_json_model(MetricHistoriesQuery)
+        self.finish_model(await self.tracking.get_metric_histories(query))
 
 
 class RunHandler(MLPlatformAPIHandler):
@@ -267,7 +288,10 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{API}/experiments", ExperimentsHandler),
     (rf"{API}/experiments/{EXPERIMENT}", ExperimentHandler),
     (rf"{API}/runs", RunsHandler),
+    # Fixed names before runs/{run_id}: the first pattern that matches wins.
     (rf"{API}/runs/search", RunSearchHandler),
+    (rf"{API}/runs/keys", RunKeysHandler),
+    (rf"{API}/runs/metric-histories", MetricHistoriesHandler),
     (rf"{API}/runs/{RUN}", RunHandler),
     (rf"{API}/runs/{RUN}/log", RunLogHandler),
     (rf"{API}/runs/{RUN}/metrics/(?P<key>.+)", MetricHistoryHandler),

@@ -225,6 +225,41 @@ class RunsPage(Model):
     next_page_token: str | None = None
 
 
+class RunKeysQuery(Model):
+    experiment_ids: list[str] = Field(default_factory=list)
+    """Experiments whose runs to look at; all active experiments when empty."""
+    run_view_type: ViewType = ViewType.ACTIVE_ONLY
+
+
+class RunKeys(Model):
+    """The distinct keys the runs use, each list sorted (for column choosers and completion)."""
+
+    params: list[str]
+    metrics: list[str]
+    tags: list[str]
+
+
+class MetricHistoriesQuery(Model):
+    run_ids: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]],
+        Field(min_length=1, max_length=100),
+    ]
+    keys: Annotated[list[Key], Field(min_length=1, max_length=50)]
+    max_points: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    """At most this many shape-preserving points per history; every point when omitted."""
+
+
+class RunMetricHistory(MetricHistory):
+    """One run's history of one metric."""
+
+    run_id: str
+
+
+class MetricHistories(Model):
+    histories: list[RunMetricHistory]
+    """One per run and key that has points, in the order of ``run_ids`` then ``keys``."""
+
+
 class ArtifactInfo(Model):
     path: str
     is_dir: bool

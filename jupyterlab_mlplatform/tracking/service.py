@@ -27,10 +27,15 @@ from .models import (
     LifecycleStage,
     LogBatch,
     LogBatchResult,
+    MetricHistories,
+    MetricHistoriesQuery,
     MetricHistory,
     Run,
     RunCreate,
     RunEvent,
+    RunKeys,
+    RunKeysQuery,
+    RunMetricHistory,
     RunsPage,
     RunUpdate,
     SearchRuns,
@@ -139,8 +144,29 @@ class TrackingService:
     ) -> MetricHistory:
         return await self._read(self.store.get_metric_history, run_id, key, max_points)
 
+    async def get_metric_histories(self, query: MetricHistoriesQuery) -> MetricHistories:
+        """Histories of several runs and keys; pairs without points are left out."""
+        run_ids = list(dict.fromkeys(query.run_ids))
+        keys = list(dict.fromkeys(query.keys))
+        pairs = await self._read(self.store.find_metric_series, run_ids, keys)
+        histories = await asyncio.gather(
+            *(
+                self._read(self.store.get_metric_history, run_id, key, query.max_points)
+                for run_id, key in pairs
+            )
+        )
+        return MetricHistories.model_construct(
+            histories=[
+                RunMetricHistory.model_construct(run_id=run_id, **dict(history))
+                for (run_id, _key), history in zip(pairs, histories, strict=True)
+            ]
+        )
+
     async def search_runs(self, query: SearchRuns) -> RunsPage:
         return await self._read(self.store.search_runs, query)
+
+    async def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
+        return await self._read(self.store.list_run_keys, query)
 
     # -- artifacts -----------------------------------------------------------------------
 

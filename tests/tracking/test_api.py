@@ -95,6 +95,112 @@ async def test_search(mlp_api: Any) -> None:
     assert page["next_page_token"] is None
 
 
+async def test_run_keys(mlp_api: Any) -> None:
+    # Given runs in two experiments, one of them deleted
+    _, first = await mlp_api("POST", "experiments", {"name": "first"})
+    _, second = await mlp_api("POST", "experiments", {"name": "second"})
+    for experiment, params, metric in [
+        (first, {"lr": 0.1, "model": "rf"}, "acc"),
+        (first, {"lr": 0.2, "depth": 3}, "loss"),
+        (second, {"other": 1}, "other_metric"),
+    ]:
+        _, run = await mlp_api(
+            "POST",
+            "runs",
+            {"experiment_id": experiment["experiment_id"], "params": params, "tags": {"t": "x"}},
+        )
+        await mlp_api(
+            "POST", f"runs/{run['run_id']}/log", {"metrics": [{"key": metric, "value": 1}]}
+        )
+    _, gone = await mlp_api(
+        "POST", "runs", {"experiment_id": first["experiment_id"], "params": {"gone": 1}}
+    )
+    await mlp_api("DELETE", f"runs/{gone['run_id']}")
+    # When
+    status, keys = await mlp_api("POST", "runs/keys", {"experiment_ids": [first["experiment_id"]]})
+    # Then
+    assert status == 200
+    assert keys == {"params": ["depth", "lr", "model"], "metrics": ["acc", "loss"], "tags": ["t"]}
+    _, every = await mlp_api("POST", "runs/keys", {})
+    assert every["params"] == ["depth", "lr", "model", "other"]
+    _, deleted = await mlp_api(
+        "POST",
+        "runs/keys",
+        {"experiment_ids": [first["experiment_id"]], "run_view_type": "DELETED_ONLY"},
+    )
+    assert deleted == {"params": ["gone"], "metrics": [], "tags": []}
+    # The fixed route does not shadow runs/{run_id}, nor the other way round
+    status, stored = await mlp_api("GET", f"runs/{gone['run_id']}")
+    assert status == 200 and stored["params"] == {"gone": "1"}
+
+
+async def test_metric_histories_of_several_runs(mlp_api: Any) -> None:
+    # Given three runs: two log loss and acc, one only loss; the second is deleted
+    run_ids = []
+    for n in range(3):
+        _, run = await mlp_api("POST", "runs", {"name": f"r{n}"})
+        metrics = [{"key": "loss", "value": n + 1 / (i + 1), "step": i} for i in range(300)]
+        if n != 2:
+            metrics += [{"key": "acc", "value": "NaN" if n else 0.5, "step": 0}]
+        await mlp_api("POST", f"runs/{run['run_id']}/log", {"metrics": metrics})
+        run_ids.append(run["run_id"])
+    await mlp_api("DELETE", f"runs/{run_ids[1]}")
+    # When
+    status, reply = await mlp_api(
+        "POST",
+        "runs/metric-histories",
+        {"run_ids": run_ids, "keys": ["loss", "acc", "missing"], "max_points": 40},
+    )
+    # Then: one entry per pair with points, in the order asked, as the single route answers
+    assert status == 200
+    pairs = [(h["run_id"], h["key"]) for h in reply["histories"]]
+    assert pairs == [
+        (run_ids[0], "loss"),
+        (run_ids[0], "acc"),
+        (run_ids[1], "loss"),
+        (run_ids[1], "acc"),
+        (run_ids[2], "loss"),
+    ]
+    for history in reply["histories"]:
+        _, single = await mlp_api(
+            "GET", f"runs/{history['run_id']}/metrics/{history['key']}", max_points=40
+        )
+        assert history == {"run_id": history["run_id"], **single}
+    assert reply["histories"][0]["downsampled"] and reply["histories"][0]["total"] == 300
+    assert reply["histories"][3]["values"] == ["NaN"]
+    # Without max_points, every point
+    _, full = await mlp_api(
+        "POST", "runs/metric-histories", {"run_ids": run_ids[:1], "keys": ["loss"]}
+    )
+    assert len(full["histories"][0]["steps"]) == 300 and not full["histories"][0]["downsampled"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"run_ids": [], "keys": ["loss"]}, 400, "run_ids"),
+        ({"run_ids": ["a"] * 101, "keys": ["loss"]}, 400, "run_ids"),
+        ({"run_ids": ["a"], "keys": ["k"] * 51}, 400, "keys"),
+        ({"run_ids": ["a"], "keys": []}, 400, "keys"),
+        ({"run_ids": "abc", "keys": ["loss"]}, 400, "run_ids"),
+        ({"run_ids": [1], "keys": ["loss"]}, 400, "run_ids"),
+        ({"run_ids": ["a"], "keys": [""]}, 400, "keys"),
+        ({"run_ids": ["a"], "keys": ["loss"], "max_points": 0}, 400, "max_points"),
+        ({"run_ids": ["a"], "keys": ["loss"], "max_points": "many"}, 400, "max_points"),
+        ({"run_ids": ["a"], "keys": ["loss"], "extra": 1}, 400, "extra"),
+        ({"run_ids": ["0123456789abcdef"], "keys": ["loss"]}, 404, "run"),
+        ({"experiment_ids": ["1"]}, 400, "run_ids"),
+    ],
+)
+async def test_bad_metric_histories_bodies_get_a_json_4xx(
+    mlp_api: Any, body: Any, status: int, words: str
+) -> None:
+    code, reply = await mlp_api("POST", "runs/metric-histories", body)
+    assert code == status
+    assert words in reply["message"]
+    assert "Traceback" not in reply["message"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "words"),
     [
@@ -113,6 +219,10 @@ async def test_search(mlp_api: Any) -> None:
         ("POST", "runs", {"experiment_id": "999"}, 404, "experiment"),
         ("POST", "runs", {"params": {"": "x"}}, 400, "params"),
         ("GET", "experiments", None, 400, "view"),
+        ("POST", "runs/keys", {"experiment_ids": "1"}, 400, "experiment_ids"),
+        ("POST", "runs/keys", {"run_view_type": "SOME"}, 400, "run_view_type"),
+        ("POST", "runs/keys", {"experiment_ids": ["x"]}, 404, "experiment"),
+        ("POST", "runs/keys", b"[1, 2", 400, "not valid JSON"),
     ],
 )
 async def test_bad_input_gets_a_json_4xx(
@@ -185,6 +295,8 @@ async def test_every_route_needs_authentication(jp_fetch: Any) -> None:
         ("GET", ("experiments",), None),
         ("POST", ("runs",), "{}"),
         ("POST", ("runs", "search"), "{}"),
+        ("POST", ("runs", "keys"), "{}"),
+        ("POST", ("runs", "metric-histories"), '{"run_ids": ["a"], "keys": ["k"]}'),
         ("GET", ("runs", "x", "metrics", "loss"), None),
         ("GET", ("openapi.json",), None),
     ]:

@@ -16,6 +16,7 @@ from jupyterlab_mlplatform.tracking.models import (
     LogBatch,
     MetricPoint,
     RunCreate,
+    RunKeysQuery,
     RunStatus,
     RunUpdate,
     SearchRuns,
@@ -219,6 +220,69 @@ def test_search_filters_sorts_and_pages(mlp_store: SqlTrackingStore) -> None:
     assert seen == ["r0", "r1", "r2", "r3", "r4"]
     with pytest.raises(InvalidArgument):
         mlp_store.search_runs(SearchRuns(filter="metrics.acc >"))
+
+
+def test_run_keys_are_distinct_sorted_and_scoped(mlp_store: SqlTrackingStore) -> None:
+    # Given two experiments, and a deleted run in the first
+    a = mlp_store.create_experiment(ExperimentCreate(name="a"), user=None).experiment_id
+    b = mlp_store.create_experiment(ExperimentCreate(name="b"), user=None).experiment_id
+
+    def run(experiment_id: str, params: list[str], metrics: list[str], tags: list[str]) -> str:
+        created = mlp_store.create_run(
+            RunCreate(
+                experiment_id=experiment_id,
+                params={k: "1" for k in params},
+                tags={k: "x" for k in tags},
+            ),
+            user=None,
+        )
+        if metrics:
+            batch = LogBatch(metrics=[MetricPoint(key=k, value=1.0) for k in metrics])
+            mlp_store.log_batch(created.run_id, batch)
+        return created.run_id
+
+    run(a, ["lr", "Zeta"], ["loss", "acc"], ["note"])
+    run(a, ["lr", "depth"], ["val/loss", "loss"], [])
+    run(b, ["lr", "other"], ["b_metric"], ["b_tag"])
+    gone = run(a, ["gone"], ["gone_metric"], ["gone_tag"])
+    mlp_store.delete_run(gone)
+    # When / Then: distinct, in code point order, only the active runs of the experiment
+    keys = mlp_store.list_run_keys(RunKeysQuery(experiment_ids=[a]))
+    assert keys.params == ["Zeta", "depth", "lr"]
+    assert keys.metrics == ["acc", "loss", "val/loss"]
+    assert keys.tags == ["note"]
+    deleted = mlp_store.list_run_keys(
+        RunKeysQuery(experiment_ids=[a], run_view_type=ViewType.DELETED_ONLY)
+    )
+    assert (deleted.params, deleted.metrics, deleted.tags) == (
+        ["gone"],
+        ["gone_metric"],
+        ["gone_tag"],
+    )
+    every = mlp_store.list_run_keys(RunKeysQuery(experiment_ids=[a], run_view_type=ViewType.ALL))
+    assert every.params == ["Zeta", "depth", "gone", "lr"]
+    # No experiment ids: every active experiment, as in a search
+    both = mlp_store.list_run_keys(RunKeysQuery())
+    assert both.params == ["Zeta", "depth", "lr", "other"]
+    assert both.tags == ["b_tag", "note"]
+    mlp_store.delete_experiment(b)
+    assert mlp_store.list_run_keys(RunKeysQuery()).params == ["Zeta", "depth", "lr"]
+    assert mlp_store.list_run_keys(RunKeysQuery(experiment_ids=["12345"])).params == []
+    with pytest.raises(NotFound):
+        mlp_store.list_run_keys(RunKeysQuery(experiment_ids=["not-a-number"]))
+
+
+def test_find_metric_series(mlp_store: SqlTrackingStore) -> None:
+    first = mlp_store.create_run(RunCreate(), user=None).run_id
+    second = mlp_store.create_run(RunCreate(), user=None).run_id
+    mlp_store.log_batch(first, LogBatch(metrics=points("loss", [1.0]) + points("acc", [0.5])))
+    mlp_store.log_batch(second, LogBatch(metrics=points("acc", [0.7])))
+    mlp_store.delete_run(second)
+    # In the order asked, pairs without points left out, deleted runs included
+    found = mlp_store.find_metric_series([second, first], ["loss", "acc", "none"])
+    assert found == [(second, "acc"), (first, "loss"), (first, "acc")]
+    with pytest.raises(NotFound):
+        mlp_store.find_metric_series([first, "0123456789abcdef"], ["loss"])
 
 
 def test_concurrent_writers_lose_nothing(mlp_store: SqlTrackingStore) -> None:

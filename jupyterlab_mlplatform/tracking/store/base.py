@@ -10,6 +10,7 @@ Select the implementation with ``c.MLPlatformApp.tracking_store_class``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from traitlets.config import LoggingConfigurable
@@ -23,6 +24,8 @@ from ..models import (
     MetricHistory,
     Run,
     RunCreate,
+    RunKeys,
+    RunKeysQuery,
     RunsPage,
     RunUpdate,
     SearchRuns,
@@ -115,6 +118,17 @@ class TrackingStore(LoggingConfigurable):
 
     def search_runs(self, query: SearchRuns) -> RunsPage:
         """Runs matching the filter, sorted and paginated (see ``tracking.search``)."""
+        raise NotImplementedError
+
+    def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
+        """The distinct param, metric and tag keys of the runs of some experiments, sorted."""
+        raise NotImplementedError
+
+    def find_metric_series(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """The ``(run_id, key)`` pairs of ``run_ids`` x ``keys`` that have points, in that
+        order; ``NotFound`` if one of the runs does not exist (deleted runs do)."""
         raise NotImplementedError
 
     def optimize(self) -> None:

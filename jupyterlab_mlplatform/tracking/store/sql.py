@@ -7,10 +7,12 @@ when the store opens.  SQLite runs in WAL mode so that readers never wait for th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -35,6 +37,8 @@ from ..models import (
     MetricHistory,
     Run,
     RunCreate,
+    RunKeys,
+    RunKeysQuery,
     RunSource,
     RunsPage,
     RunStatus,
@@ -451,13 +455,7 @@ class SqlTrackingStore(TrackingStore):
         offset = decode_page_token(query.page_token, query) if query.page_token else 0
         with self.engine.connect() as conn:
             if not experiment_ids:
-                experiment_ids = list(
-                    conn.execute(
-                        select(schema.experiments.c.experiment_id).where(
-                            schema.experiments.c.lifecycle_stage == ACTIVE
-                        )
-                    ).scalars()
-                )
+                experiment_ids = self._active_experiment_ids(conn)
             statement = build_search_query(
                 experiment_ids,
                 query.run_view_type,
@@ -471,3 +469,69 @@ class SqlTrackingStore(TrackingStore):
             runs = runs_from_rows(conn, rows[: query.max_results], self._placeholder)
         token = encode_page_token(offset + query.max_results, query) if has_more else None
         return RunsPage.model_construct(runs=runs, next_page_token=token)
+
+    def _active_experiment_ids(self, conn: Connection) -> list[int]:
+        """What an empty ``experiment_ids`` means in a search: every active experiment."""
+        return list(
+            conn.execute(
+                select(schema.experiments.c.experiment_id).where(
+                    schema.experiments.c.lifecycle_stage == ACTIVE
+                )
+            ).scalars()
+        )
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
+        experiment_ids = [self._experiment_id(e) for e in query.experiment_ids]
+        runs = schema.runs
+        keys: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            if not experiment_ids:
+                experiment_ids = self._active_experiment_ids(conn)
+            scope: list[ColumnElement[bool]] = [runs.c.experiment_id.in_(experiment_ids)]
+            if query.run_view_type == ViewType.ACTIVE_ONLY:
+                scope.append(runs.c.lifecycle_stage == ACTIVE)
+            elif query.run_view_type == ViewType.DELETED_ONLY:
+                scope.append(runs.c.lifecycle_stage == DELETED)
+            # The runs come from the (experiment_id, start_time) index, each run's keys from
+            # the (run_id, key) primary key; metric keys from latest_metrics, one row per key.
+            for name, table in (
+                ("params", schema.params),
+                ("metrics", schema.latest_metrics),
+                ("tags", schema.tags),
+            ):
+                statement = (
+                    select(table.c.key)
+                    .distinct()
+                    .join_from(runs, table, table.c.run_id == runs.c.run_id)
+                    .where(*scope)
+                )
+                # Sorted here, not by the database: PostgreSQL's collation would order them
+                # differently from SQLite's.
+                keys[name] = sorted(conn.execute(statement).scalars())
+        return RunKeys.model_construct(
+            params=keys["params"], metrics=keys["metrics"], tags=keys["tags"]
+        )
+
+    def find_metric_series(
+        self, run_ids: Sequence[str], keys: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        runs, latest = schema.runs, schema.latest_metrics
+        with self.engine.connect() as conn:
+            found = set(
+                conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids))).scalars()
+            )
+            missing = [i for i, run_id in enumerate(run_ids) if run_id not in found]
+            if missing:
+                raise NotFound(f"No run with the id at run_ids[{missing[0]}].")
+            # latest_metrics has one row per run and key that has points.
+            series = {
+                (row.run_id, row.key)
+                for row in conn.execute(
+                    select(latest.c.run_id, latest.c.key).where(
+                        latest.c.run_id.in_(run_ids), latest.c.key.in_(keys)
+                    )
+                )
+            }
+        return [(run_id, key) for run_id in run_ids for key in keys if (run_id, key) in series]
