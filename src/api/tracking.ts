@@ -177,6 +177,45 @@ export interface IRunsPage {
   next_page_token?: string | null;
 }
 
+export interface IRunKeysQuery {
+  /** Experiments whose runs to look at; all active experiments when empty. */
+  experiment_ids?: string[];
+  run_view_type?: ViewType;
+}
+
+/**
+ * The distinct keys the runs use, each list sorted.
+ */
+export interface IRunKeys {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+}
+
+export interface IMetricHistoriesQuery {
+  /** 1 to 100 run ids. */
+  run_ids: string[];
+  /** 1 to 50 metric keys. */
+  keys: string[];
+  /** At most this many shape-preserving points per history; all when omitted. */
+  max_points?: number;
+}
+
+/**
+ * One run's history of one metric.
+ */
+export interface IRunMetricHistory extends IMetricHistory {
+  run_id: string;
+}
+
+export interface IMetricHistories {
+  /**
+   * One per run and key that has points, in the order of `run_ids` then
+   * `keys`.
+   */
+  histories: IRunMetricHistory[];
+}
+
 export interface IArtifactInfo {
   path: string;
   is_dir: boolean;
@@ -362,6 +401,23 @@ export class TrackingClient {
   /** `POST runs/search` */
   searchRuns(query: ISearchRuns = {}): Promise<IRunsPage> {
     return this._request('runs/search', 'POST', query);
+  }
+
+  /**
+   * `POST runs/keys`: the distinct param, metric and tag keys of the runs of
+   * some experiments (all active experiments by default).
+   */
+  listRunKeys(query: IRunKeysQuery = {}): Promise<IRunKeys> {
+    return this._request('runs/keys', 'POST', query);
+  }
+
+  /**
+   * `POST runs/metric-histories`: several runs' histories of several metrics
+   * in one request. Pairs without points are left out; an unknown run id
+   * rejects the whole request (404).
+   */
+  getMetricHistories(query: IMetricHistoriesQuery): Promise<IMetricHistories> {
+    return this._request('runs/metric-histories', 'POST', query);
   }
 
   // artifacts

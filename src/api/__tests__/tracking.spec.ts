@@ -287,6 +287,73 @@ describe('TrackingClient', () => {
     });
   });
 
+  describe('run keys and compare', () => {
+    it('listRunKeys: POST runs/keys', async () => {
+      const keys = { params: ['lr'], metrics: ['loss'], tags: ['note'] };
+      server.on('POST', 'runs/keys', { body: keys });
+
+      const all = await client.listRunKeys();
+      await client.listRunKeys({
+        experiment_ids: ['1', '2'],
+        run_view_type: 'ALL'
+      });
+
+      expect(all).toEqual(keys);
+      expect(server.requests.map(r => [r.method, r.path, r.body])).toEqual([
+        ['POST', 'runs/keys', {}],
+        [
+          'POST',
+          'runs/keys',
+          { experiment_ids: ['1', '2'], run_view_type: 'ALL' }
+        ]
+      ]);
+    });
+
+    it('getMetricHistories: POST runs/metric-histories', async () => {
+      server.on('POST', 'runs/metric-histories', {
+        body: {
+          histories: [
+            {
+              run_id: 'r1',
+              key: 'loss',
+              steps: [0, 10],
+              timestamps: [1, 2],
+              values: [0.5, 'Infinity'],
+              total: 400,
+              downsampled: true
+            }
+          ]
+        }
+      });
+      const query = { run_ids: ['r1', 'r2'], keys: ['loss'], max_points: 500 };
+
+      const reply = await client.getMetricHistories(query);
+
+      expect(server.lastRequest).toMatchObject({
+        method: 'POST',
+        path: 'runs/metric-histories',
+        body: query
+      });
+      expect(reply.histories).toHaveLength(1);
+      expect(reply.histories[0].run_id).toBe('r1');
+      expect(reply.histories[0].values.map(metricValueToNumber)).toEqual([
+        0.5,
+        Infinity
+      ]);
+    });
+
+    it('getMetricHistories rejects with the message of an unknown run', async () => {
+      server.on('POST', 'runs/metric-histories', {
+        status: 404,
+        body: { message: 'No run with the id at run_ids[1].', reason: null }
+      });
+
+      await expect(
+        client.getMetricHistories({ run_ids: ['r1', 'nope'], keys: ['loss'] })
+      ).rejects.toThrow('No run with the id at run_ids[1].');
+    });
+  });
+
   describe('artifacts', () => {
     it('listArtifacts: GET runs/{id}/artifacts?path=', async () => {
       server.on('GET', 'runs/r1/artifacts', {
