@@ -9,8 +9,28 @@ import type { EventsConnection, TrackingClient } from './api/tracking';
  * Command ids (`mlplatform:<verb-noun>`).
  */
 export namespace CommandIDs {
-  /** Show the Experiments sidebar. */
+  /** Open the Experiments panel (args: `experimentIds?: string[]`). */
   export const openExperiments = 'mlplatform:open-experiments';
+  /** Ask for a name and create an experiment. */
+  export const newExperiment = 'mlplatform:new-experiment';
+  /** Open a run's detail panel (args: `runId`). */
+  export const openRun = 'mlplatform:open-run';
+  /** Open the notebook that produced a run at its cell (args: `runId`). */
+  export const openRunSource = 'mlplatform:open-run-source';
+  /** Compare the selected runs (or args: `runIds`). */
+  export const compareRuns = 'mlplatform:compare-runs';
+  /** Rename the selected run (or args: `runId`). */
+  export const renameRun = 'mlplatform:rename-run';
+  /** Set a tag on the selected runs. */
+  export const tagRuns = 'mlplatform:tag-runs';
+  /** Delete the selected runs (restorable). */
+  export const deleteRuns = 'mlplatform:delete-runs';
+  /** Restore the selected deleted runs. */
+  export const restoreRuns = 'mlplatform:restore-runs';
+  /** Copy the id of the selected run (or args: `runId`). */
+  export const copyRunId = 'mlplatform:copy-run-id';
+  /** Download the runs matching the filter as CSV. */
+  export const exportRuns = 'mlplatform:export-runs-csv';
 }
 
 /**
@@ -31,3 +51,8 @@ export const ITrackingService = new Token<ITrackingService>(
   'jupyterlab-mlplatform:ITrackingService',
   'The experiment-tracking REST client and event stream of jupyterlab-mlplatform.'
 );
+
+/**
+ * How many runs the compare view takes.
+ */
+export const COMPARE_RUNS_LIMITS = { min: 2, max: 50 } as const;

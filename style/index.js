@@ -1,1 +1,4 @@
 import './base.css';
+import './experiments.css';
+import './charts.css';
+import './artifacts.css';

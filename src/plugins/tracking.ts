@@ -6,15 +6,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
-import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // The sidebar tab exists from the start, so its modules load with the plugin.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { EventsConnection, TrackingClient } from '../api/tracking';
-import { experimentsIcon } from '../icons';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import {
   EXPERIMENTS_SIDEBAR_ID,
@@ -25,7 +22,7 @@ import {
   DEFAULT_PAGE_SIZE,
   ExperimentsModel
 } from '../panels/experiments/model';
-import { CommandIDs, ITrackingService } from '../tokens';
+import { ITrackingService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-mlplatform:tracking';
 
@@ -35,17 +32,9 @@ export const trackingPlugin: JupyterFrontEndPlugin<ITrackingService> = {
     'Experiment tracking: the REST client, the event stream and the Experiments sidebar.',
   autoStart: true,
   provides: ITrackingService,
-  optional: [
-    ICommandPalette,
-    ILauncher,
-    ILayoutRestorer,
-    ISettingRegistry,
-    ITranslator
-  ],
+  optional: [ILayoutRestorer, ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    palette: ICommandPalette | null,
-    launcher: ILauncher | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
@@ -56,28 +45,13 @@ export const trackingPlugin: JupyterFrontEndPlugin<ITrackingService> = {
     const events = new EventsConnection({ serverSettings });
 
     const model = new ExperimentsModel({ client, events, trans });
-    const sidebar = new ExperimentsSidebar({ model, trans });
+    const sidebar = new ExperimentsSidebar({
+      model,
+      trans,
+      commands: app.commands
+    });
     app.shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, EXPERIMENTS_SIDEBAR_ID);
-
-    app.commands.addCommand(CommandIDs.openExperiments, {
-      label: trans.__('Experiments'),
-      caption: trans.__('Show the experiments and their runs'),
-      icon: args => (args['isPalette'] ? undefined : experimentsIcon),
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => {
-        app.shell.activateById(EXPERIMENTS_SIDEBAR_ID);
-      }
-    });
-    palette?.addItem({
-      command: CommandIDs.openExperiments,
-      category: trans.__('ML Platform')
-    });
-    launcher?.add({
-      command: CommandIDs.openExperiments,
-      category: trans.__('ML Platform'),
-      rank: 1
-    });
 
     if (settingRegistry) {
       settingRegistry

@@ -1,10 +1,12 @@
 import { InputDialog, ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { addIcon, launchIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { experimentsIcon } from '../../icons';
+import { CommandIDs } from '../../tokens';
 import { ExperimentList } from './components/ExperimentList';
 import { RunList } from './components/RunList';
 import { ExperimentsModel } from './model';
@@ -32,6 +34,7 @@ export class ExperimentsSidebar extends ReactWidget {
   constructor(options: ExperimentsSidebar.IOptions) {
     super();
     this.model = options.model;
+    this._commands = options.commands ?? null;
     this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
     this.id = EXPERIMENTS_SIDEBAR_ID;
     this.addClass(SIDEBAR_CLASS);
@@ -105,6 +108,23 @@ export class ExperimentsSidebar extends ReactWidget {
           >
             <addIcon.react tag="span" />
           </button>
+          {this._commands && (
+            <button
+              type="button"
+              className={BUTTON_CLASS}
+              title={trans.__('Open the Experiments panel')}
+              aria-label={trans.__('Open the Experiments panel')}
+              onClick={() =>
+                void this._commands?.execute(CommandIDs.openExperiments, {
+                  experimentIds: model.selectedExperimentId
+                    ? [model.selectedExperimentId]
+                    : []
+                })
+              }
+            >
+              <launchIcon.react tag="span" />
+            </button>
+          )}
           <button
             type="button"
             className={BUTTON_CLASS}
@@ -150,6 +170,7 @@ export class ExperimentsSidebar extends ReactWidget {
   }
 
   private _activated = false;
+  private _commands: CommandRegistry | null;
   private _trans: TranslationBundle;
 }
 
@@ -157,5 +178,7 @@ export namespace ExperimentsSidebar {
   export interface IOptions {
     model: ExperimentsModel;
     trans?: TranslationBundle;
+    /** Adds a button that opens the Experiments panel. */
+    commands?: CommandRegistry;
   }
 }

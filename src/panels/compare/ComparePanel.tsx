@@ -1,0 +1,400 @@
+import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { UUID } from '@lumino/coreutils';
+import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
+import * as React from 'react';
+
+import {
+  EventsConnection,
+  IRun,
+  isRunEvent,
+  TrackingClient,
+  TrackingEvent
+} from '../../api/tracking';
+import {
+  ChartControls,
+  IChartSettings,
+  ParallelCoordinates,
+  ScatterPlot,
+  seriesColor
+} from '../../charts';
+import { CommandIDs } from '../../tokens';
+import { MetricChartsGrid } from '../run/components/MetricChartsGrid';
+import { MetricHistories } from '../run/metricHistories';
+import {
+  compareRows,
+  differingParams,
+  metricValues,
+  paramValues,
+  unionKeys
+} from './compareData';
+
+const PANEL_CLASS = 'jp-mlp-ComparePanel';
+const SECTION_CLASS = 'jp-mlp-ComparePanel-section';
+const TABLE_CLASS = 'jp-mlp-ComparePanel-table';
+const DIFF_CLASS = 'jp-mlp-mod-differs';
+const CONTROLS_CLASS = 'jp-mlp-ComparePanel-controls';
+const LINK_CLASS = 'jp-mlp-RunsTable-link';
+const SWATCH_CLASS = 'jp-mlp-ComparePanel-swatch';
+
+/**
+ * Several runs side by side: overlaid metric charts, a params/metrics table
+ * with "only differences", a parallel-coordinates plot of params against a
+ * chosen metric, and a scatter of one param against a metric.
+ */
+export class ComparePanel extends ReactWidget {
+  constructor(options: ComparePanel.IOptions) {
+    super();
+    this.runIds = [...options.runIds];
+    this._client = options.client;
+    this._events = options.events ?? null;
+    this._commands = options.commands;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
+    this.id = `jp-mlp-compare-${UUID.uuid4()}`;
+    this.addClass(PANEL_CLASS);
+    this.title.label = this._trans.__('Compare %1 runs', this.runIds.length);
+    this.title.closable = true;
+    this.histories = new MetricHistories({
+      client: this._client,
+      events: this._events ?? undefined,
+      runIds: this.runIds,
+      trans: this._trans
+    });
+    this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
+    this._events?.received.connect(this._onEvent, this);
+  }
+
+  readonly runIds: readonly string[];
+
+  /** The runs' metric histories (downsampled, streaming). */
+  readonly histories: MetricHistories;
+
+  /** The runs, once loaded, in the order given. */
+  get runs(): readonly IRun[] {
+    return this._runs;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Load the runs, then every metric history. */
+  async reload(): Promise<void> {
+    try {
+      this._runs = await Promise.all(
+        this.runIds.map(id => this._client.getRun(id))
+      );
+      this._error = null;
+      this._changed.emit();
+      await this.histories.load(unionKeys(this._runs, 'metrics'));
+    } catch (error) {
+      this._error = error instanceof Error ? error.message : String(error);
+      this._changed.emit();
+    }
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._events?.received.disconnect(this._onEvent, this);
+    this.histories.dispose();
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (!this._loaded) {
+      this._loaded = true;
+      void this.reload();
+    }
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this._changed}>
+        {() => this._renderContent()}
+      </UseSignal>
+    );
+  }
+
+  private _renderContent(): JSX.Element {
+    const trans = this._trans;
+    if (this._error !== null) {
+      return (
+        <p role="alert">
+          {trans.__('Could not load the runs: %1', this._error)}
+        </p>
+      );
+    }
+    const runs = this._runs;
+    if (runs.length === 0) {
+      return <p>{trans.__('Loading…')}</p>;
+    }
+    const metricKeys = unionKeys(runs, 'metrics');
+    const paramKeys = unionKeys(runs, 'params');
+    const metric =
+      this._metric && metricKeys.includes(this._metric)
+        ? this._metric
+        : (metricKeys[0] ?? null);
+    const chartKeys = this._chartKeys ?? metricKeys;
+    return (
+      <>
+        <section className={SECTION_CLASS}>
+          <h2>{trans.__('Metrics over time')}</h2>
+          <div className={CONTROLS_CLASS}>
+            <ChartControls
+              settings={this._chartSettings}
+              onChange={settings => {
+                this._chartSettings = settings;
+                this._changed.emit();
+              }}
+              trans={trans}
+            />
+            <label>
+              {trans.__('Metrics')}{' '}
+              <select
+                multiple
+                value={chartKeys}
+                aria-label={trans.__('Metrics to chart')}
+                onChange={event => {
+                  this._chartKeys = Array.from(
+                    event.target.selectedOptions,
+                    o => o.value
+                  );
+                  this._changed.emit();
+                }}
+              >
+                {metricKeys.map(key => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <MetricChartsGrid
+            histories={this.histories}
+            runs={runs.map(run => ({
+              runId: run.run_id,
+              label: run.name || run.run_id
+            }))}
+            keys={chartKeys}
+            settings={this._chartSettings}
+            trans={trans}
+          />
+        </section>
+        <section className={SECTION_CLASS}>
+          <h2>{trans.__('Params and metrics')}</h2>
+          <label>
+            <input
+              type="checkbox"
+              checked={this._onlyDifferences}
+              onChange={event => {
+                this._onlyDifferences = event.target.checked;
+                this._changed.emit();
+              }}
+            />{' '}
+            {trans.__('Only differences')}
+          </label>
+          {this._renderTable(runs)}
+        </section>
+        <section className={SECTION_CLASS}>
+          <h2>{trans.__('Params against a metric')}</h2>
+          <div className={CONTROLS_CLASS}>
+            <label>
+              {trans.__('Metric')}{' '}
+              <select
+                value={metric ?? ''}
+                onChange={event => {
+                  this._metric = event.target.value;
+                  this._changed.emit();
+                }}
+              >
+                {metricKeys.map(key => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {trans.__('Scatter: param')}{' '}
+              <select
+                value={this._scatterParam ?? paramKeys[0] ?? ''}
+                onChange={event => {
+                  this._scatterParam = event.target.value;
+                  this._changed.emit();
+                }}
+              >
+                {paramKeys.map(key => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {metric === null ? (
+            <p>{trans.__('These runs have no metrics.')}</p>
+          ) : (
+            this._renderPlots(runs, metric, paramKeys)
+          )}
+        </section>
+      </>
+    );
+  }
+
+  private _renderTable(runs: readonly IRun[]): JSX.Element {
+    const trans = this._trans;
+    const rows = compareRows(runs, this._onlyDifferences);
+    return (
+      <div className={TABLE_CLASS}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{trans.__('Key')}</th>
+              {runs.map((run, index) => (
+                <th key={run.run_id} scope="col">
+                  <span
+                    className={SWATCH_CLASS}
+                    style={{ background: seriesColor(index) }}
+                  />
+                  <button
+                    type="button"
+                    className={LINK_CLASS}
+                    onClick={() =>
+                      void this._commands.execute(CommandIDs.openRun, {
+                        runId: run.run_id
+                      })
+                    }
+                  >
+                    {run.name || run.run_id}
+                  </button>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(row => (
+              <tr
+                key={`${row.kind}:${row.key}`}
+                className={row.differs ? DIFF_CLASS : undefined}
+              >
+                <th scope="row">{`${row.kind}s.${row.key}`}</th>
+                {row.cells.map((cell, i) => (
+                  <td key={i}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {rows.length === 0 && (
+          <p>{trans.__('The runs have the same params, metrics and tags.')}</p>
+        )}
+      </div>
+    );
+  }
+
+  private _renderPlots(
+    runs: readonly IRun[],
+    metric: string,
+    paramKeys: readonly string[]
+  ): JSX.Element {
+    const trans = this._trans;
+    const axes = differingParams(runs);
+    const lines = runs.map(run => ({
+      id: run.run_id,
+      label: run.name || run.run_id
+    }));
+    const scatterParam =
+      this._scatterParam && paramKeys.includes(this._scatterParam)
+        ? this._scatterParam
+        : (paramKeys[0] ?? null);
+    const metricColumn = metricValues(runs, metric);
+    return (
+      <>
+        <ParallelCoordinates
+          lines={lines}
+          dimensions={[
+            ...(axes.length > 0 ? axes : paramKeys.slice(0, 8)).map(key => ({
+              key: `params.${key}`,
+              label: key,
+              values: paramValues(runs, key)
+            })),
+            { key: `metrics.${metric}`, label: metric, values: metricColumn }
+          ]}
+          colorDimension={`metrics.${metric}`}
+          trans={trans}
+        />
+        {scatterParam !== null && (
+          <ScatterPlot
+            points={runs.map((run, index) => ({
+              id: run.run_id,
+              label: run.name || run.run_id,
+              x: paramValues(runs, scatterParam)[index],
+              y: metricColumn[index],
+              color: seriesColor(index)
+            }))}
+            xLabel={scatterParam}
+            yLabel={metric}
+            trans={trans}
+          />
+        )}
+      </>
+    );
+  }
+
+  private _onEvent(_: EventsConnection, event: TrackingEvent): void {
+    const index = isRunEvent(event)
+      ? this._runs.findIndex(r => r.run_id === event.run.run_id)
+      : event.type === 'metrics_appended'
+        ? this._runs.findIndex(r => r.run_id === event.run_id)
+        : -1;
+    if (index < 0) {
+      return;
+    }
+    const runs = [...this._runs];
+    if (isRunEvent(event)) {
+      runs[index] = event.run;
+    } else if (event.type === 'metrics_appended') {
+      runs[index] = {
+        ...runs[index],
+        metrics: { ...runs[index].metrics, ...event.latest }
+      };
+    }
+    this._runs = runs;
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _chartKeys: string[] | null = null;
+  private _chartSettings: IChartSettings = {
+    xAxis: 'step',
+    logScale: false,
+    smoothing: 0
+  };
+  private _client: TrackingClient;
+  private _commands: CommandRegistry;
+  private _error: string | null = null;
+  private _events: EventsConnection | null;
+  private _loaded = false;
+  private _metric: string | null = null;
+  private _onlyDifferences = false;
+  private _runs: IRun[] = [];
+  private _scatterParam: string | null = null;
+  private _trans: TranslationBundle;
+}
+
+export namespace ComparePanel {
+  export interface IOptions {
+    runIds: readonly string[];
+    client: TrackingClient;
+    events?: EventsConnection;
+    commands: CommandRegistry;
+    trans?: TranslationBundle;
+  }
+}

@@ -1,0 +1,392 @@
+import { Clipboard, ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
+import * as React from 'react';
+
+import {
+  EventsConnection,
+  IRun,
+  isRunEvent,
+  TrackingClient,
+  TrackingEvent
+} from '../../api/tracking';
+import { ChartControls, IChartSettings } from '../../charts';
+import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
+import { runDuration } from '../experiments/columns';
+import {
+  formatDuration,
+  formatMetric,
+  formatTime
+} from '../experiments/format';
+import { CommandIDs } from '../../tokens';
+import { CapturedCode } from './components/CapturedCode';
+import { KeyValueTable } from './components/KeyValueTable';
+import { MetricChartsGrid } from './components/MetricChartsGrid';
+import { MetricHistories } from './metricHistories';
+
+const PANEL_CLASS = 'jp-mlp-RunPanel';
+const HEADER_CLASS = 'jp-mlp-RunPanel-header';
+const FACTS_CLASS = 'jp-mlp-RunPanel-facts';
+const TABS_CLASS = 'jp-mlp-Tabs';
+const TAB_BODY_CLASS = 'jp-mlp-RunPanel-body';
+const BUTTON_CLASS = 'jp-mlp-ToolbarButton';
+const LINK_CLASS = 'jp-mlp-RunsTable-link';
+const STATUS_CLASS = 'jp-mlp-RunStatus';
+
+type Tab = 'overview' | 'charts' | 'artifacts' | 'code';
+
+/**
+ * One run in the main area: its facts and actions, then tabs for params,
+ * tags and latest metrics; a chart per metric history (streaming while the
+ * run logs); the artifacts with previews; and the captured code and
+ * environment.
+ */
+export class RunPanel extends ReactWidget {
+  constructor(options: RunPanel.IOptions) {
+    super();
+    this.runId = options.runId;
+    this._client = options.client;
+    this._events = options.events ?? null;
+    this._commands = options.commands;
+    this._rendermime = options.rendermime ?? null;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
+    this.id = `jp-mlp-run-${options.runId}`;
+    this.addClass(PANEL_CLASS);
+    this.title.label = this._trans.__('Run %1', options.runId.slice(0, 8));
+    this.title.closable = true;
+    this.histories = new MetricHistories({
+      client: this._client,
+      events: this._events ?? undefined,
+      runIds: [options.runId],
+      trans: this._trans
+    });
+    this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
+    this._events?.received.connect(this._onEvent, this);
+  }
+
+  readonly runId: string;
+
+  /** The run's metric histories (downsampled, streaming). */
+  readonly histories: MetricHistories;
+
+  /** The run, once loaded. */
+  get run(): IRun | null {
+    return this._run;
+  }
+
+  /** Emitted when the run or the view changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Show one tab. */
+  showTab(tab: Tab): void {
+    this._tab = tab;
+    if (tab === 'charts' && this._run && !this._chartsLoaded) {
+      this._chartsLoaded = true;
+      void this.histories.load(Object.keys(this._run.metrics));
+    }
+    this._changed.emit();
+  }
+
+  /** Reload the run from the server. */
+  async reload(): Promise<void> {
+    try {
+      this._setRun(await this._client.getRun(this.runId));
+      this._error = null;
+    } catch (error) {
+      this._error = error instanceof Error ? error.message : String(error);
+    }
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._events?.received.disconnect(this._onEvent, this);
+    this.histories.dispose();
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (!this._loaded) {
+      this._loaded = true;
+      void this.reload();
+    }
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this._changed}>
+        {() => this._renderContent()}
+      </UseSignal>
+    );
+  }
+
+  private _renderContent(): JSX.Element {
+    const trans = this._trans;
+    const run = this._run;
+    if (this._error !== null) {
+      return (
+        <p role="alert" className={TAB_BODY_CLASS}>
+          {trans.__('Could not load run %1: %2', this.runId, this._error)}
+        </p>
+      );
+    }
+    if (!run) {
+      return <p className={TAB_BODY_CLASS}>{trans.__('Loading…')}</p>;
+    }
+    const tabs: Array<[Tab, string]> = [
+      ['overview', trans.__('Overview')],
+      ['charts', trans.__('Charts')],
+      ['artifacts', trans.__('Artifacts')],
+      ['code', trans.__('Code & environment')]
+    ];
+    return (
+      <>
+        {this._renderHeader(run)}
+        <div className={TABS_CLASS} role="tablist">
+          {tabs.map(([tab, label]) => (
+            <button
+              key={tab}
+              type="button"
+              role="tab"
+              aria-selected={this._tab === tab}
+              onClick={() => this.showTab(tab)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className={TAB_BODY_CLASS} role="tabpanel">
+          {this._renderTab(run)}
+        </div>
+      </>
+    );
+  }
+
+  private _renderHeader(run: IRun): JSX.Element {
+    const trans = this._trans;
+    const duration = runDuration(run);
+    const command = (id: string, label: string): JSX.Element => (
+      <button
+        type="button"
+        className={BUTTON_CLASS}
+        onClick={() =>
+          void this._commands.execute(id, {
+            runId: run.run_id,
+            runIds: [run.run_id]
+          })
+        }
+      >
+        {label}
+      </button>
+    );
+    return (
+      <header className={HEADER_CLASS}>
+        <h2>
+          {run.name || run.run_id}{' '}
+          <span
+            className={`${STATUS_CLASS} ${STATUS_CLASS}-${run.status.toLowerCase()}`}
+          >
+            {run.status}
+          </span>
+          {run.lifecycle_stage === 'deleted' && (
+            <span className={`${STATUS_CLASS} ${STATUS_CLASS}-deleted`}>
+              {trans.__('deleted')}
+            </span>
+          )}
+        </h2>
+        <dl className={FACTS_CLASS}>
+          <dt>{trans.__('Run ID')}</dt>
+          <dd>
+            <code>{run.run_id}</code>{' '}
+            <button
+              type="button"
+              className={BUTTON_CLASS}
+              onClick={() => Clipboard.copyToSystem(run.run_id)}
+            >
+              {trans.__('Copy')}
+            </button>
+          </dd>
+          <dt>{trans.__('User')}</dt>
+          <dd>{run.user ?? trans.__('unknown')}</dd>
+          <dt>{trans.__('Started')}</dt>
+          <dd>{formatTime(run.start_time)}</dd>
+          <dt>{trans.__('Duration')}</dt>
+          <dd>{duration === null ? '—' : formatDuration(duration)}</dd>
+          <dt>{trans.__('Experiment')}</dt>
+          <dd>{run.experiment_id}</dd>
+          <dt>{trans.__('Source')}</dt>
+          <dd>
+            {run.source.notebook_path ? (
+              <button
+                type="button"
+                className={LINK_CLASS}
+                onClick={() =>
+                  void this._commands.execute(CommandIDs.openRunSource, {
+                    runId: run.run_id
+                  })
+                }
+              >
+                {run.source.notebook_path}
+              </button>
+            ) : (
+              '—'
+            )}
+          </dd>
+        </dl>
+        <div>
+          {command(CommandIDs.renameRun, trans.__('Rename'))}
+          {command(CommandIDs.tagRuns, trans.__('Tag'))}
+          {run.lifecycle_stage === 'deleted'
+            ? command(CommandIDs.restoreRuns, trans.__('Restore'))
+            : command(CommandIDs.deleteRuns, trans.__('Delete'))}
+        </div>
+      </header>
+    );
+  }
+
+  private _renderTab(run: IRun): JSX.Element {
+    const trans = this._trans;
+    switch (this._tab) {
+      case 'overview':
+        return (
+          <>
+            <KeyValueTable
+              caption={trans.__('Metrics')}
+              headers={[trans.__('Latest'), trans.__('Step'), trans.__('Time')]}
+              rows={Object.keys(run.metrics)
+                .sort()
+                .map(key => ({
+                  key,
+                  values: [
+                    formatMetric(run.metrics[key].value),
+                    run.metrics[key].step,
+                    formatTime(run.metrics[key].timestamp)
+                  ]
+                }))}
+              empty={trans.__('No metrics logged.')}
+              trans={trans}
+            />
+            <KeyValueTable
+              caption={trans.__('Params')}
+              headers={[trans.__('Value')]}
+              rows={Object.keys(run.params)
+                .sort()
+                .map(key => ({ key, values: [run.params[key]] }))}
+              empty={trans.__('No params logged.')}
+              trans={trans}
+            />
+            <KeyValueTable
+              caption={trans.__('Tags')}
+              headers={[trans.__('Value')]}
+              rows={Object.keys(run.tags)
+                .sort()
+                .map(key => ({ key, values: [run.tags[key]] }))}
+              empty={trans.__('No tags.')}
+              trans={trans}
+            />
+          </>
+        );
+      case 'charts':
+        return (
+          <>
+            <ChartControls
+              settings={this._chartSettings}
+              onChange={settings => {
+                this._chartSettings = settings;
+                this._changed.emit();
+              }}
+              trans={trans}
+            />
+            <MetricChartsGrid
+              histories={this.histories}
+              runs={[{ runId: run.run_id, label: run.name || run.run_id }]}
+              keys={Object.keys(run.metrics).sort()}
+              settings={this._chartSettings}
+              trans={trans}
+            />
+          </>
+        );
+      case 'artifacts':
+        return (
+          <ArtifactBrowser
+            client={this._client}
+            runId={run.run_id}
+            rendermime={this._rendermime}
+            trans={trans}
+          />
+        );
+      case 'code':
+        return (
+          <CapturedCode
+            client={this._client}
+            runId={run.run_id}
+            rendermime={this._rendermime}
+            trans={trans}
+          />
+        );
+    }
+  }
+
+  private _setRun(run: IRun): void {
+    this._run = run;
+    this.title.label = run.name || run.run_id.slice(0, 8);
+    this.title.caption = this._trans.__('Run %1 (%2)', run.name, run.run_id);
+  }
+
+  private _onEvent(_: EventsConnection, event: TrackingEvent): void {
+    if (isRunEvent(event) && event.run.run_id === this.runId) {
+      this._setRun(event.run);
+      this._changed.emit();
+    } else if (
+      event.type === 'metrics_appended' &&
+      event.run_id === this.runId &&
+      this._run
+    ) {
+      this._run = {
+        ...this._run,
+        metrics: { ...this._run.metrics, ...event.latest }
+      };
+      this._changed.emit();
+    }
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _chartSettings: IChartSettings = {
+    xAxis: 'step',
+    logScale: false,
+    smoothing: 0
+  };
+  private _chartsLoaded = false;
+  private _client: TrackingClient;
+  private _commands: CommandRegistry;
+  private _error: string | null = null;
+  private _events: EventsConnection | null;
+  private _loaded = false;
+  private _rendermime: IRenderMimeRegistry | null;
+  private _run: IRun | null = null;
+  private _tab: Tab = 'overview';
+  private _trans: TranslationBundle;
+}
+
+export namespace RunPanel {
+  export interface IOptions {
+    runId: string;
+    client: TrackingClient;
+    /** Keeps the panel and its charts live when given. */
+    events?: EventsConnection;
+    /** Runs the header's actions (rename, tag, delete...). */
+    commands: CommandRegistry;
+    /** Artifact previews and captured code; text only without it. */
+    rendermime?: IRenderMimeRegistry | null;
+    trans?: TranslationBundle;
+  }
+}
