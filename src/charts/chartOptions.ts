@@ -68,7 +68,7 @@ export function chartOptions(args: IChartOptionsArgs): uPlot.Options {
       { ...axis, ...Private.xAxisTicks(xAxis) },
       {
         ...axis,
-        values: (_plot, splits) => formatTicks(splits),
+        values: (_plot, splits) => Private.tickLabels(splits, formatTicks),
         splits: logScale
           ? (_plot, _axis, min, max) => logTicks(min, max)
           : undefined
@@ -167,14 +167,29 @@ namespace Private {
       case 'relative':
         return {
           incrs: DURATION_INCREMENTS,
-          values: (_plot, splits) => splits.map(formatDuration)
+          values: (_plot, splits) =>
+            Private.tickLabels(splits, values => values.map(formatDuration))
         };
       case 'step':
         return {
           incrs: STEP_INCREMENTS,
-          values: (_plot, splits) => formatTicks(splits)
+          values: (_plot, splits) => Private.tickLabels(splits, formatTicks)
         };
     }
+  }
+
+  /**
+   * Axis labels for uPlot's splits; a split that uPlot's filter has set to
+   * `null` (it thins crowded log-axis labels) keeps no label.
+   */
+  export function tickLabels(
+    splits: readonly (number | null)[],
+    format: (values: number[]) => string[]
+  ): (string | null)[] {
+    const present = splits.filter((v): v is number => v !== null);
+    const labels = format(present);
+    let next = 0;
+    return splits.map(v => (v === null ? null : labels[next++]));
   }
 
   function legendNumber(value: number | null | undefined): string {

@@ -48,6 +48,6 @@ export function sequentialColor(t: number): string {
   }
   const clamped = Math.min(1, Math.max(0, t));
   const hue = (235 + clamped * 160) % 360;
-  const lightness = 50 + clamped * 10;
+  const lightness = 55 + clamped * 8;
   return `hsl(${hue.toFixed(1)}, 70%, ${lightness.toFixed(1)}%)`;
 }

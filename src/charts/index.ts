@@ -3,18 +3,16 @@
  * histories and SVG plots comparing runs.
  */
 export { alignSeries } from './align';
-export {
-  ChartControls,
-  IChartControlsProps,
-  IChartSettings
-} from './ChartControls';
+export { ChartControls } from './ChartControls';
+export type { IChartControlsProps, IChartSettings } from './ChartControls';
 export { seriesColor, sequentialColor } from './colors';
-export { IMetricChartProps, MetricChart } from './MetricChart';
-export {
+export { MetricChart } from './MetricChart';
+export type { IMetricChartProps } from './MetricChart';
+export { ParallelCoordinates } from './ParallelCoordinates';
+export type {
   IParallelCoordinatesProps,
   IPCDimension,
-  IPCLine,
-  ParallelCoordinates
+  IPCLine
 } from './ParallelCoordinates';
 export {
   formatCompact,
@@ -23,6 +21,8 @@ export {
   logTicks,
   niceTicks
 } from './scales';
-export { IScatterPlotProps, IScatterPoint, ScatterPlot } from './ScatterPlot';
-export { IChartSeries, seriesFromHistory, XAxisMode } from './series';
+export { ScatterPlot } from './ScatterPlot';
+export type { IScatterPlotProps, IScatterPoint } from './ScatterPlot';
+export { seriesFromHistory } from './series';
+export type { IChartSeries, XAxisMode } from './series';
 export { smoothEma } from './smoothing';

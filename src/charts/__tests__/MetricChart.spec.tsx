@@ -191,6 +191,20 @@ describe('MetricChart', () => {
     expect(column(plot, 1)).toEqual([null, null, 0.5, 10]);
   });
 
+  it('labels axis ticks compactly, leaving those uPlot filtered out blank', () => {
+    show({ logScale: true });
+    const plot = lastPlot();
+    const yValues = plot.opts.axes![1].values as uPlot.Axis.DynamicValues;
+    const splits = [0.001, null, 0.1, null, 10] as number[];
+    expect(yValues(plot as unknown as uPlot, splits, 1, 0, 0)).toEqual([
+      '0.001',
+      null,
+      '0.1',
+      null,
+      '10'
+    ]);
+  });
+
   it('draws the raw line faintly under the smoothed one', () => {
     show({ series: [series('a', [0, 10, 10])], smoothing: 0.6 });
     const plot = lastPlot();
