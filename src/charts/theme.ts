@@ -28,8 +28,10 @@ export function readChartTheme(element: Element): IChartTheme {
   const style = getComputedStyle(element);
   const read = (name: string, fallback: string): string =>
     style.getPropertyValue(name).trim() || fallback;
-  const size = read('--jp-ui-font-size0', '11px');
-  const family = read('--jp-ui-font-family', 'sans-serif');
+  // uPlot reads the font size as pixels: use the computed (px) size of the
+  // chart's own element, not the em-based theme variable.
+  const size = style.fontSize || '11px';
+  const family = style.fontFamily || read('--jp-ui-font-family', 'sans-serif');
   return {
     text: read('--jp-ui-font-color1', FALLBACK_COLOR),
     grid: read('--jp-border-color2', FALLBACK_COLOR),

@@ -38,6 +38,7 @@ const DIFF_CLASS = 'jp-mlp-mod-differs';
 const CONTROLS_CLASS = 'jp-mlp-ComparePanel-controls';
 const LINK_CLASS = 'jp-mlp-RunsTable-link';
 const SWATCH_CLASS = 'jp-mlp-ComparePanel-swatch';
+const CHIPS_CLASS = 'jp-mlp-ComparePanel-chips';
 
 /**
  * Several runs side by side: overlaid metric charts, a params/metrics table
@@ -154,27 +155,26 @@ export class ComparePanel extends ReactWidget {
               }}
               trans={trans}
             />
-            <label>
-              {trans.__('Metrics')}{' '}
-              <select
-                multiple
-                value={chartKeys}
-                aria-label={trans.__('Metrics to chart')}
-                onChange={event => {
-                  this._chartKeys = Array.from(
-                    event.target.selectedOptions,
-                    o => o.value
-                  );
-                  this._changed.emit();
-                }}
-              >
-                {metricKeys.map(key => (
-                  <option key={key} value={key}>
-                    {key}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <fieldset className={CHIPS_CLASS}>
+              <legend>{trans.__('Metrics')}</legend>
+              {metricKeys.map(key => (
+                <label key={key}>
+                  <input
+                    type="checkbox"
+                    checked={chartKeys.includes(key)}
+                    onChange={() => {
+                      this._chartKeys = chartKeys.includes(key)
+                        ? chartKeys.filter(k => k !== key)
+                        : metricKeys.filter(
+                            k => k === key || chartKeys.includes(k)
+                          );
+                      this._changed.emit();
+                    }}
+                  />
+                  {key}
+                </label>
+              ))}
+            </fieldset>
           </div>
           <MetricChartsGrid
             histories={this.histories}

@@ -122,7 +122,7 @@ export class ExperimentsSidebar extends ReactWidget {
                 })
               }
             >
-              <launchIcon.react tag="span" />
+              <launchIcon.react tag="span" width="16px" height="16px" />
             </button>
           )}
           <button
