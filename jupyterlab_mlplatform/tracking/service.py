@@ -60,6 +60,7 @@ class TrackingService:
         self.events = events
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlp-store-write")
         self._readers = ThreadPoolExecutor(read_threads, thread_name_prefix="mlp-store-read")
+        self._upkeep_queued = False
 
     async def _read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
@@ -68,6 +69,22 @@ class TrackingService:
     async def _write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
+    def _queue_upkeep(self) -> None:
+        """Queue the write-side work reads asked for (metric rollups) behind the writes in
+        flight, without waiting for it."""
+        if self._upkeep_queued or not self.store.needs_upkeep():
+            return
+        self._upkeep_queued = True
+
+        def upkeep() -> None:
+            self._upkeep_queued = False
+            self.store.upkeep()
+
+        try:
+            self._writer.submit(upkeep)
+        except RuntimeError:  # shutting down
+            self._upkeep_queued = False
 
     async def optimize(self) -> None:
         await self._write(self.store.optimize)
@@ -142,7 +159,9 @@ class TrackingService:
     async def get_metric_history(
         self, run_id: str, key: str, max_points: int | None
     ) -> MetricHistory:
-        return await self._read(self.store.get_metric_history, run_id, key, max_points)
+        history = await self._read(self.store.get_metric_history, run_id, key, max_points)
+        self._queue_upkeep()
+        return history
 
     async def get_metric_histories(self, query: MetricHistoriesQuery) -> MetricHistories:
         """Histories of several runs and keys; pairs without points are left out."""
@@ -155,6 +174,7 @@ class TrackingService:
                 for run_id, key in pairs
             )
         )
+        self._queue_upkeep()
         return MetricHistories.model_construct(
             histories=[
                 RunMetricHistory.model_construct(run_id=run_id, **dict(history))

@@ -175,6 +175,40 @@ async def test_metric_histories_of_several_runs(mlp_api: Any) -> None:
     assert len(full["histories"][0]["steps"]) == 300 and not full["histories"][0]["downsampled"]
 
 
+async def test_downsampled_reads_build_a_rollup_in_the_background(
+    mlp_api: Any, mlp_app: Any
+) -> None:
+    # Given a long history (NaN and infinities included)
+    _, run = await mlp_api("POST", "runs", {})
+    rid = run["run_id"]
+    special = ["NaN", "Infinity", "-Infinity"]
+    metrics = [
+        {"key": "loss", "value": special[i % 3] if i % 997 == 0 else (i * 7919) % 1000, "step": i}
+        for i in range(10_000)
+    ]
+    await mlp_api("POST", f"runs/{rid}/log", {"metrics": metrics})
+    # When read downsampled: every point is read, and the service builds the rollup after
+    status, first = await mlp_api("GET", f"runs/{rid}/metrics/loss", max_points=200)
+    assert status == 200 and first["downsampled"] and first["total"] == 10_000
+    rollups = mlp_app.tracking.store._metric_log.rollups
+    for _ in range(200):
+        if not rollups.wanted():
+            break
+        await asyncio.sleep(0.05)
+    await mlp_app.tracking._write(lambda: None)  # the upkeep queued before it has finished
+    answered = []
+    original = rollups.downsampled
+    rollups.downsampled = lambda *args: answered.append(original(*args)) or answered[-1]
+    # Then the next reads come from the rollup, with the same points
+    _, second = await mlp_api("GET", f"runs/{rid}/metrics/loss", max_points=200)
+    _, several = await mlp_api(
+        "POST", "runs/metric-histories", {"run_ids": [rid], "keys": ["loss"], "max_points": 200}
+    )
+    assert len(answered) == 2 and all(answered)
+    assert second == first
+    assert several["histories"] == [{"run_id": rid, **first}]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [

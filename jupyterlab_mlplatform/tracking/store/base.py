@@ -131,6 +131,13 @@ class TrackingStore(LoggingConfigurable):
         order; ``NotFound`` if one of the runs does not exist (deleted runs do)."""
         raise NotImplementedError
 
+    def needs_upkeep(self) -> bool:
+        """Whether reads asked for work that writes, such as building metric rollups."""
+        return False
+
+    def upkeep(self) -> None:
+        """Do the work reads asked for (the service calls it on its writer thread)."""
+
     def optimize(self) -> None:
         """Refresh the query planner's statistics (called at start and then periodically)."""
 

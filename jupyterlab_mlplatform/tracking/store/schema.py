@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -144,3 +145,16 @@ log_batches = Table(
     Column("created", BigInteger, nullable=False),
 )
 """Ids of the log batches already applied, so that a client's retry is written once."""
+
+metric_rollups = Table(
+    "metric_rollups",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(KEY_LENGTH), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("block_size", Integer, nullable=False),
+    Column("blocks", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("run_id", "key", "chunk"),
+)
+"""The first, last, lowest and highest point of each block of a long metric history, packed
+(see :mod:`.sql_rollups`): downsampled reads combine blocks instead of reading every point."""

@@ -81,7 +81,7 @@ class SqlTrackingStore(TrackingStore):
         self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
         self._metric_log = SqlMetricLog(
-            self.engine, self._dialect_insert, self._upsert, self._placeholder
+            self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
         try:
             upgrade_to_head(self.engine)
@@ -415,6 +415,7 @@ class SqlTrackingStore(TrackingStore):
     def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
         for table in (
             schema.metrics,
+            schema.metric_rollups,
             schema.latest_metrics,
             schema.params,
             schema.tags,
@@ -445,6 +446,12 @@ class SqlTrackingStore(TrackingStore):
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
         return self._metric_log.get_metric_history(run_id, key, max_points)
+
+    def needs_upkeep(self) -> bool:
+        return self._metric_log.rollups.wanted()
+
+    def upkeep(self) -> None:
+        self._metric_log.rollups.upkeep()
 
     # -- search --------------------------------------------------------------------------
 

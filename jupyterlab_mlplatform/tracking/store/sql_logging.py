@@ -8,6 +8,7 @@ SQLAlchemy Core, with the statements built once.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from ..downsample import minmax_indices
 from ..models import LatestMetric, LogBatch, MetricHistory
 from . import schema
 from .base import BatchOutcome
+from .sql_rollups import MetricRollups
 from .sql_rows import ACTIVE, now_ms
 
 
@@ -31,10 +33,12 @@ class SqlMetricLog:
         dialect_insert: Callable[[Table], Any],
         upsert: Callable[[Connection, Table, list[dict[str, Any]]], None],
         placeholder: str,
+        log: logging.Logger,
     ) -> None:
         """Build the statements once: SQLAlchemy then reuses their compiled form instead of
         building and hashing a new construct per request."""
         self.engine = engine
+        self.rollups = MetricRollups(engine, placeholder, log)
         self._upsert = upsert
         runs, lm, batches = schema.runs, schema.latest_metrics, schema.log_batches
         self._run_state = select(runs.c.experiment_id, runs.c.lifecycle_stage).where(
@@ -67,7 +71,7 @@ class SqlMetricLog:
         self._history_sql = (
             'SELECT "step", "timestamp", "value", "is_nan" FROM metrics '
             f'WHERE "run_id" = {placeholder} AND "key" = {placeholder} '
-            'ORDER BY "step", "timestamp"'
+            'ORDER BY "step", "timestamp", "value", "is_nan"'
         )
         self._insert_metrics_sql = (
             "INSERT INTO metrics ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
@@ -172,6 +176,10 @@ class SqlMetricLog:
         with self.engine.connect() as conn:
             if conn.execute(self._run_state, {"run_id": run_id}).first() is None:
                 raise NotFound("No run with that id.")
+            if max_points is not None:
+                sampled = self.rollups.downsampled(conn, run_id, key, max_points)
+                if sampled is not None:
+                    return sampled
             # Read straight from the driver: 100k rows through SQLAlchemy's result processing
             # cost several times the query itself.  The primary key serves the whole scan.
             steps: list[int] = []
@@ -199,6 +207,8 @@ class SqlMetricLog:
         total = len(steps)
         downsampled = False
         if max_points is not None and total > max_points:
+            if self.rollups.would_help(total, max_points):
+                self.rollups.want(run_id, key)  # for the next read
             keep = minmax_indices(values, max_points)
             steps = [steps[i] for i in keep]
             timestamps = [timestamps[i] for i in keep]
