@@ -6,10 +6,17 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {
   ...baseConfig,
+  testDir: './tests',
+  // Screenshots are compared against the committed ones with some slack
+  // for anti-aliasing.
+  expect: { toHaveScreenshot: { maxDiffPixelRatio: 0.01 } },
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
     baseURL: 'http://127.0.0.1:8888',
+    // Dates in the runs table are the same on every machine.
+    locale: 'en-US',
+    timezoneId: 'UTC',
     video: 'off',
     trace: 'retain-on-failure',
     launchOptions: {

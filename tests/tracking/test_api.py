@@ -397,6 +397,47 @@ async def test_absolute_notebook_paths_become_root_relative(mlp_api: Any, jp_roo
     assert run["source"]["notebook_path"] == "/elsewhere/x.ipynb"
 
 
+async def test_a_kernels_run_follows_its_notebook_when_renamed(
+    mlp_api: Any, jp_fetch: Any, jp_root_dir: Any
+) -> None:
+    """The kernel's JPY_SESSION_NAME is fixed at start; the server's session is not."""
+    (jp_root_dir / "Untitled.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    reply = await jp_fetch(
+        "api",
+        "sessions",
+        method="POST",
+        body=json.dumps(
+            {"path": "Untitled.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+        ),
+    )
+    session = json.loads(reply.body)
+    kernel_id = session["kernel"]["id"]
+    try:
+        await jp_fetch(
+            "api",
+            "sessions",
+            session["id"],
+            method="PATCH",
+            body=json.dumps({"path": "renamed.ipynb"}),
+        )
+        _, run = await mlp_api(
+            "POST",
+            "runs",
+            {"source": {"notebook_path": "Untitled.ipynb", "kernel_id": kernel_id}},
+        )
+        assert run["source"]["notebook_path"] == "renamed.ipynb"
+        assert run["source"]["kernel_id"] == kernel_id
+        # An unknown kernel keeps what the client said.
+        _, run = await mlp_api(
+            "POST", "runs", {"source": {"notebook_path": "a.ipynb", "kernel_id": "nope"}}
+        )
+        assert run["source"]["notebook_path"] == "a.ipynb"
+    finally:
+        await jp_fetch("api", "sessions", session["id"], method="DELETE")
+
+
 async def test_scripts_holding_the_server_token_act_as_its_owner(
     mlp_api: Any, mlp_app: Any
 ) -> None:

@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 const SIDEBAR_ID = 'jp-mlp-experiments-sidebar';
+const PANEL_ID = 'jp-mlp-experiments-panel';
 const API = '/mlplatform/api';
 
 test.describe('Experiments sidebar', () => {
@@ -45,11 +46,9 @@ test.describe('Experiments sidebar', () => {
     ).toBeVisible();
   });
 
-  test('the palette command "Experiments" opens the sidebar', async ({
+  test('the palette command "Experiments" opens the Experiments panel', async ({
     page
   }) => {
-    expect(await page.sidebar.isTabOpen(SIDEBAR_ID)).toBe(false);
-
     await page.keyboard.press('Control+Shift+C');
     const palette = page.locator('#command-palette');
     await palette.locator('.lm-CommandPalette-input').fill('Experiments');
@@ -59,8 +58,16 @@ test.describe('Experiments sidebar', () => {
     await expect(command).toHaveText(/Experiments/);
     await command.click();
 
-    await expect(page.locator(`#${SIDEBAR_ID}`)).toBeVisible();
-    expect(await page.sidebar.isTabOpen(SIDEBAR_ID)).toBe(true);
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+  });
+
+  test('the sidebar opens the Experiments panel', async ({ page }) => {
+    await page.sidebar.openTab(SIDEBAR_ID);
+    await page
+      .locator(`#${SIDEBAR_ID}`)
+      .getByRole('button', { name: 'Open the Experiments panel' })
+      .click();
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
   });
 
   test('the launcher has an "Experiments" card', async ({ page }) => {
@@ -70,10 +77,10 @@ test.describe('Experiments sidebar', () => {
       .getByRole('button', { name: 'Experiments', exact: true });
     await expect(card).toBeVisible();
     await card.click();
-    await expect(page.locator(`#${SIDEBAR_ID}`)).toBeVisible();
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
   });
 
-  test('ships its settings schema', async ({ page }) => {
+  test('ships its settings schemas', async ({ page }) => {
     const response = await page.request.get(
       '/lab/api/settings/jupyterlab-mlplatform:tracking'
     );
@@ -81,5 +88,13 @@ test.describe('Experiments sidebar', () => {
     const { schema } = await response.json();
     expect(schema.title).toBe('ML Platform: Experiments');
     expect(schema.properties.pageSize.default).toBe(100);
+    const panel = await page.request.get(
+      '/lab/api/settings/jupyterlab-mlplatform:experiments'
+    );
+    expect(panel.status()).toBe(200);
+    const panelSchema = (await panel.json()).schema;
+    expect(panelSchema.properties.defaultColumns.default).toContain(
+      'attributes.run_name'
+    );
   });
 });

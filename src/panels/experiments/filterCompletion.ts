@@ -55,7 +55,7 @@ export function completeFilter(
   const dot = token.indexOf('.');
   const options: ICompletion[] = [];
   if (dot < 0) {
-    if (token.length === 0 && !/(^|[\s(]|AND|OR)\s*$/i.test(before)) {
+    if (token.length === 0) {
       return null;
     }
     const lower = token.toLowerCase();

@@ -48,6 +48,9 @@ describe('completeFilter', () => {
     expect(completeFilter('metrics.acc > 0.5 and', 21, keys)).toBeNull();
     expect(completeFilter('metrics.acc', 11, keys)).toBeNull();
     expect(completeFilter('unknown.x', 9, keys)).toBeNull();
+    // Nothing typed yet: no list (Enter must apply an empty filter).
+    expect(completeFilter('', 0, keys)).toBeNull();
+    expect(completeFilter('metrics.acc > 1 and ', 20, keys)).toBeNull();
   });
 
   it('completes at the cursor, not at the end', () => {

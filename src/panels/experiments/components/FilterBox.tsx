@@ -28,8 +28,8 @@ export interface IFilterBoxProps {
  * The search box: the REST API's filter grammar, with completion of
  * param/metric/tag keys and a message that points at a bad expression.
  *
- * Enter applies, Escape closes the completions (or clears the box), arrows
- * and Tab pick a completion.
+ * Enter applies, Escape closes the completions (or clears the box); Tab, or
+ * arrows then Enter, take a completion.
  */
 export function FilterBox(props: IFilterBoxProps): JSX.Element {
   const { keys, error, onApply, trans } = props;
@@ -38,6 +38,8 @@ export function FilterBox(props: IFilterBoxProps): JSX.Element {
     null
   );
   const [active, setActive] = React.useState(0);
+  // Enter applies the filter unless the user picked a completion with arrows.
+  const [navigated, setNavigated] = React.useState(false);
   const input = React.useRef<HTMLInputElement>(null);
   const listId = React.useId();
 
@@ -47,6 +49,7 @@ export function FilterBox(props: IFilterBoxProps): JSX.Element {
     setText(next);
     setCompletion(completeFilter(next, cursor, keys));
     setActive(0);
+    setNavigated(false);
   };
 
   const accept = (index: number): void => {
@@ -68,11 +71,17 @@ export function FilterBox(props: IFilterBoxProps): JSX.Element {
     const count = completion?.options.length ?? 0;
     if (count > 0 && event.key === 'ArrowDown') {
       setActive((active + 1) % count);
+      setNavigated(true);
     } else if (count > 0 && event.key === 'ArrowUp') {
       setActive((active - 1 + count) % count);
-    } else if (count > 0 && (event.key === 'Tab' || event.key === 'Enter')) {
+      setNavigated(true);
+    } else if (
+      count > 0 &&
+      (event.key === 'Tab' || (event.key === 'Enter' && navigated))
+    ) {
       accept(active);
     } else if (event.key === 'Enter') {
+      setCompletion(null);
       onApply(text);
     } else if (event.key === 'Escape') {
       if (completion) {
