@@ -14,7 +14,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # Tools call each other by name (jupyter -> jupyter-builder -> jlpm): the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test install system-deps lint pytest jest ui-test bench clean
+.PHONY: lab test install system-deps lint pytest jest ui-test bench bench-ui clean
 
 ## Install everything and start JupyterLab with the extension (SQLite + local artifacts).
 lab: install
@@ -69,6 +69,10 @@ ui-test: install system-deps ui-tests/node_modules/.installed
 bench: install
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/run.py
+
+## Experiments panel speed in Chromium (prints the figures; not part of `make test`).
+bench-ui: install system-deps ui-tests/node_modules/.installed
+	cd ui-tests && CI=1 $(JLPM) playwright test -c playwright.measure.config.js
 
 clean:
 	rm -rf $(VENV) node_modules ui-tests/node_modules lib jupyterlab_mlplatform/labextension

@@ -168,12 +168,17 @@ class TrackingService:
         run_ids = list(dict.fromkeys(query.run_ids))
         keys = list(dict.fromkeys(query.keys))
         pairs = await self._read(self.store.find_metric_series, run_ids, keys)
-        histories = await asyncio.gather(
-            *(
-                self._read(self.store.get_metric_history, run_id, key, query.max_points)
+
+        # One task reads every pair: the reads are CPU-bound Python, and spreading them
+        # over the read pool only makes the threads fight for the GIL (measured: 20
+        # histories of 10k points took 3x longer in parallel than one after another).
+        def read_all() -> list[MetricHistory]:
+            return [
+                self.store.get_metric_history(run_id, key, query.max_points)
                 for run_id, key in pairs
-            )
-        )
+            ]
+
+        histories = await self._read(read_all)
         self._queue_upkeep()
         return MetricHistories.model_construct(
             histories=[

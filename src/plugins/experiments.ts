@@ -38,6 +38,8 @@ const TABLE_STATE_KEY = `${PLUGIN_ID}:runs-table`;
 const ROW_SELECTOR = '.jp-mlp-RunsTable-row';
 /** Runs fetched per request unless the settings say otherwise. */
 const DEFAULT_PAGE_SIZE = 200;
+/** Points per metric history for charts unless the settings say otherwise. */
+const DEFAULT_CHART_POINTS = 1500;
 
 /** Argument schemas of the commands (`describedBy`). */
 const NO_ARGS = { args: { type: 'object', properties: {} } };
@@ -96,6 +98,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     const { commands, shell } = app;
     const settings = {
       pageSize: DEFAULT_PAGE_SIZE,
+      chartMaxPoints: DEFAULT_CHART_POINTS,
       defaultColumns: null as string[] | null
     };
 
@@ -257,6 +260,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           events,
           commands,
           rendermime,
+          maxPoints: settings.chartMaxPoints,
           trans
         });
         widget.title.icon = experimentsIcon;
@@ -310,6 +314,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           client,
           events,
           commands,
+          maxPoints: settings.chartMaxPoints,
           trans
         });
         widget.title.icon = experimentsIcon;
@@ -508,6 +513,9 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
             settings.pageSize =
               (loaded.get('pageSize').composite as number | undefined) ??
               DEFAULT_PAGE_SIZE;
+            settings.chartMaxPoints =
+              (loaded.get('chartMaxPoints').composite as number | undefined) ??
+              DEFAULT_CHART_POINTS;
             const columns = loaded.get('defaultColumns').composite;
             settings.defaultColumns = Array.isArray(columns)
               ? (columns as string[])

@@ -68,6 +68,18 @@ test.describe('Experiments sidebar', () => {
       .getByRole('button', { name: 'Open the Experiments panel' })
       .click();
     await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+
+    // Closing its tab disposes it; opening again makes a new one.
+    await page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Experiments' })
+      .locator('.lm-TabBar-tabCloseIcon')
+      .click();
+    await expect(page.locator(`#${PANEL_ID}`)).toHaveCount(0);
+    await page
+      .locator(`#${SIDEBAR_ID}`)
+      .getByRole('button', { name: 'Open the Experiments panel' })
+      .click();
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
   });
 
   test('the launcher has an "Experiments" card', async ({ page }) => {

@@ -259,6 +259,59 @@ test.describe('Experiments panel', () => {
     await expect(compare.locator('.jp-mlp-ScatterPlot')).toBeVisible();
   });
 
+  test('run actions: rename, tag, delete, restore, export CSV', async ({
+    page
+  }) => {
+    const { experimentId } = await seed(page.request, `actions-${Date.now()}`, [
+      { name: 'keep', params: { lr: 0.1 } },
+      { name: 'drop', params: { lr: 0.2 } }
+    ]);
+    await openPanel(page, experimentId);
+    const panel = page.locator(PANEL);
+    await expect(page.locator(ROW)).toHaveCount(2);
+
+    // Rename through the row's context menu.
+    await row(page, 'keep').click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Rename Run…' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('input').fill('kept');
+    await dialog.getByRole('button', { name: 'Rename' }).click();
+    await expect(row(page, 'kept')).toHaveCount(1);
+
+    // Tag both runs; the tag becomes a filterable key.
+    await page.locator('.jp-mlp-RunsTable-header input[type=checkbox]').check();
+    await panel.getByRole('button', { name: 'Tag', exact: true }).click();
+    await dialog.locator('input').fill('stage=review');
+    await dialog.getByRole('button', { name: 'Tag' }).click();
+    const filter = page.getByRole('combobox', { name: 'Filter runs' });
+    await filter.fill("tags.stage = 'review'");
+    await filter.press('Enter');
+    await expect(page.locator(ROW)).toHaveCount(2);
+
+    // Export the table as CSV: every matching run, the visible columns.
+    const download = page.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await (await download).path();
+    const csv = (await import('fs')).readFileSync(file!, 'utf-8');
+    expect(csv.split('\r\n')[0]).toContain('attributes.run_name');
+    expect(csv).toContain('kept');
+    expect(csv).toContain('drop');
+
+    // Delete one run, then restore it from the deleted view.
+    await page.locator('.jp-mlp-RunsTable-header input[type=checkbox]').uncheck();
+    await row(page, 'drop').getByRole('checkbox').check();
+    await panel.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.locator(ROW)).toHaveCount(1);
+    await panel.getByRole('combobox', { name: 'Which runs' }).selectOption('DELETED_ONLY');
+    await expect(row(page, 'drop')).toHaveCount(1);
+    await row(page, 'drop').getByRole('checkbox').check();
+    await panel.getByRole('button', { name: 'Restore', exact: true }).click();
+    await expect(page.locator(ROW)).toHaveCount(0);
+    await panel.getByRole('combobox', { name: 'Which runs' }).selectOption('ACTIVE_ONLY');
+    await expect(page.locator(ROW)).toHaveCount(2);
+  });
+
   test('a kernel logging through the client updates the panel live; the source opens at its cell', async ({
     page
   }) => {

@@ -3,7 +3,7 @@ import * as React from 'react';
 import { act } from 'react';
 
 import { ChartControls, IChartSettings } from '../ChartControls';
-import { changeValue, IRendered, render } from './render';
+import { changeValue, IRendered, render } from '../../__tests__/render';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
 const settings: IChartSettings = {

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 
 import { IMetricChartProps, MetricChart } from '../MetricChart';
 import { IChartSeries } from '../series';
-import { IRendered, render } from './render';
+import { IRendered, render } from '../../__tests__/render';
 
 // jsdom has no canvas: a fake uPlot records what the chart asks of it (the
 // real join() aligns the data).

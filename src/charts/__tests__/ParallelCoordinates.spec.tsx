@@ -9,7 +9,7 @@ import {
   IPCLine,
   ParallelCoordinates
 } from '../ParallelCoordinates';
-import { IRendered, render } from './render';
+import { IRendered, render } from '../../__tests__/render';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
 

@@ -4,7 +4,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IScatterPoint, ScatterPlot } from '../ScatterPlot';
-import { IRendered, render } from './render';
+import { IRendered, render } from '../../__tests__/render';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
 

@@ -61,6 +61,7 @@ export class ComparePanel extends ReactWidget {
       client: this._client,
       events: this._events ?? undefined,
       runIds: this.runIds,
+      maxPoints: options.maxPoints,
       trans: this._trans
     });
     this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
@@ -84,9 +85,22 @@ export class ComparePanel extends ReactWidget {
   /** Load the runs, then every metric history. */
   async reload(): Promise<void> {
     try {
-      this._runs = await Promise.all(
-        this.runIds.map(id => this._client.getRun(id))
-      );
+      // One search instead of a request per run.
+      const page = await this._client.searchRuns({
+        filter: `attributes.run_id IN (${this.runIds
+          .map(id => `'${id.replace(/'/g, '')}'`)
+          .join(', ')})`,
+        max_results: this.runIds.length,
+        run_view_type: 'ALL'
+      });
+      const byId = new Map(page.runs.map(run => [run.run_id, run]));
+      const missing = this.runIds.filter(id => !byId.has(id));
+      if (missing.length > 0) {
+        throw new Error(
+          this._trans.__('No run with id %1', missing.join(', '))
+        );
+      }
+      this._runs = this.runIds.map(id => byId.get(id)!);
       this._error = null;
       this._changed.emit();
       await this.histories.load(unionKeys(this._runs, 'metrics'));
@@ -102,8 +116,15 @@ export class ComparePanel extends ReactWidget {
     }
     this._events?.received.disconnect(this._onEvent, this);
     this.histories.dispose();
-    Signal.clearData(this);
+    // Widget.dispose clears this panel's signals after emitting `disposed`
+    // (clearing them first would hide the disposal from widget trackers).
     super.dispose();
+  }
+
+  /** Closing the tab disposes the panel (Lumino only detaches it). */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   protected onAfterAttach(msg: Message): void {
@@ -395,6 +416,8 @@ export namespace ComparePanel {
     client: TrackingClient;
     events?: EventsConnection;
     commands: CommandRegistry;
+    /** Points per metric history asked from the server for a chart. */
+    maxPoints?: number;
     trans?: TranslationBundle;
   }
 }

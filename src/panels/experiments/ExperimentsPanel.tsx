@@ -74,6 +74,12 @@ export class ExperimentsPanel extends ReactWidget {
     super.dispose();
   }
 
+  /** Closing the tab disposes the panel (Lumino only detaches it). */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
+  }
+
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (!this._activated) {

@@ -61,6 +61,7 @@ export class RunPanel extends ReactWidget {
       client: this._client,
       events: this._events ?? undefined,
       runIds: [options.runId],
+      maxPoints: options.maxPoints,
       trans: this._trans
     });
     this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
@@ -109,8 +110,15 @@ export class RunPanel extends ReactWidget {
     }
     this._events?.received.disconnect(this._onEvent, this);
     this.histories.dispose();
-    Signal.clearData(this);
+    // Widget.dispose clears this panel's signals after emitting `disposed`
+    // (clearing them first would hide the disposal from widget trackers).
     super.dispose();
+  }
+
+  /** Closing the tab disposes the panel (Lumino only detaches it). */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   protected onAfterAttach(msg: Message): void {
@@ -387,6 +395,8 @@ export namespace RunPanel {
     commands: CommandRegistry;
     /** Artifact previews and captured code; text only without it. */
     rendermime?: IRenderMimeRegistry | null;
+    /** Points per metric history asked from the server for a chart. */
+    maxPoints?: number;
     trans?: TranslationBundle;
   }
 }

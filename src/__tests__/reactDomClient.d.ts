@@ -1,5 +1,5 @@
 /*
- * The part of `react-dom/client` the chart tests use: the project has no
+ * The part of `react-dom/client` the component tests use: the project has no
  * @types/react-dom (react-dom comes in through @jupyterlab/ui-components).
  */
 declare module 'react-dom/client' {
