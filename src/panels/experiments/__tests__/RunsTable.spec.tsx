@@ -24,6 +24,31 @@ const columns = [
 ].map(id => makeColumn(id, trans)!);
 
 describe('RunsTable', () => {
+  // jsdom has no layout: give the scroll container a 600 x 1000 px view.
+  const size = { clientHeight: 600, clientWidth: 1000 };
+  const saved = Object.keys(size).map(
+    name =>
+      [
+        name,
+        Object.getOwnPropertyDescriptor(HTMLElement.prototype, name)
+      ] as const
+  );
+  beforeAll(() => {
+    for (const [name, value] of Object.entries(size)) {
+      Object.defineProperty(HTMLElement.prototype, name, {
+        configurable: true,
+        get: () => value
+      });
+    }
+  });
+  afterAll(() => {
+    for (const [name, descriptor] of saved) {
+      if (descriptor) {
+        Object.defineProperty(HTMLElement.prototype, name, descriptor);
+      }
+    }
+  });
+
   let props: IRunsTableProps;
   let rendered: IRendered;
   let selection: Set<string>;
