@@ -188,6 +188,11 @@ test.describe('Experiments panel', () => {
       { data: 'species,count\nsetosa,50\nvirginica,48\n' }
     );
     expect(upload.status()).toBeLessThan(300);
+    const code = await page.request.put(
+      `${API}/runs/${runIds[0]}/artifacts/mlplatform/cell.py`,
+      { data: 'model = RandomForestClassifier()\nmodel.fit(X, y)\n' }
+    );
+    expect(code.status()).toBeLessThan(300);
     await openPanel(page, experimentId);
 
     await openRun(page, 'detailed');
@@ -205,6 +210,20 @@ test.describe('Experiments panel', () => {
     await expect(
       detail.locator('.jp-mlp-MetricChart canvas').first()
     ).toBeVisible();
+    // Time axis, log scale and smoothing redraw the charts without errors.
+    const errors: string[] = [];
+    page.on('pageerror', error => errors.push(String(error)));
+    await detail.getByRole('combobox', { name: /X axis/ }).selectOption('time');
+    await detail.getByRole('checkbox', { name: 'Log scale' }).check();
+    await detail.getByRole('slider', { name: 'Smoothing' }).fill('0.6');
+    await expect(detail.locator('.jp-mlp-MetricChart canvas')).toHaveCount(2);
+    expect(errors).toEqual([]);
+
+    // The code captured with the run.
+    await detail.getByRole('tab', { name: 'Code & environment' }).click();
+    await expect(detail.locator('.jp-mlp-CapturedCode')).toContainText(
+      'model.fit(X, y)'
+    );
 
     await detail.getByRole('tab', { name: 'Artifacts' }).click();
     await detail.getByRole('treeitem', { name: /data/ }).click();
@@ -422,7 +441,7 @@ test.describe('Experiments panel screenshots', () => {
   );
 
   for (const theme of ['light', 'dark'] as const) {
-    test(`the runs table and a run's charts (${theme})`, async ({ page }) => {
+    test(`the runs table and the compare charts (${theme})`, async ({ page }) => {
       const { experimentId, runIds } = await seed(
         page.request,
         theme === 'light' ? 'iris-classifiers' : 'iris-classifiers-dark',
