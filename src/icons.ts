@@ -14,3 +14,17 @@ export const experimentsIcon = new LabIcon({
   name: 'jupyterlab-mlplatform:experiments',
   svgstr: experimentsSvg
 });
+
+/**
+ * A push pin: keeps a column of the runs table at the left.
+ */
+const pinSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M16 3v2h-1v5.2l3 3V15h-5v6l-1 1-1-1v-6H6v-1.8l3-3V5H8V3h8z"/>
+  </g>
+</svg>`;
+
+export const pinIcon = new LabIcon({
+  name: 'jupyterlab-mlplatform:pin',
+  svgstr: pinSvg
+});

@@ -117,50 +117,61 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     /** Keep menus and the toolbar's buttons in step with the selection. */
     const refreshCommands = (): void => commands.notifyCommandChanged();
 
+    /** Create the panel (its code loads on first use). */
+    const createPanel = async (): Promise<ExperimentsPanel> => {
+      const [{ ExperimentsPanel }, { ExperimentsModel }, { RunsModel }] =
+        await Promise.all([
+          import('../panels/experiments/ExperimentsPanel'),
+          import('../panels/experiments/model'),
+          import('../panels/experiments/runsModel')
+        ]);
+      events.connect();
+      const runs = new RunsModel({
+        client,
+        events,
+        trans,
+        stateStore: stateDB
+          ? {
+              load: async () =>
+                ((await stateDB.fetch(TABLE_STATE_KEY)) ??
+                  null) as unknown as IRunsTableState | null,
+              save: async state => {
+                await stateDB.save(
+                  TABLE_STATE_KEY,
+                  state as unknown as ReadonlyPartialJSONObject
+                );
+              }
+            }
+          : undefined
+      });
+      runs.pageSize = settings.pageSize;
+      if (settings.defaultColumns) {
+        runs.defaultAttributeColumns = settings.defaultColumns;
+      }
+      const created = new ExperimentsPanel({
+        experiments: new ExperimentsModel({ client, events, trans }),
+        runs,
+        commands,
+        trans
+      });
+      created.title.icon = experimentsIcon;
+      created.runs.changed.connect(refreshCommands);
+      void panels.add(created);
+      shell.add(created, 'main');
+      return created;
+    };
+    let creating: Promise<ExperimentsPanel> | null = null;
+
     const openPanel = async (
       experimentIds?: string[]
     ): Promise<ExperimentsPanel> => {
       let current = panel();
       if (!current || current.isDisposed) {
-        const [{ ExperimentsPanel }, { ExperimentsModel }, { RunsModel }] =
-          await Promise.all([
-            import('../panels/experiments/ExperimentsPanel'),
-            import('../panels/experiments/model'),
-            import('../panels/experiments/runsModel')
-          ]);
-        events.connect();
-        const runs = new RunsModel({
-          client,
-          events,
-          trans,
-          stateStore: stateDB
-            ? {
-                load: async () =>
-                  ((await stateDB.fetch(TABLE_STATE_KEY)) ??
-                    null) as unknown as IRunsTableState | null,
-                save: async state => {
-                  await stateDB.save(
-                    TABLE_STATE_KEY,
-                    state as unknown as ReadonlyPartialJSONObject
-                  );
-                }
-              }
-            : undefined
+        // One panel even when the command runs twice while its code loads.
+        creating ??= createPanel().finally(() => {
+          creating = null;
         });
-        runs.pageSize = settings.pageSize;
-        if (settings.defaultColumns) {
-          runs.defaultAttributeColumns = settings.defaultColumns;
-        }
-        current = new ExperimentsPanel({
-          experiments: new ExperimentsModel({ client, events, trans }),
-          runs,
-          commands,
-          trans
-        });
-        current.title.icon = experimentsIcon;
-        current.runs.changed.connect(refreshCommands);
-        void panels.add(current);
-        shell.add(current, 'main');
+        current = await creating;
       }
       if (experimentIds && experimentIds.length > 0) {
         void current.showExperiments(experimentIds);

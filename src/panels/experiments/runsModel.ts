@@ -19,7 +19,6 @@ import {
   ViewType
 } from '../../api/tracking';
 import {
-  columnId,
   defaultColumnIds,
   DEFAULT_ATTRIBUTE_COLUMNS,
   IColumn,
@@ -352,63 +351,7 @@ export class RunsModel implements IDisposable {
     this._changed.emit();
   }
 
-  toggleSelected(runId: string): void {
-    const next = new Set(this._selection);
-    if (!next.delete(runId)) {
-      next.add(runId);
-    }
-    this.setSelection(next);
-  }
-
   // -- actions ---------------------------------------------------------------------
-
-  async rename(runId: string, name: string): Promise<boolean> {
-    const run = await this._track(
-      () => this.client.updateRun(runId, { name }),
-      this._trans.__('Could not rename the run')
-    );
-    if (run) {
-      this._replace(run);
-    }
-    return run !== undefined;
-  }
-
-  /** Set one tag on several runs. */
-  async setTag(runIds: readonly string[], key: string, value: string) {
-    const done = await this._track(
-      () =>
-        Promise.all(
-          runIds.map(id => this.client.logBatch(id, { tags: { [key]: value } }))
-        ),
-      this._trans.__('Could not tag the runs')
-    );
-    await Promise.all([this.reloadKeys(), this.reloadRuns(true)]);
-    return done !== undefined;
-  }
-
-  /** Soft-delete runs (they can be restored from the "Deleted" view). */
-  async deleteRuns(runIds: readonly string[]): Promise<boolean> {
-    const done = await this._track(
-      () => Promise.all(runIds.map(id => this.client.deleteRun(id))),
-      this._trans.__('Could not delete the runs')
-    );
-    await this.reloadRuns(true);
-    return done !== undefined;
-  }
-
-  async restoreRuns(runIds: readonly string[]): Promise<boolean> {
-    const done = await this._track(
-      () =>
-        Promise.all(
-          runIds.map(id =>
-            this.client.updateRun(id, { lifecycle_stage: 'active' })
-          )
-        ),
-      this._trans.__('Could not restore the runs')
-    );
-    await this.reloadRuns(true);
-    return done !== undefined;
-  }
 
   /**
    * Every run matching the query (all pages, up to `MAX_EXPORT_RUNS`) as CSV
@@ -631,8 +574,3 @@ export namespace RunsModel {
   /** Events arriving within this window cause one reload. */
   export const EVENT_DEBOUNCE_MS = 500;
 }
-
-/**
- * The column id of the run's name (always present, opens the run).
- */
-export const NAME_COLUMN_ID = columnId('attribute', 'run_name');

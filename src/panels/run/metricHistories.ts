@@ -43,10 +43,6 @@ export class MetricHistories implements IDisposable {
     return this._changed;
   }
 
-  get runIds(): readonly string[] {
-    return this._runIds;
-  }
-
   get loading(): boolean {
     return this._pending > 0;
   }

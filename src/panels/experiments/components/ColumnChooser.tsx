@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IRunKeys } from '../../../api/tracking';
+import { pinIcon } from '../../../icons';
 import { availableColumnIds, makeColumn } from '../columns';
 
 const CHOOSER_CLASS = 'jp-mlp-ColumnChooser';
@@ -121,7 +122,7 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
                         disabled={!visible.includes(id)}
                         onClick={() => props.onTogglePinned(id)}
                       >
-                        📌
+                        <pinIcon.react tag="span" width="14px" height="14px" />
                       </button>
                     </div>
                   );

@@ -40,17 +40,24 @@ export function MetricChartsGrid(props: IMetricChartsGridProps): JSX.Element {
     <UseSignal signal={histories.changed}>
       {() => (
         <div className={GRID_CLASS}>
-          {keys.map(key => (
-            <MetricChart
-              key={key}
-              title={key}
-              series={seriesFor(histories, runs, key)}
-              xAxis={settings.xAxis}
-              logScale={settings.logScale}
-              smoothing={settings.smoothing}
-              trans={trans}
-            />
-          ))}
+          {keys.map(key => {
+            const series = seriesFor(histories, runs, key);
+            return series.length === 0 && histories.loading ? (
+              <p key={key} className={EMPTY_CLASS} aria-busy>
+                {trans.__('Loading %1…', key)}
+              </p>
+            ) : (
+              <MetricChart
+                key={key}
+                title={key}
+                series={series}
+                xAxis={settings.xAxis}
+                logScale={settings.logScale}
+                smoothing={settings.smoothing}
+                trans={trans}
+              />
+            );
+          })}
         </div>
       )}
     </UseSignal>
