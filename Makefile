@@ -72,7 +72,8 @@ bench: install
 
 ## Experiments panel speed in Chromium (prints the figures; not part of `make test`).
 bench-ui: install system-deps ui-tests/node_modules/.installed
-	cd ui-tests && CI=1 $(JLPM) playwright test -c playwright.measure.config.js
+	$(PY) -m pip install --quiet -e ".[bench]"
+	cd ui-tests && CI=1 PYTHON=$(PY) $(JLPM) playwright test -c playwright.measure.config.js
 
 clean:
 	rm -rf $(VENV) node_modules ui-tests/node_modules lib jupyterlab_mlplatform/labextension

@@ -156,6 +156,15 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       });
       created.title.icon = experimentsIcon;
       created.runs.changed.connect(refreshCommands);
+      // Remember the chosen experiments for the next page load.
+      let saved = '';
+      created.runs.changed.connect(() => {
+        const ids = created.runs.experimentIds.join(',');
+        if (ids !== saved) {
+          saved = ids;
+          void panels.save(created);
+        }
+      });
       void panels.add(created);
       shell.add(created, 'main');
       return created;
@@ -501,7 +510,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       void restorer.restore(panels, {
         command: CommandIDs.openExperiments,
-        args: () => ({}),
+        args: widget => ({ experimentIds: [...widget.runs.experimentIds] }),
         name: () => 'experiments'
       });
       void restorer.restore(runPanels, {

@@ -10,6 +10,7 @@
  * It prints a table and writes ../bench/results/ui-latest.json. Nothing here
  * asserts a timing: the targets are printed next to the figures.
  */
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -276,6 +277,63 @@ async function setChartPoints(
   }, points);
 }
 
+/**
+ * Start MLflow's server with the same 10,000 runs (bench/mlflow_ui_server.py,
+ * in the Python of the environment: `make bench-ui` installs MLflow).
+ */
+async function startMlflow(
+  runs: number
+): Promise<{ process: ChildProcess; url: string; experimentId: string }> {
+  const script = path.resolve(__dirname, '../../bench/mlflow_ui_server.py');
+  const child = spawn(
+    process.env.PYTHON ?? 'python',
+    [script, '--runs', String(runs)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit']
+    }
+  );
+  const first = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const end = buffer.indexOf('\n');
+      if (end >= 0) {
+        resolve(buffer.slice(0, end));
+      }
+    });
+    child.once('exit', code =>
+      reject(new Error(`MLflow fixture exited with ${code}`))
+    );
+  });
+  const info = JSON.parse(first);
+  return { process: child, url: info.url, experimentId: info.experiment_id };
+}
+
+/**
+ * From navigation start to the first run name in the page's text, measured
+ * in the page (`performance.now()` counts from the navigation).
+ */
+async function timeSinceNavigation(
+  target: IJupyterLabPageFixture | import('@playwright/test').Page,
+  pattern: string
+): Promise<number> {
+  return target.evaluate(
+    source =>
+      new Promise<number>(resolve => {
+        const re = new RegExp(source);
+        const check = () => {
+          if (re.test(document.body?.textContent ?? '')) {
+            requestAnimationFrame(() => resolve(performance.now()));
+          } else {
+            setTimeout(check, 10);
+          }
+        };
+        check();
+      }),
+    pattern
+  );
+}
+
 test('Experiments panel speed', async ({ page }) => {
   const seeded = await step('seeding', seed(page), 900);
 
@@ -344,6 +402,45 @@ test('Experiments panel speed', async ({ page }) => {
     record(`compare 20 x 10k, ${label}: data arrived -> drawn`, draw, '');
   }
   await setChartPoints(page, null);
+
+  // 4. A page load to the first rows: ours (the panel restored with the
+  // 10k-run experiment) and MLflow's web UI on the same 10,000 runs.
+  await closePanels(page);
+  await step('panel for reload', timeUntilRows(page, seeded.manyId));
+  const oursLoad: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    await page.reload();
+    oursLoad.push(
+      await step('ours after reload', timeSinceNavigation(page, 'run-\\d+'))
+    );
+  }
+  record(
+    'page load -> first rows (10k runs), ours',
+    oursLoad,
+    'MLflow UI below'
+  );
+  if (process.env.MEASURE_MLFLOW !== '0') {
+    const mlflow = await step(
+      'MLflow server with 10k runs',
+      startMlflow(RUNS),
+      600
+    );
+    try {
+      const other = await page.context().newPage();
+      const mlflowLoad: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        await other.goto(`${mlflow.url}#/experiments/${mlflow.experimentId}`);
+        mlflowLoad.push(
+          await step('MLflow UI', timeSinceNavigation(other, 'run-\\d{5}'), 300)
+        );
+      }
+      record('page load -> first rows (10k runs), MLflow 3 UI', mlflowLoad, '');
+      await other.close();
+    } finally {
+      mlflow.process.stdin?.end();
+      mlflow.process.kill('SIGTERM');
+    }
+  }
 
   const lines = figures.map(
     f =>
