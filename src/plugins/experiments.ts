@@ -32,6 +32,7 @@ import type { ExperimentsPanel } from '../panels/experiments/ExperimentsPanel';
 import type { IRunsTableState } from '../panels/experiments/runsModel';
 import type { RunPanel } from '../panels/run/RunPanel';
 import { CommandIDs, COMPARE_RUNS_LIMITS, ITrackingService } from '../tokens';
+import { reportError } from '../notify';
 
 const PLUGIN_ID = 'jupyterlab-mlplatform:experiments';
 const TABLE_STATE_KEY = `${PLUGIN_ID}:runs-table`;
@@ -213,11 +214,6 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       runPanels.forEach(p => void p.reload());
     };
 
-    const notifyFailure = (what: string, error: unknown): void => {
-      const reason = error instanceof Error ? error.message : String(error);
-      Notification.error(`${what}: ${reason}`, { autoClose: 8000 });
-    };
-
     commands.addCommand(CommandIDs.openExperiments, {
       label: trans.__('Experiments'),
       caption: trans.__('Browse, search, chart and compare runs'),
@@ -256,7 +252,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           await current.experiments.refresh();
           await current.showExperiments([created.experiment_id]);
         } catch (error) {
-          notifyFailure(trans.__('Could not create the experiment'), error);
+          reportError(trans.__('Could not create the experiment'), error);
         }
       }
     });
@@ -303,7 +299,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
             await import('../panels/experiments/openSource');
           await openRunSource(docManager!, await findRun(runId), trans);
         } catch (error) {
-          notifyFailure(trans.__('Could not open the source'), error);
+          reportError(trans.__('Could not open the source'), error);
         }
       }
     });
@@ -364,7 +360,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
             await afterChange();
           }
         } catch (error) {
-          notifyFailure(trans.__('Could not rename the run'), error);
+          reportError(trans.__('Could not rename the run'), error);
         }
       }
     });
@@ -396,7 +392,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           await panel()?.runs.reloadKeys();
           await afterChange();
         } catch (error) {
-          notifyFailure(trans.__('Could not tag the runs'), error);
+          reportError(trans.__('Could not tag the runs'), error);
         }
       }
     });
@@ -425,7 +421,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           await Promise.all(runIds.map(id => client.deleteRun(id)));
           await afterChange();
         } catch (error) {
-          notifyFailure(trans.__('Could not delete the runs'), error);
+          reportError(trans.__('Could not delete the runs'), error);
         }
       }
     });
@@ -444,7 +440,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           );
           await afterChange();
         } catch (error) {
-          notifyFailure(trans.__('Could not restore the runs'), error);
+          reportError(trans.__('Could not restore the runs'), error);
         }
       }
     });

@@ -1,18 +1,7 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { CommandRegistry } from '@lumino/commands';
 import { UUID } from '@lumino/coreutils';
-import { Message } from '@lumino/messaging';
-import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import {
-  EventsConnection,
-  IRun,
-  isRunEvent,
-  TrackingClient,
-  TrackingEvent
-} from '../../api/tracking';
+import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
 import {
   ChartControls,
   IChartSettings,
@@ -22,7 +11,7 @@ import {
 } from '../../charts';
 import { CommandIDs } from '../../tokens';
 import { MetricChartsGrid } from '../run/components/MetricChartsGrid';
-import { MetricHistories } from '../run/metricHistories';
+import { RunViewPanel } from '../run/RunViewPanel';
 import {
   compareRows,
   differingParams,
@@ -45,48 +34,27 @@ const CHIPS_CLASS = 'jp-mlp-ComparePanel-chips';
  * with "only differences", a parallel-coordinates plot of params against a
  * chosen metric, and a scatter of one param against a metric.
  */
-export class ComparePanel extends ReactWidget {
+export class ComparePanel extends RunViewPanel {
   constructor(options: ComparePanel.IOptions) {
-    super();
+    super(options);
     this.runIds = [...options.runIds];
-    this._client = options.client;
-    this._events = options.events ?? null;
-    this._commands = options.commands;
-    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
     this.id = `jp-mlp-compare-${UUID.uuid4()}`;
     this.addClass(PANEL_CLASS);
-    this.title.label = this._trans.__('Compare %1 runs', this.runIds.length);
-    this.title.closable = true;
-    this.histories = new MetricHistories({
-      client: this._client,
-      events: this._events ?? undefined,
-      runIds: this.runIds,
-      maxPoints: options.maxPoints,
-      trans: this._trans
-    });
-    this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
-    this._events?.received.connect(this._onEvent, this);
+    this.title.label = this.trans.__('Compare %1 runs', this.runIds.length);
   }
 
   readonly runIds: readonly string[];
-
-  /** The runs' metric histories (downsampled, streaming). */
-  readonly histories: MetricHistories;
 
   /** The runs, once loaded, in the order given. */
   get runs(): readonly IRun[] {
     return this._runs;
   }
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
   /** Load the runs, then every metric history. */
   async reload(): Promise<void> {
     try {
       // One search instead of a request per run.
-      const page = await this._client.searchRuns({
+      const page = await this.client.searchRuns({
         filter: `attributes.run_id IN (${this.runIds
           .map(id => `'${id.replace(/'/g, '')}'`)
           .join(', ')})`,
@@ -96,55 +64,20 @@ export class ComparePanel extends ReactWidget {
       const byId = new Map(page.runs.map(run => [run.run_id, run]));
       const missing = this.runIds.filter(id => !byId.has(id));
       if (missing.length > 0) {
-        throw new Error(
-          this._trans.__('No run with id %1', missing.join(', '))
-        );
+        throw new Error(this.trans.__('No run with id %1', missing.join(', ')));
       }
       this._runs = this.runIds.map(id => byId.get(id)!);
       this._error = null;
-      this._changed.emit();
+      this.emitChanged();
       await this.histories.load(unionKeys(this._runs, 'metrics'));
     } catch (error) {
       this._error = error instanceof Error ? error.message : String(error);
-      this._changed.emit();
+      this.emitChanged();
     }
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._events?.received.disconnect(this._onEvent, this);
-    this.histories.dispose();
-    // Widget.dispose clears this panel's signals after emitting `disposed`
-    // (clearing them first would hide the disposal from widget trackers).
-    super.dispose();
-  }
-
-  /** Closing the tab disposes the panel (Lumino only detaches it). */
-  protected onCloseRequest(msg: Message): void {
-    super.onCloseRequest(msg);
-    this.dispose();
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (!this._loaded) {
-      this._loaded = true;
-      void this.reload();
-    }
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this._changed}>
-        {() => this._renderContent()}
-      </UseSignal>
-    );
-  }
-
-  private _renderContent(): JSX.Element {
-    const trans = this._trans;
+  protected renderContent(): JSX.Element {
+    const trans = this.trans;
     if (this._error !== null) {
       return (
         <p role="alert">
@@ -172,7 +105,7 @@ export class ComparePanel extends ReactWidget {
               settings={this._chartSettings}
               onChange={settings => {
                 this._chartSettings = settings;
-                this._changed.emit();
+                this.emitChanged();
               }}
               trans={trans}
             />
@@ -189,7 +122,7 @@ export class ComparePanel extends ReactWidget {
                         : metricKeys.filter(
                             k => k === key || chartKeys.includes(k)
                           );
-                      this._changed.emit();
+                      this.emitChanged();
                     }}
                   />
                   {key}
@@ -216,7 +149,7 @@ export class ComparePanel extends ReactWidget {
               checked={this._onlyDifferences}
               onChange={event => {
                 this._onlyDifferences = event.target.checked;
-                this._changed.emit();
+                this.emitChanged();
               }}
             />{' '}
             {trans.__('Only differences')}
@@ -232,7 +165,7 @@ export class ComparePanel extends ReactWidget {
                 value={metric ?? ''}
                 onChange={event => {
                   this._metric = event.target.value;
-                  this._changed.emit();
+                  this.emitChanged();
                 }}
               >
                 {metricKeys.map(key => (
@@ -248,7 +181,7 @@ export class ComparePanel extends ReactWidget {
                 value={this._scatterParam ?? paramKeys[0] ?? ''}
                 onChange={event => {
                   this._scatterParam = event.target.value;
-                  this._changed.emit();
+                  this.emitChanged();
                 }}
               >
                 {paramKeys.map(key => (
@@ -270,7 +203,7 @@ export class ComparePanel extends ReactWidget {
   }
 
   private _renderTable(runs: readonly IRun[]): JSX.Element {
-    const trans = this._trans;
+    const trans = this.trans;
     const rows = compareRows(runs, this._onlyDifferences);
     return (
       <div className={TABLE_CLASS}>
@@ -288,7 +221,7 @@ export class ComparePanel extends ReactWidget {
                     type="button"
                     className={LINK_CLASS}
                     onClick={() =>
-                      void this._commands.execute(CommandIDs.openRun, {
+                      void this.commands.execute(CommandIDs.openRun, {
                         runId: run.run_id
                       })
                     }
@@ -325,7 +258,7 @@ export class ComparePanel extends ReactWidget {
     metric: string,
     paramKeys: readonly string[]
   ): JSX.Element {
-    const trans = this._trans;
+    const trans = this.trans;
     const axes = differingParams(runs);
     const lines = runs.map(run => ({
       id: run.run_id,
@@ -369,7 +302,7 @@ export class ComparePanel extends ReactWidget {
     );
   }
 
-  private _onEvent(_: EventsConnection, event: TrackingEvent): void {
+  protected onTrackingEvent(event: TrackingEvent): void {
     const index = isRunEvent(event)
       ? this._runs.findIndex(r => r.run_id === event.run.run_id)
       : event.type === 'metrics_appended'
@@ -388,36 +321,22 @@ export class ComparePanel extends ReactWidget {
       };
     }
     this._runs = runs;
-    this._changed.emit();
+    this.emitChanged();
   }
 
-  private _changed = new Signal<this, void>(this);
   private _chartKeys: string[] | null = null;
   private _chartSettings: IChartSettings = {
     xAxis: 'step',
     logScale: false,
     smoothing: 0
   };
-  private _client: TrackingClient;
-  private _commands: CommandRegistry;
   private _error: string | null = null;
-  private _events: EventsConnection | null;
-  private _loaded = false;
   private _metric: string | null = null;
   private _onlyDifferences = false;
   private _runs: IRun[] = [];
   private _scatterParam: string | null = null;
-  private _trans: TranslationBundle;
 }
 
 export namespace ComparePanel {
-  export interface IOptions {
-    runIds: readonly string[];
-    client: TrackingClient;
-    events?: EventsConnection;
-    commands: CommandRegistry;
-    /** Points per metric history asked from the server for a chart. */
-    maxPoints?: number;
-    trans?: TranslationBundle;
-  }
+  export type IOptions = RunViewPanel.IOptions;
 }

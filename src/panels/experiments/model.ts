@@ -2,7 +2,6 @@
  * State of the Experiments sidebar: the experiment list, the selected
  * experiment and its runs. The React components only render it.
  */
-import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -16,6 +15,7 @@ import {
   TrackingClient,
   TrackingEvent
 } from '../../api/tracking';
+import { reportFailure } from '../../notify';
 
 /**
  * The default number of runs listed for the selected experiment.
@@ -218,11 +218,7 @@ export class ExperimentsModel implements IDisposable {
     this._pending += 1;
     this._changed.emit();
     try {
-      return await task();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      Notification.error(`${failure}: ${reason}`, { autoClose: 8000 });
-      return undefined;
+      return await reportFailure(task, failure);
     } finally {
       this._pending -= 1;
       if (!this._isDisposed) {

@@ -3,7 +3,6 @@
  * loaded so far (page by page), the columns and the selection. Kept live by
  * the events websocket. The React components only render it.
  */
-import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -25,6 +24,7 @@ import {
   makeColumn,
   toCsv
 } from './columns';
+import { reportError, reportFailure } from '../../notify';
 
 /**
  * Runs fetched per request, unless the settings say otherwise.
@@ -424,11 +424,7 @@ export class RunsModel implements IDisposable {
         this._nextPageToken = null;
         return undefined;
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      Notification.error(
-        `${this._trans.__('Could not load the runs')}: ${reason}`,
-        { autoClose: 8000 }
-      );
+      reportError(this._trans.__('Could not load the runs'), error);
       return undefined;
     } finally {
       this._pending -= 1;
@@ -524,11 +520,7 @@ export class RunsModel implements IDisposable {
     this._pending += 1;
     this._changed.emit();
     try {
-      return await task();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      Notification.error(`${failure}: ${reason}`, { autoClose: 8000 });
-      return undefined;
+      return await reportFailure(task, failure);
     } finally {
       this._pending -= 1;
       if (!this._isDisposed) {

@@ -1,18 +1,8 @@
-import { Clipboard, ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { Clipboard } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { CommandRegistry } from '@lumino/commands';
-import { Message } from '@lumino/messaging';
-import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import {
-  EventsConnection,
-  IRun,
-  isRunEvent,
-  TrackingClient,
-  TrackingEvent
-} from '../../api/tracking';
+import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
 import { ChartControls, IChartSettings } from '../../charts';
 import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
 import { runDuration } from '../experiments/columns';
@@ -25,7 +15,7 @@ import { CommandIDs } from '../../tokens';
 import { CapturedCode } from './components/CapturedCode';
 import { KeyValueTable } from './components/KeyValueTable';
 import { MetricChartsGrid } from './components/MetricChartsGrid';
-import { MetricHistories } from './metricHistories';
+import { RunViewPanel } from './RunViewPanel';
 
 const PANEL_CLASS = 'jp-mlp-RunPanel';
 const HEADER_CLASS = 'jp-mlp-RunPanel-header';
@@ -44,43 +34,21 @@ type Tab = 'overview' | 'charts' | 'artifacts' | 'code';
  * run logs); the artifacts with previews; and the captured code and
  * environment.
  */
-export class RunPanel extends ReactWidget {
+export class RunPanel extends RunViewPanel {
   constructor(options: RunPanel.IOptions) {
-    super();
+    super({ ...options, runIds: [options.runId] });
     this.runId = options.runId;
-    this._client = options.client;
-    this._events = options.events ?? null;
-    this._commands = options.commands;
     this._rendermime = options.rendermime ?? null;
-    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
     this.id = `jp-mlp-run-${options.runId}`;
     this.addClass(PANEL_CLASS);
-    this.title.label = this._trans.__('Run %1', options.runId.slice(0, 8));
-    this.title.closable = true;
-    this.histories = new MetricHistories({
-      client: this._client,
-      events: this._events ?? undefined,
-      runIds: [options.runId],
-      maxPoints: options.maxPoints,
-      trans: this._trans
-    });
-    this.histories.newKeys.connect((_, keys) => void this.histories.load(keys));
-    this._events?.received.connect(this._onEvent, this);
+    this.title.label = this.trans.__('Run %1', options.runId.slice(0, 8));
   }
 
   readonly runId: string;
 
-  /** The run's metric histories (downsampled, streaming). */
-  readonly histories: MetricHistories;
-
   /** The run, once loaded. */
   get run(): IRun | null {
     return this._run;
-  }
-
-  /** Emitted when the run or the view changes. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
   }
 
   /** Show one tab. */
@@ -90,55 +58,22 @@ export class RunPanel extends ReactWidget {
       this._chartsLoaded = true;
       void this.histories.load(Object.keys(this._run.metrics));
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Reload the run from the server. */
   async reload(): Promise<void> {
     try {
-      this._setRun(await this._client.getRun(this.runId));
+      this._setRun(await this.client.getRun(this.runId));
       this._error = null;
     } catch (error) {
       this._error = error instanceof Error ? error.message : String(error);
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._events?.received.disconnect(this._onEvent, this);
-    this.histories.dispose();
-    // Widget.dispose clears this panel's signals after emitting `disposed`
-    // (clearing them first would hide the disposal from widget trackers).
-    super.dispose();
-  }
-
-  /** Closing the tab disposes the panel (Lumino only detaches it). */
-  protected onCloseRequest(msg: Message): void {
-    super.onCloseRequest(msg);
-    this.dispose();
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (!this._loaded) {
-      this._loaded = true;
-      void this.reload();
-    }
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this._changed}>
-        {() => this._renderContent()}
-      </UseSignal>
-    );
-  }
-
-  private _renderContent(): JSX.Element {
-    const trans = this._trans;
+  protected renderContent(): JSX.Element {
+    const trans = this.trans;
     const run = this._run;
     if (this._error !== null) {
       return (
@@ -180,14 +115,14 @@ export class RunPanel extends ReactWidget {
   }
 
   private _renderHeader(run: IRun): JSX.Element {
-    const trans = this._trans;
+    const trans = this.trans;
     const duration = runDuration(run);
     const command = (id: string, label: string): JSX.Element => (
       <button
         type="button"
         className={BUTTON_CLASS}
         onClick={() =>
-          void this._commands.execute(id, {
+          void this.commands.execute(id, {
             runId: run.run_id,
             runIds: [run.run_id]
           })
@@ -238,7 +173,7 @@ export class RunPanel extends ReactWidget {
                 type="button"
                 className={LINK_CLASS}
                 onClick={() =>
-                  void this._commands.execute(CommandIDs.openRunSource, {
+                  void this.commands.execute(CommandIDs.openRunSource, {
                     runId: run.run_id
                   })
                 }
@@ -262,7 +197,7 @@ export class RunPanel extends ReactWidget {
   }
 
   private _renderTab(run: IRun): JSX.Element {
-    const trans = this._trans;
+    const trans = this.trans;
     switch (this._tab) {
       case 'overview':
         return (
@@ -310,7 +245,7 @@ export class RunPanel extends ReactWidget {
               settings={this._chartSettings}
               onChange={settings => {
                 this._chartSettings = settings;
-                this._changed.emit();
+                this.emitChanged();
               }}
               trans={trans}
             />
@@ -326,7 +261,7 @@ export class RunPanel extends ReactWidget {
       case 'artifacts':
         return (
           <ArtifactBrowser
-            client={this._client}
+            client={this.client}
             runId={run.run_id}
             rendermime={this._rendermime}
             trans={trans}
@@ -335,7 +270,7 @@ export class RunPanel extends ReactWidget {
       case 'code':
         return (
           <CapturedCode
-            client={this._client}
+            client={this.client}
             runId={run.run_id}
             rendermime={this._rendermime}
             trans={trans}
@@ -347,13 +282,13 @@ export class RunPanel extends ReactWidget {
   private _setRun(run: IRun): void {
     this._run = run;
     this.title.label = run.name || run.run_id.slice(0, 8);
-    this.title.caption = this._trans.__('Run %1 (%2)', run.name, run.run_id);
+    this.title.caption = this.trans.__('Run %1 (%2)', run.name, run.run_id);
   }
 
-  private _onEvent(_: EventsConnection, event: TrackingEvent): void {
+  protected onTrackingEvent(event: TrackingEvent): void {
     if (isRunEvent(event) && event.run.run_id === this.runId) {
       this._setRun(event.run);
-      this._changed.emit();
+      this.emitChanged();
     } else if (
       event.type === 'metrics_appended' &&
       event.run_id === this.runId &&
@@ -363,40 +298,26 @@ export class RunPanel extends ReactWidget {
         ...this._run,
         metrics: { ...this._run.metrics, ...event.latest }
       };
-      this._changed.emit();
+      this.emitChanged();
     }
   }
 
-  private _changed = new Signal<this, void>(this);
   private _chartSettings: IChartSettings = {
     xAxis: 'step',
     logScale: false,
     smoothing: 0
   };
   private _chartsLoaded = false;
-  private _client: TrackingClient;
-  private _commands: CommandRegistry;
   private _error: string | null = null;
-  private _events: EventsConnection | null;
-  private _loaded = false;
   private _rendermime: IRenderMimeRegistry | null;
   private _run: IRun | null = null;
   private _tab: Tab = 'overview';
-  private _trans: TranslationBundle;
 }
 
 export namespace RunPanel {
-  export interface IOptions {
+  export interface IOptions extends Omit<RunViewPanel.IOptions, 'runIds'> {
     runId: string;
-    client: TrackingClient;
-    /** Keeps the panel and its charts live when given. */
-    events?: EventsConnection;
-    /** Runs the header's actions (rename, tag, delete...). */
-    commands: CommandRegistry;
     /** Artifact previews and captured code; text only without it. */
     rendermime?: IRenderMimeRegistry | null;
-    /** Points per metric history asked from the server for a chart. */
-    maxPoints?: number;
-    trans?: TranslationBundle;
   }
 }

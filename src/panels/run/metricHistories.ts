@@ -3,7 +3,6 @@
  * charts, and re-fetched while the runs log (the charts of a running run
  * stream).
  */
-import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -14,6 +13,7 @@ import {
   TrackingClient,
   TrackingEvent
 } from '../../api/tracking';
+import { reportError } from '../../notify';
 
 /**
  * Points per history asked from the server: about two per pixel of a wide
@@ -97,11 +97,7 @@ export class MetricHistories implements IDisposable {
     try {
       await Promise.all(requests);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      Notification.error(
-        `${this._trans.__('Could not load the metric histories')}: ${reason}`,
-        { autoClose: 8000 }
-      );
+      reportError(this._trans.__('Could not load the metric histories'), error);
     } finally {
       this._pending -= 1;
       if (!this._isDisposed) {
