@@ -44,7 +44,8 @@ def main() -> None:
             flush=True,
         )
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        sys.stdin.read()  # until the measurement closes our stdin
+        while sys.stdin.buffer.read(4096):  # until the measurement closes our stdin
+            pass
     finally:
         if server is not None:
             server.stop()
