@@ -354,55 +354,56 @@ test('Experiments panel speed', async ({ page }) => {
   );
   record('panel open -> first rows (10k runs), reopened', warm, '<= 1000 ms');
 
-  // 2. A 100,000-point history: downsampled (default), then every point.
-  for (const points of [null, 200_000]) {
-    await step(`chart points ${points}`, setChartPoints(page, points));
-    const total: number[] = [];
-    const draw: number[] = [];
-    for (let i = 0; i < REPEAT; i++) {
-      await closePanels(page);
-      const [t, d] = await step(
-        'run charts',
-        timeCharts(
-          page,
-          'mlplatform:open-run',
-          { runId: seeded.longRunId },
-          1,
-          true
-        )
-      );
-      total.push(t);
-      draw.push(d);
+  // 2. A 100,000-point history, and 3. compare 20 runs x 10,000 steps: with
+  // the default downsampling, then with every point.
+  const charts: Array<{
+    name: string;
+    command: string;
+    args: Record<string, string | string[]>;
+    clickCharts: boolean;
+    targets: { drawn: string; total: string };
+  }> = [
+    {
+      name: '100k history',
+      command: 'mlplatform:open-run',
+      args: { runId: seeded.longRunId },
+      clickCharts: true,
+      targets: { drawn: '<= 200 ms', total: '' }
+    },
+    {
+      name: 'compare 20 x 10k',
+      command: 'mlplatform:compare-runs',
+      args: { runIds: seeded.compareIds },
+      clickCharts: false,
+      targets: { drawn: '', total: '<= 500 ms' }
     }
-    const label =
-      points === null ? 'downsampled to 1,500' : 'all 100,000 points';
-    record(`100k history, ${label}: data arrived -> drawn`, draw, '<= 200 ms');
-    record(`100k history, ${label}: open -> drawn`, total, '');
-  }
-
-  // 3. Compare 20 runs x 10,000 steps.
-  for (const points of [null, 200_000]) {
-    await step(`chart points ${points}`, setChartPoints(page, points));
-    const total: number[] = [];
-    const draw: number[] = [];
-    for (let i = 0; i < REPEAT; i++) {
-      await closePanels(page);
-      const [t, d] = await step(
-        'compare charts',
-        timeCharts(
-          page,
-          'mlplatform:compare-runs',
-          { runIds: seeded.compareIds },
-          1,
-          false
-        )
+  ];
+  for (const chart of charts) {
+    for (const points of [null, 200_000]) {
+      await step(`chart points ${points}`, setChartPoints(page, points));
+      const total: number[] = [];
+      const draw: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        await closePanels(page);
+        const [t, d] = await step(
+          chart.name,
+          timeCharts(page, chart.command, chart.args, 1, chart.clickCharts)
+        );
+        total.push(t);
+        draw.push(d);
+      }
+      const label = points === null ? 'downsampled' : 'every point';
+      record(
+        `${chart.name}, ${label}: data arrived -> drawn`,
+        draw,
+        chart.targets.drawn
       );
-      total.push(t);
-      draw.push(d);
+      record(
+        `${chart.name}, ${label}: open -> drawn`,
+        total,
+        chart.targets.total
+      );
     }
-    const label = points === null ? 'downsampled' : 'every point';
-    record(`compare 20 x 10k, ${label}: command -> drawn`, total, '<= 500 ms');
-    record(`compare 20 x 10k, ${label}: data arrived -> drawn`, draw, '');
   }
   await setChartPoints(page, null);
 

@@ -15,7 +15,7 @@ import {
   TrackingClient,
   TrackingEvent
 } from '../../api/tracking';
-import { reportFailure } from '../../notify';
+import { PendingRequests } from '../pendingRequests';
 
 /**
  * The default number of runs listed for the selected experiment.
@@ -61,7 +61,7 @@ export class ExperimentsModel implements IDisposable {
   }
 
   get loading(): boolean {
-    return this._pending > 0;
+    return this._requests.active;
   }
 
   /**
@@ -91,7 +91,7 @@ export class ExperimentsModel implements IDisposable {
    * Reload the experiment list, then the runs of the selected experiment.
    */
   async refresh(): Promise<void> {
-    await this._track(async () => {
+    await this._requests.track(async () => {
       const experiments = await this.client.listExperiments();
       this._experiments = [...experiments].sort(
         (a, b) => b.creation_time - a.creation_time
@@ -115,7 +115,7 @@ export class ExperimentsModel implements IDisposable {
     if (experimentId === null) {
       return;
     }
-    await this._track(async () => {
+    await this._requests.track(async () => {
       const page = await this.client.searchRuns({
         experiment_ids: [experimentId],
         max_results: this._pageSize
@@ -146,7 +146,7 @@ export class ExperimentsModel implements IDisposable {
    *   user has been notified).
    */
   async createExperiment(name: string): Promise<IExperiment | null> {
-    const created = await this._track(
+    const created = await this._requests.track(
       () => this.client.createExperiment({ name }),
       this._trans.__('Could not create the experiment')
     );
@@ -208,25 +208,6 @@ export class ExperimentsModel implements IDisposable {
     }, ExperimentsModel.EVENT_DEBOUNCE_MS);
   }
 
-  /**
-   * Run a request, keep the loading flag, and report a failure to the user.
-   */
-  private async _track<T>(
-    task: () => Promise<T>,
-    failure: string
-  ): Promise<T | undefined> {
-    this._pending += 1;
-    this._changed.emit();
-    try {
-      return await reportFailure(task, failure);
-    } finally {
-      this._pending -= 1;
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
-    }
-  }
-
   private _changed = new Signal<this, void>(this);
   private _eventRefreshAll = false;
   private _eventTimer: ReturnType<typeof setTimeout> | null = null;
@@ -234,7 +215,11 @@ export class ExperimentsModel implements IDisposable {
   private _experiments: IExperiment[] = [];
   private _isDisposed = false;
   private _pageSize = DEFAULT_PAGE_SIZE;
-  private _pending = 0;
+  private _requests = new PendingRequests(() => {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  });
   private _runs: IRun[] = [];
   private _selectedId: string | null = null;
   private _trans: TranslationBundle;

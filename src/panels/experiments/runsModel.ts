@@ -24,7 +24,8 @@ import {
   makeColumn,
   toCsv
 } from './columns';
-import { reportError, reportFailure } from '../../notify';
+import { reportError } from '../../notify';
+import { PendingRequests } from '../pendingRequests';
 
 /**
  * Runs fetched per request, unless the settings say otherwise.
@@ -164,7 +165,7 @@ export class RunsModel implements IDisposable {
   }
 
   get loading(): boolean {
-    return this._pending > 0;
+    return this._requests.active;
   }
 
   /** Keys of params, metrics and tags used by runs of the experiments. */
@@ -180,7 +181,7 @@ export class RunsModel implements IDisposable {
   /** Reload the param, metric and tag keys (column chooser, completion). */
   async reloadKeys(): Promise<void> {
     const scope = this._scope();
-    const keys = await this._track(
+    const keys = await this._requests.track(
       () =>
         this.client.listRunKeys({
           experiment_ids: [...this._experimentIds],
@@ -396,8 +397,17 @@ export class RunsModel implements IDisposable {
     const orderBy = column?.sortKey
       ? [`${column.sortKey} ${sort!.descending ? 'DESC' : 'ASC'}`]
       : [];
-    this._pending += 1;
-    this._changed.emit();
+    return this._requests.run(() =>
+      this._searchPage(orderBy, maxResults, pageToken, generation)
+    );
+  }
+
+  private async _searchPage(
+    orderBy: string[],
+    maxResults: number,
+    pageToken: string | null,
+    generation: number
+  ) {
     try {
       const page = await this.client.searchRuns({
         experiment_ids: [...this._experimentIds],
@@ -426,11 +436,6 @@ export class RunsModel implements IDisposable {
       }
       reportError(this._trans.__('Could not load the runs'), error);
       return undefined;
-    } finally {
-      this._pending -= 1;
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
     }
   }
 
@@ -513,22 +518,6 @@ export class RunsModel implements IDisposable {
     });
   }
 
-  private async _track<T>(
-    task: () => Promise<T>,
-    failure: string
-  ): Promise<T | undefined> {
-    this._pending += 1;
-    this._changed.emit();
-    try {
-      return await reportFailure(task, failure);
-    } finally {
-      this._pending -= 1;
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
-    }
-  }
-
   private _changed = new Signal<this, void>(this);
   private _columnsCache: IColumn[] | null = null;
   private _defaultAttributes: string[] = [...DEFAULT_ATTRIBUTE_COLUMNS];
@@ -542,7 +531,11 @@ export class RunsModel implements IDisposable {
   private _loadingMore = false;
   private _nextPageToken: string | null = null;
   private _pageSize = DEFAULT_RUNS_PAGE_SIZE;
-  private _pending = 0;
+  private _requests = new PendingRequests(() => {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  });
   private _reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private _runs: IRun[] = [];
   private _selection: Set<string> = new Set();

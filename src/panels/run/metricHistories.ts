@@ -13,7 +13,7 @@ import {
   TrackingClient,
   TrackingEvent
 } from '../../api/tracking';
-import { reportError } from '../../notify';
+import { PendingRequests } from '../pendingRequests';
 
 /**
  * Points per history asked from the server: about two per pixel of a wide
@@ -44,7 +44,7 @@ export class MetricHistories implements IDisposable {
   }
 
   get loading(): boolean {
-    return this._pending > 0;
+    return this._requests.active;
   }
 
   get isDisposed(): boolean {
@@ -92,18 +92,10 @@ export class MetricHistories implements IDisposable {
         );
       }
     }
-    this._pending += 1;
-    this._changed.emit();
-    try {
-      await Promise.all(requests);
-    } catch (error) {
-      reportError(this._trans.__('Could not load the metric histories'), error);
-    } finally {
-      this._pending -= 1;
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
-    }
+    await this._requests.track(
+      () => Promise.all(requests),
+      this._trans.__('Could not load the metric histories')
+    );
   }
 
   private async _fetchChunk(runIds: string[], keys: string[]): Promise<void> {
@@ -169,7 +161,11 @@ export class MetricHistories implements IDisposable {
   private _keys: string[] = [];
   private _maxPoints: number;
   private _newKeys = new Signal<this, string[]>(this);
-  private _pending = 0;
+  private _requests = new PendingRequests(() => {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  });
   private _runIds: string[];
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _trans: TranslationBundle;
