@@ -278,6 +278,27 @@ test.describe('Experiments panel', () => {
     await expect(compare.locator('.jp-mlp-ScatterPlot')).toBeVisible();
   });
 
+  test('shows the runs of several experiments in one table', async ({
+    page
+  }) => {
+    const stamp = Date.now();
+    const first = await seed(page.request, `multi-a-${stamp}`, [
+      { name: 'a-1' },
+      { name: 'a-2' }
+    ]);
+    await seed(page.request, `multi-b-${stamp}`, [{ name: 'b-1' }]);
+    await openPanel(page, first.experimentId);
+    await expect(page.locator(ROW)).toHaveCount(2);
+
+    await page
+      .locator('.jp-mlp-ExperimentPicker-item', { hasText: `multi-b-${stamp}` })
+      .getByRole('checkbox')
+      .check();
+
+    await expect(page.locator(ROW)).toHaveCount(3);
+    expect((await names(page)).sort()).toEqual(['a-1', 'a-2', 'b-1']);
+  });
+
   test('run actions: rename, tag, delete, restore, export CSV', async ({
     page
   }) => {
@@ -393,6 +414,20 @@ test.describe('Experiments panel', () => {
     await expect(
       detail.locator('.jp-mlp-MetricChart canvas').first()
     ).toBeVisible();
+    // The chart streams: new histories arrive and it draws them, again and again.
+    const arrivals = () =>
+      page.evaluate(
+        () => performance.getEntriesByName('mlp:histories-received').length
+      );
+    const drawn = () =>
+      page.evaluate(
+        () => performance.getEntriesByName('mlp:chart-drawn').length
+      );
+    const [arrivedBefore, drawnBefore] = [await arrivals(), await drawn()];
+    await expect
+      .poll(arrivals, { timeout: 30_000 })
+      .toBeGreaterThan(arrivedBefore + 1);
+    await expect.poll(drawn, { timeout: 30_000 }).toBeGreaterThan(drawnBefore + 1);
 
     // The source link opens the notebook at the cell that made the run.
     await page.activity.activateTab(notebook);

@@ -99,8 +99,13 @@ export class ExperimentsPanel extends ReactWidget {
   protected render(): JSX.Element {
     return (
       <>
+        {/* The picker shows the experiment list and the runs model's choice. */}
         <UseSignal signal={this.experiments.changed}>
-          {() => this._renderSide()}
+          {() => (
+            <UseSignal signal={this.runs.changed}>
+              {() => this._renderSide()}
+            </UseSignal>
+          )}
         </UseSignal>
         <UseSignal signal={this.runs.changed}>
           {() => this._renderMain()}
