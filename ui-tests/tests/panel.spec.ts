@@ -358,6 +358,20 @@ test.describe('Experiments panel', () => {
     const experiment = `live-${Date.now()}`;
     const notebook = 'live.ipynb';
     await page.notebook.createNew(notebook);
+    // galata creates Untitled.ipynb and renames it; the kernel's session
+    // follows the rename a moment later. Runs record the session's path,
+    // so wait for it (on a loaded machine the cell could otherwise start
+    // first and record Untitled.ipynb).
+    await expect
+      .poll(
+        async () => {
+          const reply = await page.request.get('/api/sessions');
+          const sessions: { path: string }[] = await reply.json();
+          return sessions.some(s => s.path.endsWith(`/${notebook}`));
+        },
+        { timeout: 30_000 }
+      )
+      .toBe(true);
     await page.notebook.setCell(0, 'code', 'x = 1');
     await page.notebook.addCell(
       'code',
