@@ -18,7 +18,10 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
 
 from . import handlers as common_handlers
-from .kernel_access import TOKEN_VARIABLE, URL_VARIABLE, KernelCredentials
+from .kernels.access import TOKEN_VARIABLE, URL_VARIABLE, KernelCredentials
+from .kernels.authors import ExecutionAuthors
+from .kernels.connection import identifying_connection_class
+from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository
 from .tracking.events import EventBus
@@ -90,11 +93,27 @@ class MLPlatformApp(ExtensionApp):
     kernel_token = Unicode(
         "",
         config=True,
-        help="The token kernels use for the tracking API (default: random per server start).",
+        help="A server-wide token for the tracking API, for scripts and kernels this server "
+        "did not launch; they act as the server's owner (default: random per server start). "
+        "Kernels the server launches get tokens of their own.",
+    )
+    kernel_mlflow_env = Bool(
+        True,
+        config=True,
+        help="Give kernels MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN for the MLflow-"
+        "compatible API, unless the server itself was started with an MLFLOW_TRACKING_URI.",
+    )
+    autolog = Bool(
+        True,
+        config=True,
+        help="Track training in notebooks automatically: load the autolog IPython extension "
+        "into every Python kernel the server starts.  False switches it off for everyone.",
     )
 
     tracking: TrackingService
     kernel_credentials: KernelCredentials
+    execution_authors: ExecutionAuthors
+    _default_provisioner: str | None = None
     _optimizer: asyncio.Task[None] | None = None
 
     def initialize_settings(self) -> None:
@@ -110,8 +129,49 @@ class MLPlatformApp(ExtensionApp):
             read_threads=self.store_read_threads,
         )
         self.kernel_credentials = KernelCredentials(self.kernel_token or None)
+        self.execution_authors = ExecutionAuthors()
         self.log.info("ML platform tracking store: %s", _redact(uri))
         self._export_kernel_env()
+        self._identify_execute_requests()
+        self._provision_kernels()
+
+    def _identify_execute_requests(self) -> None:
+        """Note who sends each execute request (runs are attributed to that person)."""
+        from jupyter_server.services.kernels.connection.channels import (
+            ZMQChannelsWebsocketConnection,
+        )
+
+        assert self.serverapp is not None
+        settings = self.serverapp.web_app.settings
+        base = settings.get("kernel_websocket_connection_class") or ZMQChannelsWebsocketConnection
+        settings["kernel_websocket_connection_class"] = identifying_connection_class(
+            base, self.execution_authors
+        )
+
+    def _provision_kernels(self) -> None:
+        """Launch kernels through our provisioner, unless another default is configured."""
+        from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+        assert self.serverapp is not None
+        factory = KernelProvisionerFactory.instance(parent=self.serverapp.kernel_manager)
+        if factory.default_provisioner_name == "local-provisioner":
+            self._default_provisioner = factory.default_provisioner_name
+            factory.default_provisioner_name = PROVISIONER_NAME
+        elif factory.default_provisioner_name != PROVISIONER_NAME:
+            self.log.warning(
+                "Kernels start with the %r provisioner: they get the server-wide tracking "
+                "token and no automatic tracking.",
+                factory.default_provisioner_name,
+            )
+        set_kernel_launch(
+            KernelLaunch(
+                self.kernel_credentials,
+                lambda: self.kernel_url(self.serverapp),
+                env=self.kernel_env,
+                mlflow_env=self.kernel_mlflow_env,
+                autolog=self.autolog,
+            )
+        )
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(tracking_handlers.default_handlers)
@@ -150,6 +210,12 @@ class MLPlatformApp(ExtensionApp):
         return f"{scheme}://{host}:{serverapp.port}{serverapp.base_url}"
 
     async def stop_extension(self) -> None:
+        set_kernel_launch(None)
+        if self._default_provisioner is not None:
+            from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+            factory = KernelProvisionerFactory.instance()
+            factory.default_provisioner_name = self._default_provisioner
         if self._optimizer is not None:
             self._optimizer.cancel()
         if hasattr(self, "tracking"):

@@ -19,6 +19,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+from .kernels.access import PARENT_MESSAGE_HEADER
 
 if TYPE_CHECKING:
     from .app import MLPlatformApp
@@ -54,16 +55,25 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
     def tracking(self) -> TrackingService:
         return self.mlplatform.tracking
 
+    calling_kernel_id: str | None = None
+    """The kernel that made this request, known from its token (never from the request)."""
+
     async def prepare(self) -> None:  # type: ignore[override]
-        kernel_user = self.mlplatform.kernel_credentials.user_for(
-            self.request.headers.get("Authorization", "")
-        )
-        if kernel_user is not None:
-            # A kernel of this server, holding the token the extension gave it.
-            self._jupyter_current_user = kernel_user
+        app = self.mlplatform
+        caller = app.kernel_credentials.caller_for(self.request.headers.get("Authorization", ""))
+        if caller is not None:
+            # A kernel of this server (or a script with the server-wide token).  A kernel
+            # acts for whoever sent the execute request it is running, as the server saw
+            # it on the kernel's websocket; a script acts for the server's owner.
+            user = app.kernel_credentials.user
+            if caller.kernel_id is not None:
+                self.calling_kernel_id = caller.kernel_id
+                parent = self.request.headers.get(PARENT_MESSAGE_HEADER)
+                user = app.execution_authors.author(caller.kernel_id, parent) or user
+            self._jupyter_current_user = user
             self._token_authenticated = True
         await super().prepare()
-        if kernel_user is None and await self._is_anonymous_token_client():
+        if caller is None and await self._is_anonymous_token_client():
             # jupyter-server names every cookie-less request made with its token a fresh
             # random "Anonymous X"; a script holding the server's token is its owner.
             owner = self.mlplatform.kernel_credentials.user
@@ -78,6 +88,20 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             return False
         cookie_user = await ensure_async(self.identity_provider.get_user_cookie(self))
         return cookie_user is None
+
+    async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
+        """The notebook a kernel serves now, from the server's sessions.
+
+        A kernel's own ``JPY_SESSION_NAME`` is fixed when it starts, so it goes stale
+        when the notebook is renamed or moved; the session follows the notebook.
+        """
+        manager = self.settings.get("session_manager")
+        if not kernel_id or manager is None:
+            return None
+        for session in await manager.list_sessions():
+            if session.get("kernel", {}).get("id") == kernel_id and session.get("path"):
+                return str(session["path"])
+        return None
 
     @property
     def user_name(self) -> str | None:

@@ -33,6 +33,7 @@ from .models import (
     MetricHistoriesQuery,
     RunCreate,
     RunKeysQuery,
+    RunSource,
     RunUpdate,
     SearchRuns,
     ViewType,
@@ -90,28 +91,18 @@ class RunsHandler(MLPlatformAPIHandler):
     @authorized
     async def post(self) -> None:
         spec = self.get_json_model(RunCreate)
+        if self.calling_kernel_id is not None:
+            # The token names the kernel: that beats what the body claims.
+            spec.source = spec.source or RunSource()
+            spec.source.kernel_id = self.calling_kernel_id
         if spec.source is not None:
-            session_path = await self._session_path(spec.source.kernel_id)
+            session_path = await self.kernel_notebook_path(spec.source.kernel_id)
             if session_path:
                 spec.source.notebook_path = session_path
             elif spec.source.notebook_path:
                 spec.source.notebook_path = self._contents_path(spec.source.notebook_path)
         run = await self.tracking.create_run(spec, self.user_name)
         self.finish_model(run, HTTPStatus.CREATED)
-
-    async def _session_path(self, kernel_id: str | None) -> str | None:
-        """The notebook a kernel serves now, from the server's sessions.
-
-        A kernel's own ``JPY_SESSION_NAME`` is fixed when it starts, so it goes stale
-        when the notebook is renamed or moved; the session follows the notebook.
-        """
-        manager = self.settings.get("session_manager")
-        if not kernel_id or manager is None:
-            return None
-        for session in await manager.list_sessions():
-            if session.get("kernel", {}).get("id") == kernel_id and session.get("path"):
-                return str(session["path"])
-        return None
 
     def _contents_path(self, path: str) -> str:
         """A kernel reports its notebook's absolute path; the lab opens root-relative ones."""

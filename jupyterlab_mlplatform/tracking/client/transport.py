@@ -7,7 +7,7 @@ from typing import IO, Any
 
 import requests
 
-from ...kernel_access import TOKEN_VARIABLE, URL_VARIABLE
+from ...kernels.access import TOKEN_VARIABLE, URL_VARIABLE
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 

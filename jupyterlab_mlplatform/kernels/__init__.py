@@ -1,0 +1,1 @@
+"""The server's side of its kernels: their credentials, launch settings, and who runs code."""
