@@ -18,9 +18,10 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
 
 from . import handlers as common_handlers
-from .kernels.access import TOKEN_VARIABLE, URL_VARIABLE, KernelCredentials
+from .kernels.access import KernelCredentials
 from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
+from .kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository

@@ -19,7 +19,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
-from .kernels.access import PARENT_MESSAGE_HEADER
+from .kernels.names import PARENT_MESSAGE_HEADER
 
 if TYPE_CHECKING:
     from .app import MLPlatformApp

@@ -20,13 +20,13 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from .access import (
+from .access import KernelCredentials
+from .names import (
     MLFLOW_API_PATH,
     MLFLOW_TOKEN_VARIABLE,
     MLFLOW_URI_VARIABLE,
     TOKEN_VARIABLE,
     URL_VARIABLE,
-    KernelCredentials,
 )
 
 PROVISIONER_NAME = "mlplatform-provisioner"

@@ -18,9 +18,10 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
 
+from ...kernels.names import PARENT_MESSAGE_HEADER
 from ..models import Run, RunStatus
 from .background import BackgroundSender
-from .source import current_source
+from .source import current_source, parent_message_id
 from .transport import MLPlatformClientError, Transport
 
 EXIT_FLUSH_TIMEOUT = float(os.environ.get("MLPLATFORM_EXIT_FLUSH_TIMEOUT", "120"))
@@ -74,6 +75,8 @@ class _Session:
         self.transport = Transport.from_environment()
         self.sender = BackgroundSender(self.transport)
         self.stack: list[ActiveRun] = []
+        self.experiment: str | None = None
+        """Set by ``set_experiment``: where runs go when ``start_run`` names none."""
         self.lock = threading.Lock()
         atexit.register(self.at_exit)
 
@@ -84,6 +87,7 @@ class _Session:
         params: Mapping[str, Any] | None,
         tags: Mapping[str, Any] | None,
         nested: bool,
+        start_time: int | None = None,
     ) -> ActiveRun:
         if self.stack and not nested:
             raise MLPlatformClientError(
@@ -98,9 +102,15 @@ class _Session:
             "tags": all_tags,
             "source": current_source(),
         }
+        if experiment is None:
+            experiment = self.experiment
         if experiment is not None:
             body["experiment_name"] = experiment
-        run = Run.model_validate(self.transport.request("POST", "runs", json=body))
+        if start_time is not None:
+            body["start_time"] = start_time
+        parent = parent_message_id()
+        headers = {PARENT_MESSAGE_HEADER: parent} if parent else None
+        run = Run.model_validate(self.transport.request("POST", "runs", json=body, headers=headers))
         active = ActiveRun(run)
         self.stack.append(active)
         return active
@@ -159,6 +169,11 @@ def start_run(
     an interrupt.  ``nested=True`` starts a child of the active run.
     """
     return _session().start(experiment, name, params, tags, nested)
+
+
+def set_experiment(name: str | None) -> None:
+    """Make ``name`` the experiment of later runs (automatic ones too); None: the default."""
+    _session().experiment = name
 
 
 def end_run(status: str = "FINISHED") -> None:
@@ -362,6 +377,7 @@ __all__ = [
     "log_param",
     "log_params",
     "search_runs",
+    "set_experiment",
     "set_tag",
     "set_tags",
     "start_run",

@@ -16,18 +16,39 @@ def current_source() -> dict[str, Any]:
     notebook = os.environ.get(SESSION_VARIABLE)
     if notebook:
         source["notebook_path"] = notebook
-    ipykernel = sys.modules.get("ipykernel.kernelapp")
-    app = getattr(getattr(ipykernel, "IPKernelApp", None), "_instance", None)
+    app = _kernel_app()
     if app is not None:
         match = re.search(r"kernel-([\w-]+)\.json$", str(getattr(app, "connection_file", "")))
         if match:
             source["kernel_id"] = match.group(1)
-        kernel = getattr(app, "kernel", None)
-        try:
-            header = kernel.get_parent() if kernel is not None else {}
-        except (AttributeError, KeyError, TypeError, RuntimeError):
-            header = {}
-        cell_id = (header or {}).get("metadata", {}).get("cellId")
+        cell_id = _parent_header(app).get("metadata", {}).get("cellId")
         if cell_id:
             source["cell_id"] = str(cell_id)
     return source
+
+
+def parent_message_id() -> str | None:
+    """The id of the execute request this kernel is running, if any.
+
+    The server looks up who sent it (it saw the request arrive on an authenticated
+    websocket) and attributes the run to that person.
+    """
+    app = _kernel_app()
+    if app is None:
+        return None
+    msg_id = _parent_header(app).get("header", {}).get("msg_id")
+    return str(msg_id) if msg_id else None
+
+
+def _kernel_app() -> Any:
+    ipykernel = sys.modules.get("ipykernel.kernelapp")
+    return getattr(getattr(ipykernel, "IPKernelApp", None), "_instance", None)
+
+
+def _parent_header(app: Any) -> dict[str, Any]:
+    kernel = getattr(app, "kernel", None)
+    try:
+        parent = kernel.get_parent() if kernel is not None else {}
+    except (AttributeError, KeyError, TypeError, RuntimeError):
+        parent = {}
+    return parent if isinstance(parent, dict) else {}

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 import requests
 
-from ...kernels.access import TOKEN_VARIABLE, URL_VARIABLE
+from ...kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -54,6 +54,7 @@ class Transport:
         params: dict[str, str] | None = None,
         data: IO[bytes] | bytes | None = None,
         timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         try:
             response = self.session.request(
@@ -63,6 +64,7 @@ class Transport:
                 params=params,
                 data=data,
                 timeout=timeout or self.timeout,
+                headers=headers,
             )
         except requests.RequestException as e:
             raise MLPlatformClientError(f"Cannot reach the tracking server: {e}") from e
