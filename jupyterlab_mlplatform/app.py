@@ -18,6 +18,8 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
 
 from . import handlers as common_handlers
+from .autolog.server import handlers as autolog_handlers
+from .autolog.server.switches import AutologSwitches
 from .kernels.access import KernelCredentials
 from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
@@ -114,6 +116,7 @@ class MLPlatformApp(ExtensionApp):
     tracking: TrackingService
     kernel_credentials: KernelCredentials
     execution_authors: ExecutionAuthors
+    autolog_switches: AutologSwitches
     _default_provisioner: str | None = None
     _optimizer: asyncio.Task[None] | None = None
 
@@ -131,6 +134,7 @@ class MLPlatformApp(ExtensionApp):
         )
         self.kernel_credentials = KernelCredentials(self.kernel_token or None)
         self.execution_authors = ExecutionAuthors()
+        self.autolog_switches = AutologSwitches(self.autolog, self.serverapp, self.log)
         self.log.info("ML platform tracking store: %s", _redact(uri))
         self._export_kernel_env()
         self._identify_execute_requests()
@@ -176,6 +180,7 @@ class MLPlatformApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(tracking_handlers.default_handlers)
+        self.handlers.extend(autolog_handlers.default_handlers)
         self.handlers.extend(common_handlers.default_handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:

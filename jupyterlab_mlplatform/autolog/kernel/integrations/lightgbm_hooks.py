@@ -1,0 +1,111 @@
+"""LightGBM: ``lightgbm.train`` (which the scikit-learn wrappers call too).
+
+Logs the params passed plus every effective parameter the model records (defaults
+included), the eval metrics of every iteration as they happen (a callback), the best
+iteration, and the model in LightGBM's text format.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..models import save_lightgbm
+from ..safety import guard
+
+_ORIGINAL = "__mlplatform_original__"
+
+
+def install(autolog: Any, lgb: Any) -> None:
+    engine: Any = sys.modules["lightgbm.engine"]
+    original = engine.train
+    if hasattr(original, _ORIGINAL):
+        return
+    patched = _patched(original, autolog)
+    for module_name in ("lightgbm", "lightgbm.engine", "lightgbm.sklearn"):
+        module: Any = sys.modules.get(module_name)
+        if module is not None and getattr(module, "train", None) is original:
+            module.train = patched
+
+
+def _patched(original: Callable[..., Any], autolog: Any) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def train(*args: Any, **kwargs: Any) -> Any:
+        with autolog.training("lightgbm", "Booster", flavor="lightgbm") as call:
+            if call is None or call.within("search"):
+                return original(*args, **kwargs)
+            outermost = len(call.kinds) == 1
+            bound = _with_callback(signature, args, kwargs, _metrics_callback(call))
+            if bound is not None:
+                booster = original(*bound.args, **bound.kwargs)
+            else:
+                booster = original(*args, **kwargs)
+            with guard("recording a LightGBM training"):
+                _record(call, booster, bound, outermost)
+            return booster
+
+    setattr(train, _ORIGINAL, original)
+    return train
+
+
+def _with_callback(
+    signature: inspect.Signature, args: Any, kwargs: Any, callback: Any
+) -> inspect.BoundArguments | None:
+    """The call's arguments with our callback added (None if they cannot be read)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:  # the library will report the bad call itself
+        return None
+    callbacks = list(bound.arguments.get("callbacks") or [])
+    callbacks.append(callback)
+    bound.arguments["callbacks"] = callbacks
+    return bound
+
+
+def _metrics_callback(call: Any) -> Callable[[Any], None]:
+    def log_evaluation(env: Any) -> None:
+        with guard("logging LightGBM metrics"):
+            for item in env.evaluation_result_list or []:
+                data, metric, value = item[0], item[1], item[2]
+                call.log_iteration(f"{data}-{metric}", float(value), int(env.iteration))
+
+    log_evaluation.order = 100  # type: ignore[attr-defined]  # after LightGBM's own
+    return log_evaluation
+
+
+def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
+    call.set_tag("mlplatform.library", "lightgbm")
+    params: dict[str, Any] = {}
+    if bound is not None:
+        params.update(dict(bound.arguments.get("params") or {}))
+        if "num_boost_round" in bound.arguments:
+            params.setdefault("num_boost_round", bound.arguments["num_boost_round"])
+    params.update({k: v for k, v in _effective_params(booster).items() if k not in params})
+    call.log_params(params)
+    best = getattr(booster, "best_iteration", 0)
+    if best:
+        call.log_metric("best_iteration", float(best))
+    if outermost:
+        saved = save_lightgbm(booster)
+        call.log_model(saved.files, saved.description)
+
+
+def _effective_params(booster: Any) -> dict[str, str]:
+    """The ``parameters:`` section LightGBM writes at the end of a text model."""
+    text = booster.model_to_string()
+    start = text.rfind("\nparameters:\n")
+    if start < 0:
+        return {}
+    found: dict[str, str] = {}
+    for line in text[start:].splitlines()[2:]:
+        if line.startswith("end of parameters"):
+            break
+        if line.startswith("[") and line.endswith("]") and ": " in line:
+            key, _, value = line[1:-1].partition(": ")
+            found[key] = value
+    return found

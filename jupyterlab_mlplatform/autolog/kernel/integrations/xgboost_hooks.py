@@ -1,0 +1,129 @@
+"""XGBoost: ``xgboost.train`` (which the scikit-learn wrappers call too).
+
+Logs the params passed and the booster's full configuration (defaults included), the eval
+metrics of every iteration as they happen (a training callback), the best iteration, and
+the model in XGBoost's UBJSON format.  Inside a hyper-parameter search the candidates'
+iterations are not logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from ..models import save_xgboost
+from ..safety import guard
+
+_ORIGINAL = "__mlplatform_original__"
+CONFIG_SECTIONS = ("learner_train_param", "generic_param")
+
+
+def install(autolog: Any, xgb: Any) -> None:
+    training: Any = sys.modules["xgboost.training"]
+    original = training.train
+    if hasattr(original, _ORIGINAL):
+        return
+    patched = _patched(original, autolog, xgb)
+    for module_name in ("xgboost", "xgboost.training", "xgboost.sklearn"):
+        module: Any = sys.modules.get(module_name)
+        if module is not None and getattr(module, "train", None) is original:
+            module.train = patched
+
+
+def _patched(original: Callable[..., Any], autolog: Any, xgb: ModuleType) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def train(*args: Any, **kwargs: Any) -> Any:
+        with autolog.training("xgboost", "Booster", flavor="xgboost") as call:
+            if call is None or call.within("search"):
+                return original(*args, **kwargs)
+            outermost = len(call.kinds) == 1
+            bound = _with_callback(signature, args, kwargs, _metrics_callback(xgb, call))
+            if bound is not None:
+                booster = original(*bound.args, **bound.kwargs)
+            else:
+                booster = original(*args, **kwargs)
+            with guard("recording an XGBoost training"):
+                _record(call, booster, bound, outermost)
+            return booster
+
+    setattr(train, _ORIGINAL, original)
+    return train
+
+
+def _with_callback(
+    signature: inspect.Signature, args: Any, kwargs: Any, callback: Any
+) -> inspect.BoundArguments | None:
+    """The call's arguments with our callback added (None if they cannot be read)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:  # the library will report the bad call itself
+        return None
+    callbacks = list(bound.arguments.get("callbacks") or [])
+    callbacks.append(callback)
+    bound.arguments["callbacks"] = callbacks
+    return bound
+
+
+def _metrics_callback(xgb: ModuleType, call: Any) -> Any:
+    class MetricsCallback(xgb.callback.TrainingCallback):  # type: ignore[misc, name-defined]
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            with guard("logging XGBoost metrics"):
+                for data, metrics in evals_log.items():
+                    for metric, values in metrics.items():
+                        value = values[-1]
+                        if isinstance(value, tuple):  # xgboost.cv: (mean, std)
+                            value = value[0]
+                        call.log_iteration(f"{data}-{metric}", float(value), epoch)
+            return False
+
+    return MetricsCallback()
+
+
+def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
+    call.set_tag("mlplatform.library", "xgboost")
+    params: dict[str, Any] = {}
+    if bound is not None:
+        params.update(dict(bound.arguments.get("params") or {}))
+        for name in ("num_boost_round", "early_stopping_rounds", "maximize"):
+            if name in bound.arguments:
+                params[name] = bound.arguments[name]
+    params.update({k: v for k, v in _configuration(booster).items() if k not in params})
+    call.log_params(params)
+    best = getattr(booster, "best_iteration", None)
+    if best is not None:
+        call.log_metric("best_iteration", float(best))
+    if outermost:
+        saved = save_xgboost(booster)
+        call.log_model(saved.files, saved.description)
+
+
+def _configuration(booster: Any) -> dict[str, str]:
+    """The booster's effective parameters, defaults included (from its saved config)."""
+    config = json.loads(booster.save_config())
+    learner = config.get("learner", {})
+    found: dict[str, Any] = {}
+    for section in CONFIG_SECTIONS:
+        found.update(learner.get(section, {}))
+    booster_config = learner.get("gradient_booster", {})
+    for value in booster_config.values():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key.endswith("_param") and isinstance(inner, dict):
+                    found.update({k: v for k, v in inner.items() if isinstance(v, str)})
+    updaters = booster_config.get("updater")
+    for inner in updaters.values() if isinstance(updaters, dict) else []:
+        if isinstance(inner, dict):
+            for section, values in inner.items():
+                if section.endswith("_param") and isinstance(values, dict):
+                    found.update({k: v for k, v in values.items() if isinstance(v, str)})
+    objective = learner.get("objective", {})
+    if isinstance(objective.get("name"), str):
+        found.setdefault("objective", objective["name"])
+    return {k: v for k, v in found.items() if isinstance(v, str)}

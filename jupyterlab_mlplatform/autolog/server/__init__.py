@@ -1,0 +1,1 @@
+"""The server's side of automatic tracking: whether it is on for a notebook, and why."""

@@ -1,0 +1,124 @@
+"""Whether automatic tracking is on for a notebook: the server, the user, the notebook.
+
+- the server trait ``MLPlatformApp.autolog`` (off: for everyone);
+- the user setting ``jupyterlab-mlplatform:autolog`` ``enabled``, read from JupyterLab's
+  settings like the lab reads them (user settings over overrides over defaults);
+- the notebook's ``metadata.mlplatform.autolog`` (``false``: off for that notebook), from
+  the live shared document when the notebook is open for collaboration, else from the
+  file (re-read only when it changed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+
+from .models import AutologStatus
+
+SETTING_ID = "jupyterlab-mlplatform:autolog"
+METADATA_KEY = "mlplatform"
+
+
+@dataclass
+class _Cached:
+    last_modified: Any
+    enabled: bool
+
+
+class AutologSwitches:
+    def __init__(self, server_enabled: bool, serverapp: Any, log: Any) -> None:
+        self.server_enabled = server_enabled
+        self._serverapp = serverapp
+        self._log = log
+        self._notebooks: dict[str, _Cached] = {}
+
+    async def status(self, notebook_path: str | None) -> AutologStatus:
+        status = AutologStatus(
+            enabled=True,
+            server_enabled=self.server_enabled,
+            notebook_path=notebook_path,
+            experiment_name=notebook_path,
+        )
+        if not self.server_enabled:
+            status.enabled, status.reason = False, "server"
+        elif not self.user_setting_enabled():
+            status.enabled, status.reason = False, "setting"
+        elif notebook_path and not await self.notebook_enabled(notebook_path):
+            status.enabled, status.reason = False, "notebook"
+        return status
+
+    # -- the user setting ---------------------------------------------------------------
+
+    def user_setting_enabled(self) -> bool:
+        lab = self._lab_app()
+        if lab is None:
+            return True
+        try:
+            from jupyterlab_server.settings_utils import _get_overrides, get_settings
+
+            overrides, _ = _get_overrides(lab.app_settings_dir)
+            settings, _ = get_settings(
+                lab.app_settings_dir,
+                lab.schemas_dir,
+                lab.user_settings_dir,
+                schema_name=SETTING_ID,
+                overrides=overrides,
+                labextensions_path=lab.extra_labextensions_path + lab.labextensions_path,
+            )
+        except Exception as e:  # noqa: BLE001 - an unreadable setting must not stop tracking
+            self._log.warning("Could not read the %s setting: %s", SETTING_ID, e, exc_info=True)
+            return True
+        return bool((settings.get("settings") or {}).get("enabled", True))
+
+    def _lab_app(self) -> Any:
+        manager = getattr(self._serverapp, "extension_manager", None)
+        apps = getattr(manager, "extension_apps", {}) if manager is not None else {}
+        for app in apps.get("jupyterlab", ()):
+            if hasattr(app, "user_settings_dir"):
+                return app
+        return None
+
+    # -- the notebook -------------------------------------------------------------------
+
+    async def notebook_enabled(self, path: str) -> bool:
+        live = await self._live_metadata(path)
+        if live is not None:
+            return _enabled_in(live)
+        contents = self._serverapp.contents_manager
+        try:
+            model = await ensure_async(contents.get(path, content=False))
+            cached = self._notebooks.get(path)
+            if cached is not None and cached.last_modified == model.get("last_modified"):
+                return cached.enabled
+            full = await ensure_async(contents.get(path, content=True, type="notebook"))
+        except Exception as e:  # noqa: BLE001 - no such notebook (yet): the default holds
+            self._log.debug("Could not read %s for its autolog switch: %s", path, e, exc_info=True)
+            return True
+        metadata = dict((full.get("content") or {}).get("metadata") or {})
+        enabled = _enabled_in(metadata)
+        self._notebooks[path] = _Cached(full.get("last_modified"), enabled)
+        return enabled
+
+    async def _live_metadata(self, path: str) -> dict[str, Any] | None:
+        """The metadata of the shared document, when the notebook is open in a room."""
+        ydoc_extension = self._serverapp.web_app.settings.get("jupyter_server_ydoc")
+        if ydoc_extension is None:
+            return None
+        try:
+            document = await ydoc_extension.get_document(
+                path=path, content_type="notebook", file_format="json", copy=False
+            )
+            if document is None:
+                return None
+            meta = document.ymeta.get("metadata")
+            return dict(meta.to_py() if hasattr(meta, "to_py") else meta or {})
+        except Exception as e:  # noqa: BLE001 - fall back to the file
+            self._log.debug("Could not read the live metadata of %s: %s", path, e, exc_info=True)
+            return None
+
+
+def _enabled_in(metadata: dict[str, Any]) -> bool:
+    section = metadata.get(METADATA_KEY)
+    return not (isinstance(section, dict) and section.get("autolog") is False)
