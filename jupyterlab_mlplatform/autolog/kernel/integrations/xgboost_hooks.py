@@ -20,7 +20,6 @@ from ..models import save_xgboost
 from ..safety import guard
 
 _ORIGINAL = "__mlplatform_original__"
-CONFIG_SECTIONS = ("learner_train_param", "generic_param")
 
 
 def install(autolog: Any, xgb: Any) -> None:
@@ -105,25 +104,25 @@ def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
 
 
 def _configuration(booster: Any) -> dict[str, str]:
-    """The booster's effective parameters, defaults included (from its saved config)."""
-    config = json.loads(booster.save_config())
-    learner = config.get("learner", {})
-    found: dict[str, Any] = {}
-    for section in CONFIG_SECTIONS:
-        found.update(learner.get(section, {}))
-    booster_config = learner.get("gradient_booster", {})
-    for value in booster_config.values():
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key.endswith("_param") and isinstance(inner, dict):
-                    found.update({k: v for k, v in inner.items() if isinstance(v, str)})
-    updaters = booster_config.get("updater")
-    for inner in updaters.values() if isinstance(updaters, dict) else []:
-        if isinstance(inner, dict):
-            for section, values in inner.items():
-                if section.endswith("_param") and isinstance(values, dict):
-                    found.update({k: v for k, v in values.items() if isinstance(v, str)})
-    objective = learner.get("objective", {})
-    if isinstance(objective.get("name"), str):
-        found.setdefault("objective", objective["name"])
-    return {k: v for k, v in found.items() if isinstance(v, str)}
+    """The booster's effective parameters, defaults included (from its saved config).
+
+    XGBoost nests them in sections named ``*_param`` (``tree_train_param``,
+    ``generic_param``, the updaters' and the objective's); ``*_model_param`` sections
+    describe the fitted model, not the training, and are left out.
+    """
+    found: dict[str, str] = {}
+
+    def walk(node: Any, in_section: bool) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, in_section)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                section = key.endswith("_param") and not key.endswith("model_param")
+                if in_section and isinstance(value, str):
+                    found.setdefault(key, value)
+                else:
+                    walk(value, section)
+
+    walk(json.loads(booster.save_config()).get("learner", {}), False)
+    return found
