@@ -25,6 +25,7 @@ from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
 from .kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
+from .mlflow_api import handlers as mlflow_api_handlers
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository
 from .tracking.events import EventBus
@@ -146,8 +147,8 @@ class MLPlatformApp(ExtensionApp):
             ZMQChannelsWebsocketConnection,
         )
 
-        assert self.serverapp is not None
-        settings = self.serverapp.web_app.settings
+        # self.settings holds the web app's settings here, and is copied back into them.
+        settings = self.settings
         base = settings.get("kernel_websocket_connection_class") or ZMQChannelsWebsocketConnection
         settings["kernel_websocket_connection_class"] = identifying_connection_class(
             base, self.execution_authors
@@ -181,6 +182,7 @@ class MLPlatformApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         self.handlers.extend(tracking_handlers.default_handlers)
         self.handlers.extend(autolog_handlers.default_handlers)
+        self.handlers.extend(mlflow_api_handlers.default_handlers)
         self.handlers.extend(common_handlers.default_handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
