@@ -1,15 +1,19 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { autologPlugin } from './plugins/autolog';
 import { experimentsPlugin } from './plugins/experiments';
 import { trackingPlugin } from './plugins/tracking';
 
 export * from './tokens';
 export * from './api/tracking';
+export * from './api/autolog';
 export { requestAPI } from './api/request';
+export { AutologCommandIDs } from './plugins/autolog';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
-  experimentsPlugin
+  experimentsPlugin,
+  autologPlugin
 ];
 
 export default plugins;

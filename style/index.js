@@ -2,3 +2,4 @@ import './base.css';
 import './experiments.css';
 import './charts.css';
 import './artifacts.css';
+import './autolog.css';
