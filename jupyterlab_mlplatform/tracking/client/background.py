@@ -25,6 +25,8 @@ from .transport import MLPlatformClientError, Transport
 log = logging.getLogger("jupyterlab_mlplatform.client")
 
 MAX_BATCH_METRICS = 10_000
+LINGER_SECONDS = 0.2
+"""How long the thread waits for more items after the first (one request, not hundreds)."""
 
 
 @dataclass
@@ -52,9 +54,11 @@ class BackgroundSender:
         transport: Transport,
         max_backoff: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self.transport = transport
         self.max_backoff = max_backoff
+        self.linger = linger
         self._sleep = sleep
         self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -99,17 +103,33 @@ class BackgroundSender:
 
     def _run(self) -> None:
         while True:
-            items = [self._queue.get()]
-            while len(items) < MAX_BATCH_METRICS:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            items = self._take()
             waiters: list[threading.Event] = []
             for batch in self._cut(items, waiters):
                 self._deliver(batch)
             for waiter in waiters:
                 waiter.set()
+
+    def _take(self) -> list[tuple[Any, ...]]:
+        """The next items to send: the first, then whatever arrives within the linger time
+        (a training loop logging every few milliseconds costs a few requests a second), or
+        at once when someone waits for a flush."""
+        items = [self._queue.get()]
+        deadline = time.monotonic() + self.linger
+        flushing = items[0][0] == "flush"
+        while len(items) < MAX_BATCH_METRICS:
+            remaining = 0.0 if flushing else deadline - time.monotonic()
+            try:
+                item = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+            items.append(item)
+            flushing = flushing or item[0] == "flush"
+        return items
 
     def _cut(self, items: list[tuple[Any, ...]], waiters: list[threading.Event]) -> list[_Batch]:
         """Group queued items into batches, keeping each run's order."""
