@@ -272,6 +272,64 @@ class ArtifactList(Model):
     files: list[ArtifactInfo]
 
 
+# -- logged models ------------------------------------------------------------------------
+
+
+class LoggedModelStatus(StrEnum):
+    PENDING = "PENDING"
+    """Created; its files are being uploaded."""
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class LoggedModel(Model):
+    """A model with an id of its own (MLflow 3's ``LoggedModel``), produced by a run or not.
+
+    Its files live at ``artifact_location``, beside the runs of its experiment."""
+
+    model_id: str
+    experiment_id: str
+    name: str
+    source_run_id: str | None = None
+    model_type: str | None = None
+    status: LoggedModelStatus = LoggedModelStatus.PENDING
+    status_message: str | None = None
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    creation_time: int
+    last_update_time: int
+    artifact_location: str
+    created_by: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class LoggedModelCreate(Model):
+    experiment_id: str
+    name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """A readable random name when omitted."""
+    source_run_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    model_type: Annotated[str, Field(max_length=500)] | None = None
+    params: dict[Key, ParamValue] = Field(default_factory=dict)
+    tags: dict[Key, TagValue] = Field(default_factory=dict)
+
+
+class LoggedModelUpdate(Model):
+    status: LoggedModelStatus | None = None
+    status_message: str | None = None
+    params: dict[Key, ParamValue] | None = None
+    """Params to add; like a run's, a param cannot change its value."""
+    tags: dict[Key, TagValue] | None = None
+    """Tags to set (merged into the existing ones)."""
+    lifecycle_stage: LifecycleStage | None = None
+
+
+class ModelOutput(Model):
+    """A logged model that a run declares as its output, at a training step."""
+
+    model_id: Annotated[str, Field(min_length=1, max_length=64)]
+    step: int = 0
+
+
 # -- events --------------------------------------------------------------------------------
 
 

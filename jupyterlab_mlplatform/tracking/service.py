@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, ParamSpec, TypeVar
 
@@ -27,9 +27,13 @@ from .models import (
     LifecycleStage,
     LogBatch,
     LogBatchResult,
+    LoggedModel,
+    LoggedModelCreate,
+    LoggedModelUpdate,
     MetricHistories,
     MetricHistoriesQuery,
     MetricHistory,
+    ModelOutput,
     Run,
     RunCreate,
     RunEvent,
@@ -103,6 +107,9 @@ class TrackingService:
     async def get_experiment(self, experiment_id: str) -> Experiment:
         return await self._read(self.store.get_experiment, experiment_id)
 
+    async def get_experiment_by_name(self, name: str) -> Experiment | None:
+        return await self._read(self.store.get_experiment_by_name, name)
+
     async def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
         experiment = await self._write(self.store.create_experiment, spec, user)
         self.events.publish(ExperimentEvent(type="experiment_created", experiment=experiment))
@@ -118,6 +125,11 @@ class TrackingService:
         if permanent:
             await self._write(self.artifacts.delete_all, experiment.artifact_location)
         self.events.publish(ExperimentEvent(type="experiment_deleted", experiment=experiment))
+        return experiment
+
+    async def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
+        experiment = await self._write(self.store.delete_experiment_tag, experiment_id, key)
+        self.events.publish(ExperimentEvent(type="experiment_updated", experiment=experiment))
         return experiment
 
     # -- runs ----------------------------------------------------------------------------
@@ -156,6 +168,11 @@ class TrackingService:
             )
         return LogBatchResult(applied=outcome.applied)
 
+    async def delete_run_tag(self, run_id: str, key: str) -> Run:
+        run = await self._write(self.store.delete_run_tag, run_id, key)
+        self.events.publish(RunEvent(type="run_updated", run=run))
+        return run
+
     async def get_metric_history(
         self, run_id: str, key: str, max_points: int | None
     ) -> MetricHistory:
@@ -193,6 +210,31 @@ class TrackingService:
     async def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
         return await self._read(self.store.list_run_keys, query)
 
+    # -- logged models -------------------------------------------------------------------
+
+    async def create_logged_model(self, spec: LoggedModelCreate, user: str | None) -> LoggedModel:
+        return await self._write(self.store.create_logged_model, spec, user)
+
+    async def get_logged_model(self, model_id: str) -> LoggedModel:
+        return await self._read(self.store.get_logged_model, model_id)
+
+    async def list_logged_models(
+        self, experiment_ids: Sequence[str], view: ViewType
+    ) -> list[LoggedModel]:
+        return await self._read(self.store.list_logged_models, experiment_ids, view)
+
+    async def update_logged_model(self, model_id: str, change: LoggedModelUpdate) -> LoggedModel:
+        return await self._write(self.store.update_logged_model, model_id, change)
+
+    async def delete_logged_model_tag(self, model_id: str, key: str) -> LoggedModel:
+        return await self._write(self.store.delete_logged_model_tag, model_id, key)
+
+    async def log_model_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        await self._write(self.store.log_model_outputs, run_id, outputs)
+
+    async def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
+        return await self._read(self.store.get_model_outputs, run_ids)
+
     # -- artifacts -----------------------------------------------------------------------
 
     async def list_artifacts(self, run_id: str, path: str) -> ArtifactList:
@@ -213,3 +255,24 @@ class TrackingService:
 
     async def commit_upload(self, upload: ArtifactUpload) -> ArtifactInfo:
         return await self._write(upload.commit)
+
+    # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is
+    # checked against escapes before anything touches a filesystem.
+
+    async def list_artifacts_at(self, artifact_uri: str, path: str) -> ArtifactList:
+        """The entries of a folder; an empty list for a file or nothing at ``path``."""
+
+        def list_folder() -> ArtifactList:
+            location = self.artifacts.location(artifact_uri)
+            full = location.path(path)
+            if not location.fs.isdir(full):
+                return ArtifactList(root_uri=artifact_uri, path=path, files=[])
+            return self.artifacts.list(artifact_uri, path)
+
+        return await self._read(list_folder)
+
+    async def open_artifact_at(self, artifact_uri: str, path: str) -> tuple[IO[bytes], int, str]:
+        return await self._read(self.artifacts.open_read, artifact_uri, path)
+
+    async def start_upload_at(self, artifact_uri: str, path: str) -> ArtifactUpload:
+        return await self._write(self.artifacts.start_upload, artifact_uri, path)

@@ -21,7 +21,11 @@ from ..models import (
     ExperimentUpdate,
     LatestMetric,
     LogBatch,
+    LoggedModel,
+    LoggedModelCreate,
+    LoggedModelUpdate,
     MetricHistory,
+    ModelOutput,
     Run,
     RunCreate,
     RunKeys,
@@ -110,6 +114,14 @@ class TrackingStore(LoggingConfigurable):
         """
         raise NotImplementedError
 
+    def delete_run_tag(self, run_id: str, key: str) -> Run:
+        """Remove one tag of an active run; ``NotFound`` if it has no tag with that key."""
+        raise NotImplementedError
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
+        """Remove one tag of an experiment; ``NotFound`` if it has no tag with that key."""
+        raise NotImplementedError
+
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
@@ -129,6 +141,41 @@ class TrackingStore(LoggingConfigurable):
     ) -> list[tuple[str, str]]:
         """The ``(run_id, key)`` pairs of ``run_ids`` x ``keys`` that have points, in that
         order; ``NotFound`` if one of the runs does not exist (deleted runs do)."""
+        raise NotImplementedError
+
+    # -- logged models -------------------------------------------------------------------
+
+    def create_logged_model(self, spec: LoggedModelCreate, user: str | None) -> LoggedModel:
+        """Create a PENDING model in an active experiment, with its artifact location.
+
+        ``NotFound`` for a missing experiment or source run, ``Conflict`` for a deleted
+        experiment."""
+        raise NotImplementedError
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        """The model, deleted or not; ``NotFound`` if there is none."""
+        raise NotImplementedError
+
+    def list_logged_models(
+        self, experiment_ids: Sequence[str], view: ViewType = ViewType.ACTIVE_ONLY
+    ) -> list[LoggedModel]:
+        """The models of some experiments, oldest first."""
+        raise NotImplementedError
+
+    def update_logged_model(self, model_id: str, change: LoggedModelUpdate) -> LoggedModel:
+        """Set status, add params (``Conflict`` if one changes), set tags, delete/restore."""
+        raise NotImplementedError
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> LoggedModel:
+        """Remove one tag; ``NotFound`` if the model has no tag with that key."""
+        raise NotImplementedError
+
+    def log_model_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        """Record models as outputs of an active run (again: the step is replaced)."""
+        raise NotImplementedError
+
+    def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
+        """The model outputs of each run, by step."""
         raise NotImplementedError
 
     def needs_upkeep(self) -> bool:

@@ -158,3 +158,60 @@ metric_rollups = Table(
 )
 """The first, last, lowest and highest point of each block of a long metric history, packed
 (see :mod:`.sql_rollups`): downsampled reads combine blocks instead of reading every point."""
+
+# -- logged models (MLflow 3's LoggedModel: a model with an id of its own, outside any run) --
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(64), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(500), nullable=False),
+    # The run that produced the model, if any: no foreign key, a model outlives its run.
+    Column("source_run_id", String(32), nullable=True),
+    Column("model_type", String(500), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("status_message", Text, nullable=True),
+    Column("lifecycle_stage", String(32), nullable=False, server_default="active"),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("created_by", String(256), nullable=True),
+    Index(None, "experiment_id", "creation_time"),
+)
+
+
+def _model_fk() -> ForeignKey:
+    return ForeignKey("logged_models.model_id", ondelete="CASCADE")
+
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column("model_id", String(64), _model_fk(), primary_key=True),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column("model_id", String(64), _model_fk(), primary_key=True),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_outputs = Table(
+    "logged_model_outputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("model_id", String(64), _model_fk(), primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Index(None, "model_id"),
+)
+"""Models a run declares as its outputs (MLflow's ``runs/outputs``), at a training step."""

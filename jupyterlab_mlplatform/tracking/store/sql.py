@@ -34,7 +34,11 @@ from ..models import (
     ExperimentUpdate,
     LifecycleStage,
     LogBatch,
+    LoggedModel,
+    LoggedModelCreate,
+    LoggedModelUpdate,
     MetricHistory,
+    ModelOutput,
     Run,
     RunCreate,
     RunKeys,
@@ -57,6 +61,7 @@ from ..search import (
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
+from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
 
@@ -83,6 +88,7 @@ class SqlTrackingStore(TrackingStore):
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
+        self._logged_models = SqlLoggedModels(self.engine, self._upsert, self._experiment_id)
         try:
             upgrade_to_head(self.engine)
             self.optimize()
@@ -284,6 +290,7 @@ class SqlTrackingStore(TrackingStore):
             if permanent:
                 run_ids = select(schema.runs.c.run_id).where(schema.runs.c.experiment_id == eid)
                 self._delete_run_data(conn, run_ids)
+                SqlLoggedModels.delete_of_experiment(conn, eid)
                 conn.execute(delete(schema.runs).where(schema.runs.c.experiment_id == eid))
                 conn.execute(
                     delete(schema.experiment_tags).where(
@@ -420,6 +427,7 @@ class SqlTrackingStore(TrackingStore):
             schema.params,
             schema.tags,
             schema.log_batches,
+            schema.logged_model_outputs,
         ):
             conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
 
@@ -436,6 +444,61 @@ class SqlTrackingStore(TrackingStore):
                 .values(lifecycle_stage=DELETED, deleted_time=now_ms())
             )
             return self._get_run(conn, run_id)
+
+    # -- tags ----------------------------------------------------------------------------
+
+    def delete_run_tag(self, run_id: str, key: str) -> Run:
+        tags = schema.tags
+        with self.engine.begin() as conn:
+            run = self._get_run(conn, run_id)
+            if run.lifecycle_stage != LifecycleStage.ACTIVE:
+                raise Conflict("The run is deleted; restore it to change its tags.")
+            deleted = conn.execute(delete(tags).where(tags.c.run_id == run_id, tags.c.key == key))
+            if deleted.rowcount == 0:
+                raise NotFound("The run has no tag with that key.")
+            return self._get_run(conn, run_id)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
+        eid = self._experiment_id(experiment_id)
+        tags = schema.experiment_tags
+        with self.engine.begin() as conn:
+            self._get_experiment(conn, eid)
+            deleted = conn.execute(
+                delete(tags).where(tags.c.experiment_id == eid, tags.c.key == key)
+            )
+            if deleted.rowcount == 0:
+                raise NotFound("The experiment has no tag with that key.")
+            conn.execute(
+                update(schema.experiments)
+                .where(schema.experiments.c.experiment_id == eid)
+                .values(last_update_time=now_ms())
+            )
+            return self._get_experiment(conn, eid)
+
+    # -- logged models -------------------------------------------------------------------
+
+    def create_logged_model(self, spec: LoggedModelCreate, user: str | None) -> LoggedModel:
+        return self._logged_models.create(spec, user)
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return self._logged_models.get(model_id)
+
+    def list_logged_models(
+        self, experiment_ids: Sequence[str], view: ViewType = ViewType.ACTIVE_ONLY
+    ) -> list[LoggedModel]:
+        return self._logged_models.of_experiments(experiment_ids, view)
+
+    def update_logged_model(self, model_id: str, change: LoggedModelUpdate) -> LoggedModel:
+        return self._logged_models.update(model_id, change)
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> LoggedModel:
+        return self._logged_models.delete_tag(model_id, key)
+
+    def log_model_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        self._logged_models.log_outputs(run_id, outputs)
+
+    def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
+        return self._logged_models.outputs(run_ids)
 
     # -- logging -------------------------------------------------------------------------
 
