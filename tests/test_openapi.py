@@ -1,4 +1,9 @@
-"""The OpenAPI document matches the registered handlers."""
+"""The OpenAPI document matches the registered handlers of our own REST API.
+
+The MLflow-compatible routes (``jupyterlab_mlplatform.mlflow_api``, under
+``mlplatform/mlflow/``) are left out on purpose: they follow MLflow's REST API, whose
+specification is MLflow's, and ``tests/mlflow_api`` checks them with the real mlflow client.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,116 @@
+"""The base of the MLflow-compatible handlers: MLflow's requests in, its JSON and errors out.
+
+Errors keep the platform's one path (domain code raises
+:class:`~jupyterlab_mlplatform.errors.MLPlatformError` subclasses) and only change their
+shape at the end: ``{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...}`` with
+MLflow's status, which is what the mlflow client parses.  Authentication and authorization
+are jupyter-server's, as for every handler of the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing
+from http import HTTPStatus
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from tornado import web
+
+from ..base import MLPlatformAPIHandler
+from ..errors import Conflict, InvalidArgument, MLPlatformError
+from ..kernels.names import MLFLOW_API_PATH
+from ..tracking.models import ExperimentCreate
+from . import translate
+from .error_codes import code_of_http_status, mlflow_error_code, mlflow_status
+from .models import Request
+
+R = TypeVar("R", bound=Request)
+
+API_ROOT = rf"{MLFLOW_API_PATH}/(?:api|ajax-api)"
+"""Where MLflow's REST API is served (``ajax-api`` is the prefix of MLflow's web UI)."""
+TRACKING = rf"{API_ROOT}/2\.0/mlflow"
+ARTIFACTS = rf"{API_ROOT}/2\.0/mlflow-artifacts"
+
+
+def _is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return typing.get_origin(annotation) is list
+
+
+class MLflowHandler(MLPlatformAPIHandler):
+    conflict_code: ClassVar[str] = "INVALID_PARAMETER_VALUE"
+    """What a ``Conflict`` means here: a taken name is ``RESOURCE_ALREADY_EXISTS``, anything
+    else (a changed param, a write to a deleted run) ``INVALID_PARAMETER_VALUE``."""
+
+    # -- requests ------------------------------------------------------------------------
+
+    def get_request(self, model: type[R]) -> R:
+        """The request: MLflow sends GET parameters in the query string, others as JSON."""
+        if self.request.method not in ("GET", "DELETE"):
+            return self.get_json_model(model)
+        data: dict[str, Any] = {}
+        for name, field in model.model_fields.items():
+            values = self.get_query_arguments(name)
+            if values:
+                data[name] = values if _is_list(field.annotation) else values[-1]
+        try:
+            return model.model_validate(data)
+        except ValidationError as e:
+            raise translate.invalid_request(e) from None
+
+    @staticmethod
+    def require_run_id(run_id: str | None) -> str:
+        if not run_id:
+            raise InvalidArgument("Missing value for required parameter 'run_id'.")
+        return run_id
+
+    async def experiment_id(self, mlflow_id: str | None) -> str:
+        """Our id of an experiment MLflow names: ``"0"`` (or none) is MLflow's default
+        experiment, our ``Default``, created on first use."""
+        if mlflow_id and mlflow_id != translate.DEFAULT_EXPERIMENT_ID:
+            return mlflow_id
+        for _attempt in range(2):
+            found = await self.tracking.get_experiment_by_name(translate.DEFAULT_EXPERIMENT_NAME)
+            if found is not None:
+                return found.experiment_id
+            try:
+                created = await self.tracking.create_experiment(
+                    ExperimentCreate(name=translate.DEFAULT_EXPERIMENT_NAME), self.user_name
+                )
+            except Conflict:
+                continue  # created by a concurrent request
+            return created.experiment_id
+        raise Conflict("The default experiment could not be created.")  # pragma: no cover
+
+    # -- responses -----------------------------------------------------------------------
+
+    def finish_mlflow(self, model: BaseModel) -> None:
+        """MLflow's JSON: empty optional fields left out, as protobuf JSON does."""
+        self.finish(model.model_dump_json(exclude_none=True))
+
+    # -- the one error path, in MLflow's shape -------------------------------------------
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, MLPlatformError) and not self._finished:
+            status = mlflow_status(e, self.conflict_code)
+            if status >= 500:
+                self.log.error("%s: %s", type(e).__name__, e.message)
+            self.send_error(status, exc_info=sys.exc_info())
+            return
+        super()._handle_request_exception(e)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, MLPlatformError):
+            code, message = mlflow_error_code(error, self.conflict_code), error.message
+        else:
+            code = code_of_http_status(status_code)
+            message = HTTPStatus(status_code).phrase if status_code < 500 else "Unhandled error"
+            if isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
+                message = error.log_message
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error_code": code, "message": message}))

@@ -1,0 +1,170 @@
+"""MLflow's experiment endpoints, under ``{base_url}mlplatform/mlflow/api/2.0/mlflow/``.
+
+- ``POST experiments/create``, ``GET experiments/get``, ``GET experiments/get-by-name``
+- ``GET|POST experiments/search``
+- ``POST experiments/update``, ``experiments/delete``, ``experiments/restore``
+- ``POST experiments/set-experiment-tag``, ``experiments/delete-experiment-tag``
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import NotFound
+from ..tracking.models import ExperimentUpdate, LifecycleStage, ViewType
+from . import models as wire
+from . import translate
+from .base import TRACKING, MLflowHandler
+from .entity_filter import Order, matches, page, parse_filter, parse_order, sort_records
+
+DEFAULT_ORDER = [Order("creation_time", ascending=False), Order("experiment_id", ascending=True)]
+"""MLflow's order of experiment searches."""
+
+
+class CreateExperimentHandler(MLflowHandler):
+    conflict_code: ClassVar[str] = "RESOURCE_ALREADY_EXISTS"
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.CreateExperiment)
+        experiment = await self.tracking.create_experiment(
+            translate.experiment_create(request), self.user_name
+        )
+        self.finish_mlflow(wire.CreateExperimentResponse(experiment_id=experiment.experiment_id))
+
+
+class GetExperimentHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        request = self.get_request(wire.ExperimentRef)
+        experiment = await self.tracking.get_experiment(
+            await self.experiment_id(request.experiment_id)
+        )
+        self.finish_mlflow(
+            wire.ExperimentResponse(experiment=translate.experiment_to_mlflow(experiment))
+        )
+
+
+class GetExperimentByNameHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        request = self.get_request(wire.GetExperimentByName)
+        experiment = await self.tracking.get_experiment_by_name(request.experiment_name)
+        if experiment is None:
+            raise NotFound("No experiment with that name.")
+        self.finish_mlflow(
+            wire.ExperimentResponse(experiment=translate.experiment_to_mlflow(experiment))
+        )
+
+
+class SearchExperimentsHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._search()
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self._search()
+
+    async def _search(self) -> None:
+        request = self.get_request(wire.SearchExperiments)
+        conditions = parse_filter(
+            request.filter, translate.EXPERIMENT_ATTRIBUTES, translate.EXPERIMENT_NUMERIC
+        )
+        order = [
+            parse_order(item, translate.EXPERIMENT_ATTRIBUTES, index)
+            for index, item in enumerate(request.order_by)
+        ]
+        experiments = await self.tracking.list_experiments(ViewType(request.view_type))
+        found = [
+            e
+            for e in experiments.experiments
+            if matches(conditions, translate.experiment_record(e))
+        ]
+        found = sort_records(found, translate.experiment_record, order + DEFAULT_ORDER)
+        shown, token = page(found, request.page_token, request.max_results)
+        self.finish_mlflow(
+            wire.SearchExperimentsResponse(
+                experiments=[translate.experiment_to_mlflow(e) for e in shown],
+                next_page_token=token,
+            )
+        )
+
+
+class UpdateExperimentHandler(MLflowHandler):
+    conflict_code: ClassVar[str] = "RESOURCE_ALREADY_EXISTS"
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.UpdateExperiment)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        await self.tracking.update_experiment(
+            experiment_id, ExperimentUpdate(name=request.new_name)
+        )
+        self.finish_mlflow(wire.Empty())
+
+
+class DeleteExperimentHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """A restorable deletion, as in MLflow (with its runs)."""
+        request = self.get_request(wire.ExperimentRef)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        await self.tracking.delete_experiment(experiment_id, permanent=False)
+        self.finish_mlflow(wire.Empty())
+
+
+class RestoreExperimentHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.ExperimentRef)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        await self.tracking.update_experiment(
+            experiment_id, ExperimentUpdate(lifecycle_stage=LifecycleStage.ACTIVE)
+        )
+        self.finish_mlflow(wire.Empty())
+
+
+class SetExperimentTagHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.SetExperimentTag)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        change = translate.experiment_tags({request.key: request.value})
+        await self.tracking.update_experiment(experiment_id, change)
+        self.finish_mlflow(wire.Empty())
+
+
+class DeleteExperimentTagHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.DeleteExperimentTag)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        await self.tracking.delete_experiment_tag(experiment_id, request.key)
+        self.finish_mlflow(wire.Empty())
+
+
+default_handlers: list[tuple[str, type[Any]]] = [
+    (rf"{TRACKING}/experiments/create", CreateExperimentHandler),
+    (rf"{TRACKING}/experiments/get", GetExperimentHandler),
+    (rf"{TRACKING}/experiments/get-by-name", GetExperimentByNameHandler),
+    (rf"{TRACKING}/experiments/search", SearchExperimentsHandler),
+    (rf"{TRACKING}/experiments/update", UpdateExperimentHandler),
+    (rf"{TRACKING}/experiments/delete", DeleteExperimentHandler),
+    (rf"{TRACKING}/experiments/restore", RestoreExperimentHandler),
+    (rf"{TRACKING}/experiments/set-experiment-tag", SetExperimentTagHandler),
+    (rf"{TRACKING}/experiments/delete-experiment-tag", DeleteExperimentTagHandler),
+]

@@ -1,0 +1,36 @@
+"""The routes of the MLflow-compatible API, and MLflow's answer for every other path under it.
+
+Registered by :class:`~jupyterlab_mlplatform.app.MLPlatformApp` under
+``{base_url}mlplatform/mlflow/``, which is what kernels get as ``MLFLOW_TRACKING_URI``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..kernels.names import MLFLOW_API_PATH
+from . import artifact_handlers, experiment_handlers, logged_model_handlers, run_handlers
+from .base import MLflowHandler
+from .error_codes import EndpointNotFound
+
+
+class UnknownEndpointHandler(MLflowHandler):
+    """MLflow's ``ENDPOINT_NOT_FOUND`` (a JSON 404 the client understands) for endpoints this
+    server does not offer, e.g. traces, the model registry, or presigned URLs."""
+
+    def _not_found(self, *args: Any) -> None:
+        raise EndpointNotFound("This MLflow endpoint is not offered by this server.")
+
+    get = post = put = patch = delete = web.authenticated(authorized(_not_found))
+
+
+default_handlers: list[tuple[str, type[Any]]] = [
+    *experiment_handlers.default_handlers,
+    *run_handlers.default_handlers,
+    *logged_model_handlers.default_handlers,
+    *artifact_handlers.default_handlers,
+    (rf"{MLFLOW_API_PATH}/.*", UnknownEndpointHandler),
+]

@@ -1,0 +1,149 @@
+"""MLflow 3's logged-model endpoints, under ``{base_url}mlplatform/mlflow/api/2.0/mlflow/``.
+
+- ``POST logged-models``, ``POST logged-models/search``
+- ``GET|PATCH|DELETE logged-models/{model_id}`` (PATCH finalizes: sets the status)
+- ``PATCH logged-models/{model_id}/tags``, ``DELETE logged-models/{model_id}/tags/{key}``
+- ``POST logged-models/{model_id}/params``
+
+``mlflow.<flavor>.log_model`` creates a model here, uploads its files through the artifact
+proxy to the model's own folder, links it to the run (``runs/outputs``) and finalizes it;
+``models:/<model_id>`` and ``runs:/<run_id>/<name>`` URIs find it again.  A model's metrics
+(run metrics tagged with a model id) are not kept: models answer with none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import NotFound
+from ..tracking.models import LifecycleStage, LoggedModel, LoggedModelUpdate, ViewType
+from . import models as wire
+from . import translate
+from .base import TRACKING, MLflowHandler
+from .entity_filter import Order, matches, page, parse_filter, parse_order, sort_records
+
+MODEL = r"(?P<model_id>[^/]+)"
+DEFAULT_ORDER = [Order("creation_timestamp", ascending=False), Order("model_id", ascending=True)]
+"""MLflow's order of logged-model searches: newest first."""
+
+
+class LoggedModelHandlerBase(MLflowHandler):
+    async def active_model(self, model_id: str) -> LoggedModel:
+        model = await self.tracking.get_logged_model(model_id)
+        if model.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise NotFound("No logged model with that id (it is deleted).")
+        return model
+
+    def finish_model_response(self, model: LoggedModel) -> None:
+        self.finish_mlflow(wire.LoggedModelResponse(model=translate.logged_model_to_mlflow(model)))
+
+
+class LoggedModelsHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.CreateLoggedModel)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        spec = translate.logged_model_create(request, experiment_id)
+        self.finish_model_response(await self.tracking.create_logged_model(spec, self.user_name))
+
+
+class SearchLoggedModelsHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.SearchLoggedModels)
+        conditions = parse_filter(
+            request.filter, translate.LOGGED_MODEL_ATTRIBUTES, translate.LOGGED_MODEL_NUMERIC
+        )
+        order = [
+            Order(
+                parse_order(item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False).key,
+                item.ascending,
+            )
+            for index, item in enumerate(request.order_by)
+        ]
+        experiment_ids = [await self.experiment_id(e) for e in request.experiment_ids]
+        models = await self.tracking.list_logged_models(experiment_ids, ViewType.ACTIVE_ONLY)
+        found = [m for m in models if matches(conditions, translate.logged_model_record(m))]
+        found = sort_records(found, translate.logged_model_record, order + DEFAULT_ORDER)
+        shown, token = page(found, request.page_token, request.max_results)
+        self.finish_mlflow(
+            wire.SearchLoggedModelsResponse(
+                models=[translate.logged_model_to_mlflow(m) for m in shown],
+                next_page_token=token,
+            )
+        )
+
+
+class LoggedModelHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def get(self, model_id: str) -> None:
+        """The model; a deleted one only with ``?allow_deleted=true``."""
+        if self.get_bool_argument("allow_deleted"):
+            self.finish_model_response(await self.tracking.get_logged_model(model_id))
+        else:
+            self.finish_model_response(await self.active_model(model_id))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, model_id: str) -> None:
+        """Finalize: the model's files are uploaded (READY) or could not be (FAILED)."""
+        request = self.get_request(wire.FinalizeLoggedModel)
+        await self.active_model(model_id)
+        change = LoggedModelUpdate(status=translate.logged_model_status(request.status))
+        self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, model_id: str) -> None:
+        """A restorable deletion: the model's files stay."""
+        await self.active_model(model_id)
+        change = LoggedModelUpdate(lifecycle_stage=LifecycleStage.DELETED)
+        await self.tracking.update_logged_model(model_id, change)
+        self.finish_mlflow(wire.Empty())
+
+
+class LoggedModelTagsHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def patch(self, model_id: str) -> None:
+        request = self.get_request(wire.SetLoggedModelTags)
+        await self.active_model(model_id)
+        change = translate.logged_model_update(tags=request.tags)
+        self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
+
+
+class LoggedModelTagHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def delete(self, model_id: str, key: str) -> None:
+        await self.active_model(model_id)
+        await self.tracking.delete_logged_model_tag(model_id, key)
+        self.finish_mlflow(wire.Empty())
+
+
+class LoggedModelParamsHandler(LoggedModelHandlerBase):
+    @web.authenticated
+    @authorized
+    async def post(self, model_id: str) -> None:
+        request = self.get_request(wire.LogLoggedModelParams)
+        await self.active_model(model_id)
+        change = translate.logged_model_update(params=request.params)
+        await self.tracking.update_logged_model(model_id, change)
+        self.finish_mlflow(wire.Empty())
+
+
+default_handlers: list[tuple[str, type[Any]]] = [
+    (rf"{TRACKING}/logged-models", LoggedModelsHandler),
+    # Fixed names before logged-models/{model_id}: the first pattern that matches wins.
+    (rf"{TRACKING}/logged-models/search", SearchLoggedModelsHandler),
+    (rf"{TRACKING}/logged-models/{MODEL}", LoggedModelHandler),
+    (rf"{TRACKING}/logged-models/{MODEL}/tags", LoggedModelTagsHandler),
+    (rf"{TRACKING}/logged-models/{MODEL}/tags/(?P<key>.+)", LoggedModelTagHandler),
+    (rf"{TRACKING}/logged-models/{MODEL}/params", LoggedModelParamsHandler),
+]

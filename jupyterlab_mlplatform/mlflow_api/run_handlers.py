@@ -1,0 +1,288 @@
+"""MLflow's run endpoints, under ``{base_url}mlplatform/mlflow/api/2.0/mlflow/``.
+
+- ``POST runs/create``, ``GET runs/get``, ``POST runs/update``, ``runs/delete``,
+  ``runs/restore``, ``POST runs/search``
+- ``POST runs/log-batch``, ``runs/log-metric``, ``runs/log-parameter``, ``runs/set-tag``,
+  ``runs/delete-tag``, ``runs/log-inputs``, ``runs/outputs``, ``runs/log-model``
+- ``GET metrics/get-history``
+
+Runs are ours: a run created here belongs to the person the server authenticated (for a
+kernel, whoever runs the cell) and records the calling kernel and its notebook.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import Conflict, InvalidArgument
+from ..tracking.models import (
+    LifecycleStage,
+    LogBatch,
+    ModelOutput,
+    Run,
+    RunSource,
+    RunsPage,
+    RunUpdate,
+    SearchRuns,
+    ViewType,
+)
+from . import models as wire
+from . import translate
+from .base import TRACKING, MLflowHandler
+from .entity_filter import page
+
+MAX_TAG_VALUE = 8000
+
+
+class CreateRunHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.CreateRun)
+        experiment_id = await self.experiment_id(request.experiment_id)
+        source = None
+        if self.calling_kernel_id is not None:
+            source = RunSource(
+                kernel_id=self.calling_kernel_id,
+                notebook_path=await self.kernel_notebook_path(self.calling_kernel_id),
+            )
+        spec = translate.run_create(request, experiment_id, source)
+        run = await self.tracking.create_run(spec, self.user_name)
+        self.finish_mlflow(wire.RunResponse(run=translate.run_to_mlflow(run)))
+
+
+class GetRunHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        request = self.get_request(wire.RunRef)
+        run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
+        outputs = await self.tracking.get_model_outputs([run.run_id])
+        self.finish_mlflow(wire.RunResponse(run=translate.run_to_mlflow(run, outputs[run.run_id])))
+
+
+class UpdateRunHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.UpdateRun)
+        run_id = self.require_run_id(request.the_run_id)
+        run = await self.tracking.update_run(run_id, translate.run_update(request))
+        self.finish_mlflow(wire.UpdateRunResponse(run_info=translate.run_info_to_mlflow(run)))
+
+
+class DeleteRunHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """A restorable deletion, as in MLflow."""
+        request = self.get_request(wire.RunRef)
+        await self.tracking.delete_run(self.require_run_id(request.the_run_id), permanent=False)
+        self.finish_mlflow(wire.Empty())
+
+
+class RestoreRunHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.RunRef)
+        change = RunUpdate(lifecycle_stage=LifecycleStage.ACTIVE)
+        await self.tracking.update_run(self.require_run_id(request.the_run_id), change)
+        self.finish_mlflow(wire.Empty())
+
+
+class SearchRunsHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """MLflow's search on our store: the filter grammar is ours (MLflow's plus OR and
+        parentheses), page tokens are ours.  No experiment ids finds nothing, as in MLflow."""
+        request = self.get_request(wire.SearchRuns)
+        found = RunsPage(runs=[])
+        if request.experiment_ids:
+            query = SearchRuns(
+                experiment_ids=[await self.experiment_id(e) for e in request.experiment_ids],
+                filter=translate.run_filter(request.filter),
+                order_by=translate.run_order_by(request.order_by),
+                max_results=request.max_results,
+                page_token=request.page_token or None,
+                run_view_type=ViewType(request.run_view_type),
+            )
+            found = await self.tracking.search_runs(query)
+        outputs = await self.tracking.get_model_outputs([r.run_id for r in found.runs])
+        self.finish_mlflow(
+            wire.SearchRunsResponse(
+                runs=[translate.run_to_mlflow(r, outputs[r.run_id]) for r in found.runs],
+                next_page_token=found.next_page_token,
+            )
+        )
+
+
+class RunWriteHandler(MLflowHandler):
+    """Writes to a run through our log batches (all or nothing, events for live views)."""
+
+    async def write_batch(self, run_id: str, batch: translate.Batch) -> None:
+        if batch.batch.metrics or batch.batch.params or batch.batch.tags:
+            await self.tracking.log_batch(run_id, batch.batch)
+        if batch.rename:
+            await self.tracking.update_run(run_id, RunUpdate(name=batch.rename))
+
+
+class LogBatchHandler(RunWriteHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.LogBatch)
+        run_id = self.require_run_id(request.the_run_id)
+        await self.write_batch(
+            run_id, translate.log_batch(request.metrics, request.params, request.tags)
+        )
+        self.finish_mlflow(wire.Empty())
+
+
+class LogMetricHandler(RunWriteHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.LogMetric)
+        run_id = self.require_run_id(request.the_run_id)
+        metric = wire.MetricIn(
+            key=request.key, value=request.value, timestamp=request.timestamp, step=request.step
+        )
+        await self.write_batch(run_id, translate.log_batch([metric], [], []))
+        self.finish_mlflow(wire.Empty())
+
+
+class LogParamHandler(RunWriteHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.LogParam)
+        run_id = self.require_run_id(request.the_run_id)
+        param = wire.KeyValueIn(key=request.key, value=request.value)
+        await self.write_batch(run_id, translate.log_batch([], [param], []))
+        self.finish_mlflow(wire.Empty())
+
+
+class SetTagHandler(RunWriteHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """``mlflow.runName`` renames the run; ``mlflow.user`` cannot change who it is."""
+        request = self.get_request(wire.SetTag)
+        run_id = self.require_run_id(request.the_run_id)
+        tag = wire.KeyValueIn(key=request.key, value=request.value)
+        await self.write_batch(run_id, translate.log_batch([], [], [tag]))
+        self.finish_mlflow(wire.Empty())
+
+
+class DeleteTagHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.DeleteTag)
+        run_id = self.require_run_id(request.the_run_id)
+        if request.key in translate.DERIVED_RUN_TAGS:
+            raise InvalidArgument("That tag shows the run's name or user; it cannot be deleted.")
+        await self.tracking.delete_run_tag(run_id, request.key)
+        self.finish_mlflow(wire.Empty())
+
+
+class LogInputsHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Dataset and model inputs are accepted for an active run and not stored: the
+        platform has no place for them yet."""
+        request = self.get_request(wire.LogInputs)
+        await self._active_run(self.require_run_id(request.the_run_id))
+        self.finish_mlflow(wire.Empty())
+
+    async def _active_run(self, run_id: str) -> Run:
+        run = await self.tracking.get_run(run_id)
+        if run.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise Conflict("The run is deleted; restore it to log to it.")
+        return run
+
+
+class LogOutputsHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = self.get_request(wire.LogOutputs)
+        outputs = [ModelOutput(model_id=m.model_id, step=m.step) for m in request.models]
+        await self.tracking.log_model_outputs(self.require_run_id(request.the_run_id), outputs)
+        self.finish_mlflow(wire.Empty())
+
+
+class LogModelHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """MLflow 2's record of a model in a run's artifacts: appended to the run's
+        ``mlflow.log-model.history`` tag (the oldest entries go when it gets too long)."""
+        request = self.get_request(wire.LogModel)
+        run_id = self.require_run_id(request.the_run_id)
+        try:
+            entry = json.loads(request.model_json)
+        except ValueError:
+            raise InvalidArgument("model_json is not valid JSON.") from None
+        run = await self.tracking.get_run(run_id)
+        try:
+            history = json.loads(run.tags.get(translate.LOG_MODEL_HISTORY_TAG, "[]"))
+        except ValueError:
+            history = []
+        history = [*(history if isinstance(history, list) else []), entry]
+        value = json.dumps(history)
+        while len(value) > MAX_TAG_VALUE and len(history) > 1:
+            history = history[1:]
+            value = json.dumps(history)
+        if len(value) > MAX_TAG_VALUE:
+            raise InvalidArgument(f"model_json is over {MAX_TAG_VALUE} characters.")
+        await self.tracking.log_batch(
+            run_id, LogBatch(tags={translate.LOG_MODEL_HISTORY_TAG: value})
+        )
+        self.finish_mlflow(wire.Empty())
+
+
+class MetricHistoryHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Every point of a metric (an empty list for a key the run does not have), in pages
+        of ``max_results`` when asked."""
+        request = self.get_request(wire.GetMetricHistory)
+        run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
+        metrics: list[wire.Metric] = []
+        if request.metric_key in run.metrics:
+            history = await self.tracking.get_metric_history(
+                run.run_id, request.metric_key, max_points=None
+            )
+            metrics = translate.metric_history_to_mlflow(history)
+        token = None
+        if request.max_results is not None or request.page_token:
+            metrics, token = page(metrics, request.page_token, request.max_results or len(metrics))
+        self.finish_mlflow(wire.GetMetricHistoryResponse(metrics=metrics, next_page_token=token))
+
+
+default_handlers: list[tuple[str, type[Any]]] = [
+    (rf"{TRACKING}/runs/create", CreateRunHandler),
+    (rf"{TRACKING}/runs/get", GetRunHandler),
+    (rf"{TRACKING}/runs/update", UpdateRunHandler),
+    (rf"{TRACKING}/runs/delete", DeleteRunHandler),
+    (rf"{TRACKING}/runs/restore", RestoreRunHandler),
+    (rf"{TRACKING}/runs/search", SearchRunsHandler),
+    (rf"{TRACKING}/runs/log-batch", LogBatchHandler),
+    (rf"{TRACKING}/runs/log-metric", LogMetricHandler),
+    (rf"{TRACKING}/runs/log-parameter", LogParamHandler),
+    (rf"{TRACKING}/runs/set-tag", SetTagHandler),
+    (rf"{TRACKING}/runs/delete-tag", DeleteTagHandler),
+    (rf"{TRACKING}/runs/log-inputs", LogInputsHandler),
+    (rf"{TRACKING}/runs/outputs", LogOutputsHandler),
+    (rf"{TRACKING}/runs/log-model", LogModelHandler),
+    (rf"{TRACKING}/metrics/get-history", MetricHistoryHandler),
+]

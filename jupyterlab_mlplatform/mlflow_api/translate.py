@@ -1,0 +1,478 @@
+"""Translation between MLflow's entities and ours (pure: no tornado, no I/O).
+
+What maps to what:
+
+- our run ``name`` is MLflow's ``run_name`` and its ``mlflow.runName`` tag; our ``user`` (the
+  person the server authenticated) is ``user_id`` and the ``mlflow.user`` tag.  Neither tag is
+  stored: the client's values would contradict ours.  Setting ``mlflow.runName`` renames.
+- a run whose notebook we know reports it as ``mlflow.source.name`` (type ``NOTEBOOK``).
+- artifact locations are ``mlflow-artifacts:/<experiment>/<run>/artifacts`` and
+  ``mlflow-artifacts:/<experiment>/models/<model>/artifacts``, so the client moves files
+  through this server's artifact proxy, whatever storage is behind it.
+- MLflow's default experiment ``"0"`` is our experiment named ``Default``.
+- statuses and lifecycle stages have the same names on both sides; a logged model's status
+  gains MLflow's ``LOGGED_MODEL_`` prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from pydantic import ValidationError
+
+from ..errors import InvalidArgument, NotFound
+from ..tracking import models as ours
+from ..tracking.artifacts import safe_relative_path
+from ..tracking.search import And, Comparison, Expr, Or, OrderKey, parse_filter, parse_order_by
+from . import models as wire
+from .entity_filter import Record
+
+ARTIFACTS_SCHEME = "mlflow-artifacts:"
+DEFAULT_EXPERIMENT_ID = "0"
+DEFAULT_EXPERIMENT_NAME = "Default"
+
+RUN_NAME_TAG = "mlflow.runName"
+USER_TAG = "mlflow.user"
+SOURCE_NAME_TAG = "mlflow.source.name"
+SOURCE_TYPE_TAG = "mlflow.source.type"
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+DERIVED_RUN_TAGS = frozenset({RUN_NAME_TAG, USER_TAG})
+"""Tags that mirror a run's own fields: shown, never stored."""
+
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+"""MLflow's limits of one log-batch request."""
+
+
+def invalid_request(error: ValidationError) -> InvalidArgument:
+    """A short message naming the first bad fields, without the submitted values."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False)[:3]:
+        where = ".".join(str(part) for part in item["loc"]) or "body"
+        problems.append(f"{where}: {item['msg']}")
+    return InvalidArgument("Invalid value: " + "; ".join(problems))
+
+
+# -- experiments ----------------------------------------------------------------------------
+
+
+def experiment_artifact_uri(experiment_id: str) -> str:
+    return f"{ARTIFACTS_SCHEME}/{experiment_id}"
+
+
+def experiment_to_mlflow(experiment: ours.Experiment) -> wire.Experiment:
+    tags = dict(experiment.tags)
+    if experiment.description and "mlflow.note.content" not in tags:
+        tags["mlflow.note.content"] = experiment.description
+    return wire.Experiment(
+        experiment_id=experiment.experiment_id,
+        name=experiment.name,
+        artifact_location=experiment_artifact_uri(experiment.experiment_id),
+        lifecycle_stage=experiment.lifecycle_stage.value,
+        last_update_time=experiment.last_update_time,
+        creation_time=experiment.creation_time,
+        tags=[wire.KeyValue(key=k, value=v) for k, v in tags.items()],
+    )
+
+
+def experiment_create(request: wire.CreateExperiment) -> ours.ExperimentCreate:
+    if request.artifact_location:
+        raise InvalidArgument(
+            "artifact_location cannot be chosen: this server stores every experiment's "
+            "artifacts under its own artifact root."
+        )
+    try:
+        return ours.ExperimentCreate(name=request.name, tags=_pairs(request.tags, "tags"))
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def experiment_tags(tags: dict[str, str]) -> ours.ExperimentUpdate:
+    try:
+        return ours.ExperimentUpdate(tags=tags)
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+EXPERIMENT_ATTRIBUTES = {
+    "name": "name",
+    "experiment_id": "experiment_id",
+    "creation_time": "creation_time",
+    "last_update_time": "last_update_time",
+}
+EXPERIMENT_NUMERIC = frozenset({"creation_time", "last_update_time"})
+
+
+def experiment_record(experiment: ours.Experiment) -> Record:
+    return Record(
+        attributes={
+            "name": experiment.name,
+            "experiment_id": experiment.experiment_id,
+            "creation_time": experiment.creation_time,
+            "last_update_time": experiment.last_update_time,
+        },
+        tags=experiment.tags,
+        params={},
+    )
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def run_artifact_uri(experiment_id: str, run_id: str) -> str:
+    return f"{ARTIFACTS_SCHEME}/{experiment_id}/{run_id}/artifacts"
+
+
+def run_info_to_mlflow(run: ours.Run) -> wire.RunInfo:
+    return wire.RunInfo(
+        run_id=run.run_id,
+        run_uuid=run.run_id,
+        run_name=run.name,
+        experiment_id=run.experiment_id,
+        user_id=run.user,
+        status=run.status.value,
+        start_time=run.start_time,
+        end_time=run.end_time,
+        artifact_uri=run_artifact_uri(run.experiment_id, run.run_id),
+        lifecycle_stage=run.lifecycle_stage.value,
+    )
+
+
+def run_tags_to_mlflow(run: ours.Run) -> list[wire.KeyValue]:
+    tags = {k: v for k, v in run.tags.items() if k not in DERIVED_RUN_TAGS}
+    tags[RUN_NAME_TAG] = run.name
+    if run.user:
+        tags[USER_TAG] = run.user
+    if run.source.notebook_path:
+        tags[SOURCE_NAME_TAG] = run.source.notebook_path
+        tags[SOURCE_TYPE_TAG] = "NOTEBOOK"
+    return [wire.KeyValue(key=k, value=v) for k, v in tags.items()]
+
+
+def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wire.Run:
+    return wire.Run(
+        info=run_info_to_mlflow(run),
+        data=wire.RunData(
+            metrics=[
+                wire.Metric(key=k, value=m.value, timestamp=m.timestamp, step=m.step)
+                for k, m in run.metrics.items()
+            ],
+            params=[wire.KeyValue(key=k, value=v) for k, v in run.params.items()],
+            tags=run_tags_to_mlflow(run),
+        ),
+        outputs=wire.RunOutputs(
+            model_outputs=[wire.ModelOutput(model_id=o.model_id, step=o.step) for o in outputs]
+        ),
+    )
+
+
+def run_create(
+    request: wire.CreateRun, experiment_id: str, source: ours.RunSource | None
+) -> ours.RunCreate:
+    """Our run for MLflow's ``runs/create``: its name from ``run_name`` or the tag."""
+    tags = _pairs(request.tags, "tags")
+    name = request.run_name or tags.get(RUN_NAME_TAG) or None
+    try:
+        return ours.RunCreate(
+            experiment_id=experiment_id,
+            name=name,
+            tags={k: v for k, v in tags.items() if k not in DERIVED_RUN_TAGS},
+            source=source,
+            start_time=request.start_time,
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def run_update(request: wire.UpdateRun) -> ours.RunUpdate:
+    try:
+        return ours.RunUpdate(
+            status=ours.RunStatus(request.status) if request.status else None,
+            end_time=request.end_time,
+            name=request.run_name or None,
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A log batch in our terms, and the new run name a ``mlflow.runName`` tag asks for."""
+
+    batch: ours.LogBatch
+    rename: str | None = None
+
+
+def log_batch(
+    metrics: Sequence[wire.MetricIn],
+    params: Sequence[wire.KeyValueIn],
+    tags: Sequence[wire.KeyValueIn],
+) -> Batch:
+    """Check MLflow's limits and translate.  A param given twice with two values is refused
+    (params are immutable); of a tag given twice the last value wins."""
+    _check_limit("metrics", len(metrics), MAX_METRICS_PER_BATCH)
+    _check_limit("params", len(params), MAX_PARAMS_TAGS_PER_BATCH)
+    _check_limit("tags", len(tags), MAX_PARAMS_TAGS_PER_BATCH)
+    total = len(metrics) + len(params) + len(tags)
+    if total > MAX_ENTITIES_PER_BATCH:
+        raise InvalidArgument(
+            f"A batch holds at most {MAX_ENTITIES_PER_BATCH} metrics, params and tags in "
+            f"total; this one has {total}."
+        )
+    param_values = _pairs(params, "params")
+    tag_values = _pairs(tags, "tags", last_wins=True)
+    rename = tag_values.pop(RUN_NAME_TAG, None)
+    tag_values.pop(USER_TAG, None)
+    points: list[dict[str, object]] = []
+    for metric in metrics:
+        point: dict[str, object] = {"key": metric.key, "value": metric.value, "step": metric.step}
+        if metric.timestamp is not None:
+            point["timestamp"] = metric.timestamp
+        points.append(point)
+    try:
+        batch = ours.LogBatch.model_validate(
+            {"metrics": points, "params": param_values, "tags": tag_values}
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+    return Batch(batch, rename or None)
+
+
+def _check_limit(what: str, count: int, limit: int) -> None:
+    if count > limit:
+        raise InvalidArgument(f"A batch holds at most {limit} {what}; this one has {count}.")
+
+
+def _pairs(items: Sequence[wire.KeyValueIn], what: str, last_wins: bool = False) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        if not last_wins and item.key in values and values[item.key] != item.value:
+            raise InvalidArgument(
+                f"Two {what} in the request have the same key and different values."
+            )
+        values[item.key] = item.value
+    return values
+
+
+def metric_history_to_mlflow(history: ours.MetricHistory) -> list[wire.Metric]:
+    return [
+        wire.Metric(key=history.key, value=value, timestamp=timestamp, step=step)
+        for step, timestamp, value in zip(
+            history.steps, history.timestamps, history.values, strict=True
+        )
+    ]
+
+
+# -- run search: MLflow's filters, with the tags that mirror our fields -------------------
+
+_TAG_TO_ATTRIBUTE = {RUN_NAME_TAG: "run_name", USER_TAG: "user"}
+
+
+def run_filter(text: str | None) -> str:
+    """MLflow's filter for our store: ``tags.mlflow.runName`` means the run's name and
+    ``tags.mlflow.user`` its user.  Anything else is passed on as written."""
+    expression = parse_filter(text)
+    if expression is None:
+        return ""
+    rewritten = _rewrite(expression)
+    return (text or "") if rewritten == expression else _render(rewritten)
+
+
+def _rewrite(expression: Expr) -> Expr:
+    if isinstance(expression, Comparison):
+        attribute = _TAG_TO_ATTRIBUTE.get(expression.key)
+        if expression.entity == "tag" and attribute is not None:
+            return replace(expression, entity="attribute", key=attribute)
+        return expression
+    items = tuple(_rewrite(item) for item in expression.items)
+    return And(items) if isinstance(expression, And) else Or(items)
+
+
+_PREFIX = {"metric": "metrics", "param": "params", "tag": "tags", "attribute": "attributes"}
+
+
+def _identifier(entity: str, key: str) -> str:
+    if "`" not in key:
+        return f"{_PREFIX[entity]}.`{key}`"
+    return f'{_PREFIX[entity]}."' + key.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _render(expression: Expr) -> str:
+    if isinstance(expression, Comparison):
+        left = _identifier(expression.entity, expression.key)
+        value = expression.value
+        if value is None:
+            return f"{left} {expression.op}"
+        if isinstance(value, tuple):
+            return f"{left} {expression.op} (" + ", ".join(_literal(v) for v in value) + ")"
+        if isinstance(value, float):
+            return f"{left} {expression.op} {value!r}"
+        return f"{left} {expression.op} {_literal(value)}"
+    joiner = " AND " if isinstance(expression, And) else " OR "
+    return joiner.join(f"({_render(item)})" for item in expression.items)
+
+
+def run_order_by(items: Sequence[str]) -> list[str]:
+    """MLflow's ``order_by`` for our store, ``tags.mlflow.runName`` meaning the name."""
+    keys = parse_order_by(items)
+    rewritten = [_rewrite_order(key) for key in keys]
+    if rewritten == keys:
+        return list(items)
+    return [
+        f"{_identifier(key.entity, key.key)} {'ASC' if key.ascending else 'DESC'}"
+        for key in rewritten
+    ]
+
+
+def _rewrite_order(key: OrderKey) -> OrderKey:
+    attribute = _TAG_TO_ATTRIBUTE.get(key.key)
+    if key.entity == "tag" and attribute is not None:
+        return OrderKey("attribute", attribute, key.ascending)
+    return key
+
+
+# -- logged models --------------------------------------------------------------------------
+
+_MODEL_STATUS = {
+    ours.LoggedModelStatus.PENDING: "LOGGED_MODEL_PENDING",
+    ours.LoggedModelStatus.READY: "LOGGED_MODEL_READY",
+    ours.LoggedModelStatus.FAILED: "LOGGED_MODEL_UPLOAD_FAILED",
+}
+_MODEL_STATUS_BACK = {name: status for status, name in _MODEL_STATUS.items()}
+
+
+def model_artifact_uri(experiment_id: str, model_id: str) -> str:
+    return f"{ARTIFACTS_SCHEME}/{experiment_id}/models/{model_id}/artifacts"
+
+
+def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
+    tags = {k: v for k, v in model.tags.items() if k != USER_TAG}
+    if model.created_by:
+        tags[USER_TAG] = model.created_by
+    return wire.LoggedModel(
+        info=wire.LoggedModelInfo(
+            model_id=model.model_id,
+            experiment_id=model.experiment_id,
+            name=model.name,
+            creation_timestamp_ms=model.creation_time,
+            last_updated_timestamp_ms=model.last_update_time,
+            artifact_uri=model_artifact_uri(model.experiment_id, model.model_id),
+            status=_MODEL_STATUS[model.status],
+            model_type=model.model_type,
+            source_run_id=model.source_run_id,
+            status_message=model.status_message,
+            tags=[wire.KeyValue(key=k, value=v) for k, v in tags.items()],
+        ),
+        data=wire.LoggedModelData(
+            params=[wire.KeyValue(key=k, value=v) for k, v in model.params.items()],
+        ),
+    )
+
+
+def logged_model_status(name: str) -> ours.LoggedModelStatus:
+    return _MODEL_STATUS_BACK[name]
+
+
+def logged_model_create(
+    request: wire.CreateLoggedModel, experiment_id: str
+) -> ours.LoggedModelCreate:
+    try:
+        return ours.LoggedModelCreate(
+            experiment_id=experiment_id,
+            name=request.name,
+            source_run_id=request.source_run_id,
+            model_type=request.model_type,
+            params=_pairs(request.params, "params"),
+            tags=_model_tags(request.tags),
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def logged_model_update(
+    params: Sequence[wire.KeyValueIn] = (), tags: Sequence[wire.KeyValueIn] = ()
+) -> ours.LoggedModelUpdate:
+    try:
+        return ours.LoggedModelUpdate(
+            params=_pairs(params, "params") or None,
+            tags=_model_tags(tags) or None,
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def _model_tags(tags: Sequence[wire.KeyValueIn]) -> dict[str, str]:
+    """A model's tags as given, except ``mlflow.user``: the model's creator is ours."""
+    values = _pairs(tags, "tags", last_wins=True)
+    values.pop(USER_TAG, None)
+    return values
+
+
+LOGGED_MODEL_ATTRIBUTES = {
+    "name": "name",
+    "model_id": "model_id",
+    "model_type": "model_type",
+    "status": "status",
+    "source_run_id": "source_run_id",
+    "experiment_id": "experiment_id",
+    "creation_timestamp": "creation_timestamp",
+    "creation_timestamp_ms": "creation_timestamp",
+    "creation_time": "creation_timestamp",
+    "last_updated_timestamp": "last_updated_timestamp",
+    "last_updated_timestamp_ms": "last_updated_timestamp",
+    "last_update_time": "last_updated_timestamp",
+}
+LOGGED_MODEL_NUMERIC = frozenset({"creation_timestamp", "last_updated_timestamp"})
+
+
+def logged_model_record(model: ours.LoggedModel) -> Record:
+    return Record(
+        attributes={
+            "name": model.name,
+            "model_id": model.model_id,
+            "model_type": model.model_type,
+            "status": _MODEL_STATUS[model.status],
+            "source_run_id": model.source_run_id,
+            "experiment_id": model.experiment_id,
+            "creation_timestamp": model.creation_time,
+            "last_updated_timestamp": model.last_update_time,
+        },
+        tags=model.tags,
+        params=model.params,
+    )
+
+
+# -- the artifact proxy's paths -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArtifactTarget:
+    """Where a proxy path points: a run's or a logged model's artifacts, and the path in
+    them (checked: no escapes)."""
+
+    kind: Literal["run", "model"]
+    experiment_id: str
+    owner_id: str
+    """The run id or the model id."""
+    path: str
+
+
+def artifact_target(path: str) -> ArtifactTarget:
+    """``<experiment>/<run>/artifacts[/...]`` or ``<experiment>/models/<model>/artifacts[/...]``.
+
+    ``InvalidArgument`` for paths that try to escape, ``NotFound`` for paths of neither form.
+    """
+    safe = safe_relative_path(path)
+    parts = safe.split("/") if safe else []
+    if len(parts) >= 4 and parts[1] == "models" and parts[3] == "artifacts":
+        return ArtifactTarget("model", parts[0], parts[2], "/".join(parts[4:]))
+    if len(parts) >= 3 and parts[2] == "artifacts":
+        return ArtifactTarget("run", parts[0], parts[1], "/".join(parts[3:]))
+    raise NotFound("No run or logged model artifacts at that path.")

@@ -1,0 +1,59 @@
+"""Fixtures of the MLflow API tests: the real ``mlflow`` client, in a subprocess, pointed at
+the test server by the two variables kernels get."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CLIENTS = Path(__file__).with_name("clients")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def mlp_mlflow_uri(jp_fetch: Any, jp_http_port: int, jp_base_url: str) -> str:
+    # jp_fetch: requesting it makes pytest-jupyter serve HTTP on jp_http_port
+    return f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlplatform/mlflow"
+
+
+@pytest.fixture
+def mlp_mlflow(
+    mlp_mlflow_uri: str, mlp_app: Any, tmp_path: Path
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """``await mlp_mlflow("script.py", *args, token=...)`` runs ``clients/script.py`` with
+    ``MLFLOW_TRACKING_URI``/``MLFLOW_TRACKING_TOKEN`` set (by default the server-wide token)
+    and returns the JSON object its last output line holds."""
+
+    async def run(script: str, *args: str, token: str | None = None) -> dict[str, Any]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        env.update(
+            MLFLOW_TRACKING_URI=mlp_mlflow_uri,
+            MLFLOW_TRACKING_TOKEN=token or mlp_app.kernel_credentials.token,
+            MLFLOW_DISABLE_TELEMETRY="true",
+            DO_NOT_TRACK="true",
+            # A 5xx would be retried for minutes; we never answer one, so fail at once.
+            MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+            HOME=str(tmp_path),
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(CLIENTS / script),
+            *args,
+            cwd=str(tmp_path),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=240)
+        assert process.returncode == 0, err.decode(errors="replace")[-6000:]
+        return json.loads(out.decode().strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+    return run
