@@ -43,7 +43,6 @@ _ENTITIES: Final = {
     "metric": "metric",
     "metrics": "metric",
 }
-_OPERATORS: Final = ("!=", "<=", ">=", "<>", "==", "=", "<", ">")
 _TOKEN: Final = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^']|'')*'|"(?:[^"]|"")*")
@@ -132,7 +131,7 @@ def parse_filter(
 
     while True:
         _, ident, position = take("ident")
-        entity, key = _identifier(text, ident, position, attributes)
+        entity, key = _identifier(ident, position, attributes)
         kind, op_text, op_position = take()
         op = op_text.upper()
         if kind == "ident" and op == "NOT":
@@ -142,7 +141,7 @@ def parse_filter(
             op = {"==": "=", "<>": "!="}.get(op, op)
         elif op not in ("LIKE", "ILIKE", "IN", "NOT IN"):
             raise _fail(op_position, "expected a comparison operator")
-        value = _value(text, take, op, op_position)
+        value = _value(take, op)
         is_number = entity == "attribute" and key in numeric
         if is_number != isinstance(value, float) and not isinstance(value, tuple):
             kind_wanted = "a number" if is_number else "a quoted string"
@@ -159,9 +158,7 @@ def parse_filter(
             raise _fail(position, "expected AND (OR is not supported here)")
 
 
-def _identifier(
-    text: str, ident: str, position: int, attributes: Mapping[str, str]
-) -> tuple[str, str]:
+def _identifier(ident: str, position: int, attributes: Mapping[str, str]) -> tuple[str, str]:
     head, dot, rest = ident.partition(".")
     if ident[:1] == "`" and ident.endswith("`") and "`." not in ident:
         head, dot, rest = ident, "", ""
@@ -185,7 +182,7 @@ def _identifier(
     return entity, key
 
 
-def _value(text: str, take: Callable[..., tuple[str, str, int]], op: str, position: int) -> Value:
+def _value(take: Callable[..., tuple[str, str, int]], op: str) -> Value:
     kind, token, where = take()
     if op in ("IN", "NOT IN"):
         if token != "(":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..kernels.names import MLFLOW_API_PATH
@@ -27,7 +28,18 @@ class UnknownEndpointHandler(MLflowHandler):
     get = post = put = patch = delete = web.authenticated(authorized(_not_found))
 
 
+class MLflowUILinkHandler(MLflowHandler):
+    """The mlflow client prints "View run at: <tracking URI>/#/experiments/..." links: they
+    open JupyterLab, whose Experiments panel shows the run."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.redirect(url_path_join(self.base_url, self.default_url or "/"))
+
+
 default_handlers: list[tuple[str, type[Any]]] = [
+    (rf"{MLFLOW_API_PATH}/?", MLflowUILinkHandler),
     *experiment_handlers.default_handlers,
     *run_handlers.default_handlers,
     *logged_model_handlers.default_handlers,

@@ -56,9 +56,10 @@ def _finite_or_text(value: float) -> float | str:
 
 
 class Request(BaseModel):
-    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow."""
+    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow,
+    and ids sent as numbers are taken as the strings they stand for."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 
 class Response(BaseModel):

@@ -125,9 +125,18 @@ class SearchRunsHandler(MLflowHandler):
 class RunWriteHandler(MLflowHandler):
     """Writes to a run through our log batches (all or nothing, events for live views)."""
 
+    async def active_run(self, run_id: str) -> Run:
+        """The run; as in MLflow, writing to a deleted one is an invalid parameter."""
+        run = await self.tracking.get_run(run_id)
+        if run.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise Conflict("The run is deleted; restore it to log to it.")
+        return run
+
     async def write_batch(self, run_id: str, batch: translate.Batch) -> None:
         if batch.batch.metrics or batch.batch.params or batch.batch.tags:
             await self.tracking.log_batch(run_id, batch.batch)
+        else:
+            await self.active_run(run_id)
         if batch.rename:
             await self.tracking.update_run(run_id, RunUpdate(name=batch.rename))
 
@@ -192,21 +201,15 @@ class DeleteTagHandler(MLflowHandler):
         self.finish_mlflow(wire.Empty())
 
 
-class LogInputsHandler(MLflowHandler):
+class LogInputsHandler(RunWriteHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
         """Dataset and model inputs are accepted for an active run and not stored: the
         platform has no place for them yet."""
         request = self.get_request(wire.LogInputs)
-        await self._active_run(self.require_run_id(request.the_run_id))
+        await self.active_run(self.require_run_id(request.the_run_id))
         self.finish_mlflow(wire.Empty())
-
-    async def _active_run(self, run_id: str) -> Run:
-        run = await self.tracking.get_run(run_id)
-        if run.lifecycle_stage != LifecycleStage.ACTIVE:
-            raise Conflict("The run is deleted; restore it to log to it.")
-        return run
 
 
 class LogOutputsHandler(MLflowHandler):
