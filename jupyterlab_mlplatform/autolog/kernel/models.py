@@ -8,11 +8,14 @@ TorchScript for PyTorch modules.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +91,87 @@ def save_sklearn(model: Any) -> SavedModel | None:
     )
 
 
+@contextmanager
+def _quietly() -> Iterator[None]:
+    """Saving a model is ours: its library's warnings (e.g. that TorchScript is
+    deprecated) do not go to the user's cell."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def save_keras(model: Any) -> SavedModel:
+    """A Keras 3 model as a ``.keras`` archive (architecture, weights, compile and optimizer
+    state; zip + JSON + HDF5, no pickle): ``keras.saving.load_model(path)`` loads it."""
+    with _quietly():
+        data = _temp_bytes(model.save, ".keras")
+    description = _describe("keras", "keras", "model.keras", "keras", model)
+    backend = getattr(sys.modules.get("keras"), "backend", None)
+    description["keras_backend"] = backend.backend() if backend is not None else None
+    description["load_with"] = "keras.saving.load_model(path)"
+    return SavedModel({"model.keras": data}, description)
+
+
+def save_torch(model: Any, example_input: Any = None) -> SavedModel:
+    """A PyTorch module (a LightningModule too) as TorchScript: scripted, else traced with
+    ``example_input`` or the module's ``example_input_array``; ``model.pt`` loads with
+    ``torch.jit.load(path)`` without the module's code.  When neither works (code
+    TorchScript cannot compile and no example input), its ``state_dict`` as
+    ``state_dict.pt``: plain tensors, which ``torch.load(path, weights_only=True)`` reads
+    back into a module built by the user's code.  Never a pickled module.
+    """
+    import torch
+
+    with _quietly():
+        compiled = _torchscript(torch, model, example_input)
+    buffer = io.BytesIO()
+    if compiled is not None:
+        torch.jit.save(compiled, buffer)
+        description = _describe("pytorch", "torchscript", "model.pt", "torch", model)
+        description["load_with"] = "torch.jit.load(path)"
+        return SavedModel({"model.pt": buffer.getvalue()}, description)
+    state = {
+        key: value.detach().cpu() if isinstance(value, torch.Tensor) else value
+        for key, value in model.state_dict().items()
+    }
+    torch.save(state, buffer)
+    description = _describe("pytorch", "state_dict", "state_dict.pt", "torch", model)
+    description["load_with"] = "model.load_state_dict(torch.load(path, weights_only=True))"
+    return SavedModel({"state_dict.pt": buffer.getvalue()}, description)
+
+
+def _torchscript(torch: Any, model: Any, example_input: Any) -> Any | None:
+    """The module scripted or traced in eval mode (every submodule's mode is restored
+    after: ``train(mode)`` would also flip the ones the user had set otherwise)."""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        try:
+            return torch.jit.script(model)
+        except Exception as e:  # noqa: BLE001 - code TorchScript cannot compile
+            log.debug("Cannot script %s: %s", type(model).__name__, e)
+        if example_input is None:
+            example_input = getattr(model, "example_input_array", None)
+        if example_input is None:
+            return None
+        try:
+            with torch.no_grad():
+                if isinstance(example_input, dict):
+                    return torch.jit.trace(model, example_kwarg_inputs=example_input)
+                return torch.jit.trace(model, example_input)
+        except Exception as e:  # noqa: BLE001 - e.g. data-dependent outputs
+            log.debug("Cannot trace %s: %s", type(model).__name__, e)
+            return None
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
 def save_model(model: Any) -> SavedModel | None:
     """The model in its library's safe format, or None when there is none."""
+    keras = sys.modules.get("keras")
+    if keras is not None and isinstance(model, keras.Model):
+        return save_keras(model)  # before torch: with its torch backend it is a Module
     xgb = sys.modules.get("xgboost")
     if xgb is not None and isinstance(model, xgb.Booster | xgb.XGBModel):
         return save_xgboost(model)
@@ -99,4 +181,7 @@ def save_model(model: Any) -> SavedModel | None:
     sklearn_base = sys.modules.get("sklearn.base")
     if sklearn_base is not None and isinstance(model, sklearn_base.BaseEstimator):
         return save_sklearn(model)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return save_torch(model)
     return None
