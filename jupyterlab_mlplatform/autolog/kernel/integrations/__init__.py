@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from . import lightgbm_hooks, sklearn_hooks, xgboost_hooks
+from . import keras_hooks, lightgbm_hooks, sklearn_hooks, xgboost_hooks
 
 Installer = Callable[[Any, ModuleType], None]
 
@@ -18,4 +18,5 @@ INTEGRATIONS: list[tuple[str, Installer]] = [
     ("sklearn.base", sklearn_hooks.install),
     ("xgboost", xgboost_hooks.install),
     ("lightgbm", lightgbm_hooks.install),
+    ("keras", keras_hooks.install),
 ]
