@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from . import keras_hooks, lightgbm_hooks, sklearn_hooks, xgboost_hooks
+from . import keras_hooks, lightgbm_hooks, lightning_hooks, sklearn_hooks, xgboost_hooks
 
 Installer = Callable[[Any, ModuleType], None]
 
@@ -19,4 +19,7 @@ INTEGRATIONS: list[tuple[str, Installer]] = [
     ("xgboost", xgboost_hooks.install),
     ("lightgbm", lightgbm_hooks.install),
     ("keras", keras_hooks.install),
+    # One Lightning, two package names: each hooks its own Trainer when imported.
+    ("lightning.pytorch", lightning_hooks.install),
+    ("pytorch_lightning", lightning_hooks.install),
 ]
