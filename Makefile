@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 JLPM := $(BIN)/jlpm
+# torch's CPU build, installed before the test extra: a bare torch requirement would pull
+# the CUDA build (GBs).  pip must be able to find it (pip's find-links, or
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu); PyPI's own Linux wheels are CUDA.
+TORCH ?= torch==2.13.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Jupyter refuses to run as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -28,6 +32,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(PY) pyproject.toml package.json yarn.lock
+	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[dev,test]"
 	$(BIN)/jupyter labextension develop . --overwrite
 	touch $@
