@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import typing
-from http import HTTPStatus
+from http.client import responses
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -109,8 +109,10 @@ class MLflowHandler(MLPlatformAPIHandler):
             code, message = mlflow_error_code(error, self.conflict_code), error.message
         else:
             code = code_of_http_status(status_code)
-            message = HTTPStatus(status_code).phrase if status_code < 500 else "Unhandled error"
-            if isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
-                message = error.log_message
+            message = "Unhandled error"
+            if status_code < 500:
+                message = responses.get(status_code, "Bad Request")
+                if isinstance(error, web.HTTPError) and error.log_message:
+                    message = error.log_message
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error_code": code, "message": message}))
