@@ -1,4 +1,9 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 /** The toggle's accessible name is its label, `Tracking on` or `Tracking off`. */
@@ -11,50 +16,54 @@ function toggle(page: IJupyterLabPageFixture): Locator {
     .getByRole('button', { name: TOGGLE_NAME });
 }
 
+/** The contents API URL of a server path. */
+function contentsUrl(path: string): string {
+  return `/api/contents/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /**
- * Create a notebook and wait until its kernel session follows galata's
- * rename of Untitled.ipynb; resolve with its server path.
+ * Create a notebook in the test's folder; resolve with its server path once
+ * galata's rename of Untitled.ipynb is done. (These tests only need the file:
+ * the kernel session's path may lag behind the rename, or miss it when the
+ * kernel was still starting.)
  */
 async function createNotebook(
   page: IJupyterLabPageFixture,
+  tmpPath: string,
   name: string
 ): Promise<string> {
-  await page.notebook.createNew(name);
-  let path = '';
+  expect(await page.notebook.createNew(name)).toBe(name);
+  const path = `${tmpPath}/${name}`;
   await expect
-    .poll(
-      async () => {
-        const reply = await page.request.get('/api/sessions');
-        const sessions: { path: string }[] = await reply.json();
-        path =
-          sessions.find(s => s.path === name || s.path.endsWith(`/${name}`))
-            ?.path ?? '';
-        return path;
-      },
-      { timeout: 30_000 }
-    )
-    .not.toBe('');
+    .poll(async () => (await page.request.get(contentsUrl(path))).status(), {
+      timeout: 30_000
+    })
+    .toBe(200);
   return path;
 }
 
-/** `metadata.mlplatform` of the notebook as saved on disk. */
+/**
+ * `metadata.mlplatform` of the notebook as saved on disk (`null` when
+ * absent), or the status of a failed read (a read can meet a save half way).
+ */
 async function savedSwitch(
   page: IJupyterLabPageFixture,
   path: string
 ): Promise<unknown> {
-  const reply = await page.request.get(
-    `/api/contents/${path.split('/').map(encodeURIComponent).join('/')}?content=1`
-  );
-  expect(reply.ok()).toBe(true);
+  const reply = await page.request.get(`${contentsUrl(path)}?content=1`);
+  if (!reply.ok()) {
+    return { status: reply.status() };
+  }
   const model = await reply.json();
   return model.content.metadata.mlplatform ?? null;
 }
 
 test.describe('Automatic tracking toggle', () => {
   test('switches tracking off and on for a notebook, saved in its metadata', async ({
-    page
+    page,
+    tmpPath
   }) => {
-    const path = await createNotebook(page, 'autolog-toggle.ipynb');
+    const path = await createNotebook(page, tmpPath, 'autolog-toggle.ipynb');
     const button = toggle(page);
 
     // A new notebook is tracked.
@@ -83,8 +92,11 @@ test.describe('Automatic tracking toggle', () => {
     await expect(page.locator('.Toastify__toast--error')).toHaveCount(0);
   });
 
-  test('the palette command toggles the current notebook', async ({ page }) => {
-    const path = await createNotebook(page, 'autolog-command.ipynb');
+  test('the palette command toggles the current notebook', async ({
+    page,
+    tmpPath
+  }) => {
+    const path = await createNotebook(page, tmpPath, 'autolog-command.ipynb');
     const button = toggle(page);
     await expect(button).toHaveText('Tracking on');
 
@@ -103,5 +115,39 @@ test.describe('Automatic tracking toggle', () => {
     await expect
       .poll(() => savedSwitch(page, path), { timeout: 15_000 })
       .toEqual({ autolog: false });
+  });
+});
+
+test.describe('Automatic tracking switched off in the user setting', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'jupyterlab-mlplatform:autolog': { enabled: false }
+    }
+  });
+
+  test('the toggle says so, opens the setting, and follows it', async ({
+    page,
+    tmpPath
+  }) => {
+    await createNotebook(page, tmpPath, 'autolog-setting.ipynb');
+    const button = toggle(page);
+    await expect(button).toHaveText('Tracking off');
+    await expect(button).toHaveAttribute('aria-pressed', 'false');
+    await expect(button).toHaveAttribute('title', /off in your settings/);
+
+    // Clicking opens the setting instead of changing the notebook.
+    await button.click();
+    const checkbox = page
+      .locator('.jp-SettingsPanel')
+      .getByRole('checkbox', { name: /Track training automatically/ });
+    await expect(checkbox).toBeVisible();
+    await expect(checkbox).not.toBeChecked();
+
+    // Switching the setting on shows in the notebook's toolbar at once.
+    await checkbox.check();
+    await page.activity.activateTab('autolog-setting.ipynb');
+    await expect(button).toHaveText('Tracking on');
+    await expect(button).toHaveAttribute('aria-pressed', 'true');
   });
 });
