@@ -14,7 +14,8 @@ from tornado import web
 
 from ..kernels.names import MLFLOW_API_PATH
 from . import artifact_handlers, experiment_handlers, logged_model_handlers, run_handlers
-from .base import MLflowHandler
+from . import models as wire
+from .base import API_ROOT, MLflowHandler
 from .error_codes import EndpointNotFound
 
 
@@ -26,6 +27,13 @@ class UnknownEndpointHandler(MLflowHandler):
         raise EndpointNotFound("This MLflow endpoint is not offered by this server.")
 
     get = post = put = patch = delete = web.authenticated(authorized(_not_found))
+
+
+class ServerInfoHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish_mlflow(wire.ServerInfo())
 
 
 class MLflowUILinkHandler(MLflowHandler):
@@ -44,5 +52,6 @@ default_handlers: list[tuple[str, type[Any]]] = [
     *run_handlers.default_handlers,
     *logged_model_handlers.default_handlers,
     *artifact_handlers.default_handlers,
+    (rf"{API_ROOT}/3\.0/mlflow/server-info", ServerInfoHandler),
     (rf"{MLFLOW_API_PATH}/.*", UnknownEndpointHandler),
 ]

@@ -399,3 +399,21 @@ class FileInfo(Response):
 
 class ListArtifactsResponse(Response):
     files: list[FileInfo]
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+class ServerInfo(Response):
+    """What MLflow 3 clients ask a server before some features (``api/3.0/mlflow/server-info``).
+
+    Nothing optional is offered: no workspaces, no multipart or presigned transfers (the
+    client then uploads and downloads through the proxy), no AI gateway."""
+
+    workspaces_enabled: bool = False
+    trace_archival_enabled: bool = False
+    multipart_uploads_enabled: bool = False
+    multipart_downloads_enabled: bool = False
+    presigned_upload_run_id_supported: bool = False
+    presigned_upload_model_id_supported: bool = False
+    features_enabled: dict[str, bool] = Field(default_factory=lambda: {"gateway": False})

@@ -110,7 +110,8 @@ def experiment_record(experiment: ours.Experiment) -> Record:
     return Record(
         attributes={
             "name": experiment.name,
-            "experiment_id": experiment.experiment_id,
+            # A number, so that experiments sort as MLflow sorts them (9 before 10)
+            "experiment_id": int(experiment.experiment_id),
             "creation_time": experiment.creation_time,
             "last_update_time": experiment.last_update_time,
         },

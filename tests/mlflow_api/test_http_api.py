@@ -383,7 +383,10 @@ async def test_artifact_proxy_round_trip(mlflow_api: Call, mlp_app: Any, mlp_api
     # Our own API sees the same file
     _, ours = await mlp_api("GET", f"runs/{run['run_id']}/artifacts", path="dir")
     assert ours["files"][0]["path"] == "dir/blob.bin"
-    # Multipart uploads are refused in the words the client falls back on
+    # Multipart uploads are not offered (the server says so), and refused in the words the
+    # client falls back on
+    status, info = await mlflow_api("GET", "server-info", api="api/3.0/mlflow")
+    assert status == 200 and info["multipart_uploads_enabled"] is False
     status, reply = await mlflow_api("POST", f"mpu/create/{root}/x", {}, api=ARTIFACTS)
     assert status == 501 and reply["message"].startswith("Multipart upload is not supported")
     # Over the size limit: 413, and the old file stays
