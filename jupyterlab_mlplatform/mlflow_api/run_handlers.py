@@ -31,7 +31,7 @@ from ..tracking.models import (
     ViewType,
 )
 from . import models as wire
-from . import translate
+from . import run_search, translate
 from .base import TRACKING, MLflowHandler
 from .entity_filter import page
 
@@ -106,8 +106,8 @@ class SearchRunsHandler(MLflowHandler):
         if request.experiment_ids:
             query = SearchRuns(
                 experiment_ids=[await self.experiment_id(e) for e in request.experiment_ids],
-                filter=translate.run_filter(request.filter),
-                order_by=translate.run_order_by(request.order_by),
+                filter=run_search.run_filter(request.filter),
+                order_by=run_search.run_order_by(request.order_by),
                 max_results=request.max_results,
                 page_token=request.page_token or None,
                 run_view_type=ViewType(request.run_view_type),

@@ -17,7 +17,7 @@ What maps to what:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import ValidationError
@@ -25,7 +25,6 @@ from pydantic import ValidationError
 from ..errors import InvalidArgument, NotFound
 from ..tracking import models as ours
 from ..tracking.artifacts import safe_relative_path
-from ..tracking.search import And, Comparison, Expr, Or, OrderKey, parse_filter, parse_order_by
 from . import models as wire
 from .entity_filter import Record
 
@@ -265,78 +264,6 @@ def metric_history_to_mlflow(history: ours.MetricHistory) -> list[wire.Metric]:
             history.steps, history.timestamps, history.values, strict=True
         )
     ]
-
-
-# -- run search: MLflow's filters, with the tags that mirror our fields -------------------
-
-_TAG_TO_ATTRIBUTE = {RUN_NAME_TAG: "run_name", USER_TAG: "user"}
-
-
-def run_filter(text: str | None) -> str:
-    """MLflow's filter for our store: ``tags.mlflow.runName`` means the run's name and
-    ``tags.mlflow.user`` its user.  Anything else is passed on as written."""
-    expression = parse_filter(text)
-    if expression is None:
-        return ""
-    rewritten = _rewrite(expression)
-    return (text or "") if rewritten == expression else _render(rewritten)
-
-
-def _rewrite(expression: Expr) -> Expr:
-    if isinstance(expression, Comparison):
-        attribute = _TAG_TO_ATTRIBUTE.get(expression.key)
-        if expression.entity == "tag" and attribute is not None:
-            return replace(expression, entity="attribute", key=attribute)
-        return expression
-    items = tuple(_rewrite(item) for item in expression.items)
-    return And(items) if isinstance(expression, And) else Or(items)
-
-
-_PREFIX = {"metric": "metrics", "param": "params", "tag": "tags", "attribute": "attributes"}
-
-
-def _identifier(entity: str, key: str) -> str:
-    if "`" not in key:
-        return f"{_PREFIX[entity]}.`{key}`"
-    return f'{_PREFIX[entity]}."' + key.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _render(expression: Expr) -> str:
-    if isinstance(expression, Comparison):
-        left = _identifier(expression.entity, expression.key)
-        value = expression.value
-        if value is None:
-            return f"{left} {expression.op}"
-        if isinstance(value, tuple):
-            return f"{left} {expression.op} (" + ", ".join(_literal(v) for v in value) + ")"
-        if isinstance(value, float):
-            return f"{left} {expression.op} {value!r}"
-        return f"{left} {expression.op} {_literal(value)}"
-    joiner = " AND " if isinstance(expression, And) else " OR "
-    return joiner.join(f"({_render(item)})" for item in expression.items)
-
-
-def run_order_by(items: Sequence[str]) -> list[str]:
-    """MLflow's ``order_by`` for our store, ``tags.mlflow.runName`` meaning the name."""
-    keys = parse_order_by(items)
-    rewritten = [_rewrite_order(key) for key in keys]
-    if rewritten == keys:
-        return list(items)
-    return [
-        f"{_identifier(key.entity, key.key)} {'ASC' if key.ascending else 'DESC'}"
-        for key in rewritten
-    ]
-
-
-def _rewrite_order(key: OrderKey) -> OrderKey:
-    attribute = _TAG_TO_ATTRIBUTE.get(key.key)
-    if key.entity == "tag" and attribute is not None:
-        return OrderKey("attribute", attribute, key.ascending)
-    return key
 
 
 # -- logged models --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from jupyterlab_mlplatform.errors import (
     StoreUnavailable,
 )
 from jupyterlab_mlplatform.mlflow_api import models as wire
-from jupyterlab_mlplatform.mlflow_api import translate
+from jupyterlab_mlplatform.mlflow_api import run_search, translate
 from jupyterlab_mlplatform.mlflow_api.entity_filter import (
     Record,
     decode_offset,
@@ -122,13 +122,13 @@ def test_pages() -> None:
     ],
 )
 def test_run_filters_name_our_fields(mlflow_filter: str, rewritten: str | None) -> None:
-    result = translate.run_filter(mlflow_filter)
+    result = run_search.run_filter(mlflow_filter)
     if rewritten is not None:
         assert result == rewritten
     # The rewritten filter means the original with the mirrored tags replaced
     original = parse_run_filter(mlflow_filter)
     assert original is not None
-    assert _unplaced(parse_run_filter(result)) == _unplaced(translate._rewrite(original))
+    assert _unplaced(parse_run_filter(result)) == _unplaced(run_search.rewrite(original))
     assert "mlflow.runName" not in result and "mlflow.user" not in result
 
 
@@ -141,8 +141,8 @@ def _unplaced(expression: Expr | None) -> Expr | None:
 
 
 def test_run_order_by_names_our_fields() -> None:
-    assert translate.run_order_by(["metrics.m DESC"]) == ["metrics.m DESC"]
-    assert translate.run_order_by(["tags.mlflow.runName DESC", "params.p"]) == [
+    assert run_search.run_order_by(["metrics.m DESC"]) == ["metrics.m DESC"]
+    assert run_search.run_order_by(["tags.mlflow.runName DESC", "params.p"]) == [
         "attributes.`run_name` DESC",
         "params.`p` ASC",
     ]
