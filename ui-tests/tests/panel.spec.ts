@@ -7,9 +7,15 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
-const API = '/mlplatform/api';
-const PANEL = '#jp-mlp-experiments-panel';
-const ROW = '.jp-mlp-RunsTable-row';
+import {
+  API,
+  openPanel,
+  openRun,
+  PANEL,
+  openNewNotebook,
+  row,
+  ROW
+} from './helpers';
 
 interface ISeedRun {
   name: string;
@@ -66,31 +72,6 @@ async function seed(
     runIds.push(runId);
   }
   return { experimentId, runIds };
-}
-
-async function openPanel(
-  page: IJupyterLabPageFixture,
-  experimentId: string
-): Promise<void> {
-  await page.evaluate(async id => {
-    await window.jupyterapp.commands.execute('mlplatform:open-experiments', {
-      experimentIds: [id]
-    });
-  }, experimentId);
-  await expect(page.locator(PANEL)).toBeVisible();
-}
-
-function row(page: IJupyterLabPageFixture, name: string) {
-  return page.locator(ROW, { hasText: name });
-}
-
-async function openRun(
-  page: IJupyterLabPageFixture,
-  name: string
-): Promise<void> {
-  await row(page, name)
-    .locator('[data-column-id="attributes.run_name"] button')
-    .click();
 }
 
 function names(page: IJupyterLabPageFixture) {
@@ -353,25 +334,12 @@ test.describe('Experiments panel', () => {
   });
 
   test('a kernel logging through the client updates the panel live; the source opens at its cell', async ({
-    page
+    page,
+    tmpPath
   }) => {
     const experiment = `live-${Date.now()}`;
     const notebook = 'live.ipynb';
-    await page.notebook.createNew(notebook);
-    // galata creates Untitled.ipynb and renames it; the kernel's session
-    // follows the rename a moment later. Runs record the session's path,
-    // so wait for it (on a loaded machine the cell could otherwise start
-    // first and record Untitled.ipynb).
-    await expect
-      .poll(
-        async () => {
-          const reply = await page.request.get('/api/sessions');
-          const sessions: { path: string }[] = await reply.json();
-          return sessions.some(s => s.path.endsWith(`/${notebook}`));
-        },
-        { timeout: 30_000 }
-      )
-      .toBe(true);
+    await openNewNotebook(page, tmpPath, notebook);
     await page.notebook.setCell(0, 'code', 'x = 1');
     await page.notebook.addCell(
       'code',
