@@ -42,7 +42,9 @@ async def test_xgboost(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_ap
     train_loss = await mlp_app.tracking.get_metric_history(run.run_id, "train-logloss", None)
     assert train_loss.values[-1] < train_loss.values[0]
     # the model, in XGBoost's own format, predicts as the booster in the kernel
-    description = json.loads(await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json"))
+    description = json.loads(
+        await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
+    )
     assert description["format"] == "ubj"
     data = await read_artifact(mlp_app, run.run_id, "model/model.ubj")
     check = await kernel.run(
