@@ -469,3 +469,25 @@ async def test_the_printed_run_link_opens_jupyterlab(
     assert info.value.code == 302
     assert info.value.response is not None
     assert info.value.response.headers["Location"].startswith(jp_base_url)
+
+
+async def test_mlflow_2_model_records_go_to_the_history_tag(mlflow_api: Call, mlp_app: Any) -> None:
+    run_id = (await _run(mlflow_api))["info"]["run_id"]
+    for path in ("model", "other"):
+        model_json = json.dumps({"artifact_path": path, "flavors": {"sklearn": {}}})
+        status, _ = await mlflow_api(
+            "POST", "runs/log-model", {"run_id": run_id, "model_json": model_json}
+        )
+        assert status == 200
+    history = json.loads(mlp_app.tracking.store.get_run(run_id).tags["mlflow.log-model.history"])
+    assert [entry["artifact_path"] for entry in history] == ["model", "other"]
+    # The oldest records go when the tag would be too long; bad JSON is refused
+    big = json.dumps({"artifact_path": "big", "padding": "x" * 5000})
+    await mlflow_api("POST", "runs/log-model", {"run_id": run_id, "model_json": big})
+    await mlflow_api("POST", "runs/log-model", {"run_id": run_id, "model_json": big})
+    history = json.loads(mlp_app.tracking.store.get_run(run_id).tags["mlflow.log-model.history"])
+    assert [entry["artifact_path"] for entry in history] == ["big"]
+    status, reply = await mlflow_api(
+        "POST", "runs/log-model", {"run_id": run_id, "model_json": "{nope"}
+    )
+    assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE")
