@@ -5,7 +5,8 @@ What maps to what:
 - our run ``name`` is MLflow's ``run_name`` and its ``mlflow.runName`` tag; our ``user`` (the
   person the server authenticated) is ``user_id`` and the ``mlflow.user`` tag.  Neither tag is
   stored: the client's values would contradict ours.  Setting ``mlflow.runName`` renames.
-- a run whose notebook we know reports it as ``mlflow.source.name`` (type ``NOTEBOOK``).
+- a run whose notebook we know reports it as ``mlflow.source.name`` (type ``NOTEBOOK``), and
+  the client's own guess (``ipykernel_launcher.py``) is not kept.
 - artifact locations are ``mlflow-artifacts:/<experiment>/<run>/artifacts`` and
   ``mlflow-artifacts:/<experiment>/models/<model>/artifacts``, so the client moves files
   through this server's artifact proxy, whatever storage is behind it.
@@ -172,9 +173,14 @@ def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wi
 def run_create(
     request: wire.CreateRun, experiment_id: str, source: ours.RunSource | None
 ) -> ours.RunCreate:
-    """Our run for MLflow's ``runs/create``: its name from ``run_name`` or the tag."""
-    tags = _pairs(request.tags, "tags")
+    """Our run for MLflow's ``runs/create``: its name from ``run_name`` or the tag.  The
+    client's guess of its source (``ipykernel_launcher.py`` in a kernel) is dropped when we
+    know the notebook."""
+    tags = _pairs(request.tags, "tags", last_wins=True)
     name = request.run_name or tags.get(RUN_NAME_TAG) or None
+    if source is not None and source.notebook_path:
+        tags.pop(SOURCE_NAME_TAG, None)
+        tags.pop(SOURCE_TYPE_TAG, None)
     try:
         return ours.RunCreate(
             experiment_id=experiment_id,

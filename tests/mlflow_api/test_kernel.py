@@ -54,6 +54,7 @@ async def test_a_notebook_kernel_logs_with_mlflow_and_no_configuration(
     assert run.user == mlp_app.kernel_credentials.user.name
     assert run.params == {"p": "1"} and run.metrics["m"].step == 3
     assert run.status.value == "FINISHED"
+    assert "mlflow.source.name" not in run.tags  # the client's guess: ipykernel_launcher.py
     # ... and mlflow sees the notebook as the run's source
     facts = json.loads(output)
     assert facts["uri"].endswith("/mlplatform/mlflow")
