@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import env_with, jupyter_server, mlflow_server  # noqa: E402
+from servers import env_with, jupyter_server, mlflow_server
 
 TOKEN = "autolog-bench-token"
 SETUP = """
