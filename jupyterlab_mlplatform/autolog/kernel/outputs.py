@@ -104,9 +104,14 @@ class FigureCapture:
         self._images = []
         self._capturing = True
 
-    def stop(self) -> list[bytes]:
+    def stop(self) -> list[str]:
+        """The cell's images, base64-encoded as displayed (see :func:`decode`)."""
         self._capturing = False
         images, self._images = self._images, []
+        return images
+
+    @staticmethod
+    def decode(images: list[str]) -> list[bytes]:
         decoded = []
         for image in images:
             try:

@@ -268,7 +268,7 @@ class Autolog:
         tracked: TrackedRun,
         result: Any,
         output: str,
-        figures: list[bytes],
+        figures: list[str],
         before: list[ExecutedCell],
     ) -> None:
         ended = time.time()
@@ -295,7 +295,7 @@ class Autolog:
             for path, data in files.items():
                 with guard(f"uploading {path}"):
                     fluent._upload(run_id, path, data)
-            for number, png in enumerate(figures, start=1):
+            for number, png in enumerate(FigureCapture.decode(figures), start=1):
                 with guard("uploading a figure"):
                     fluent._upload(run_id, f"figures/figure_{number}.png", png)
             with guard("recording the environment"):
