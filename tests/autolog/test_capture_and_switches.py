@@ -29,9 +29,21 @@ def _git(folder: Any, *args: str) -> str:
     ).stdout.strip()
 
 
-async def test_figures_and_git_state_of_a_notebook_in_a_repository(
-    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_app: Any
+async def test_figures_git_state_and_gpu_samples(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    jp_root_dir: Any,
+    mlp_app: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # No GPU here: an nvidia-smi that answers like one with a single GPU.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    fake = tools / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho '37, 1024'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
     repo = jp_root_dir / "repo"
     write_notebook(repo / "nb.ipynb")
     (repo / "features.py").write_text("SCALE = 1\n")
@@ -60,6 +72,8 @@ async def test_figures_and_git_state_of_a_notebook_in_a_repository(
     diff = (await read_artifact(mlp_app, run.run_id, "mlplatform/git.diff")).decode()
     assert "-SCALE = 1" in diff and "+SCALE = 2" in diff
     assert "notes.txt" in diff
+    assert run.metrics["system/gpu_0_utilization_percent"].value == 37
+    assert run.metrics["system/gpu_0_memory_mb"].value == 1024
 
 
 async def test_tracking_survives_a_kernel_restart(
