@@ -16,19 +16,17 @@ from __future__ import annotations
 import posixpath
 from typing import IO, Any
 
-from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 from tornado import web
-from tornado.http1connection import HTTP1Connection
 
-from ..errors import MLPlatformError, NotFound, PayloadTooLarge
+from ..errors import NotFound
+from ..streamed_files import StreamedFilesHandler
 from ..tracking.artifacts import ArtifactUpload
 from . import models as wire
 from . import translate
 from .base import ARTIFACTS, MLflowHandler
 from .error_codes import NotImplementedByServer
 
-CHUNK_SIZE = 1 << 20
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 """The message the mlflow client recognises to fall back to a plain upload."""
 
@@ -70,64 +68,20 @@ class ArtifactListHandler(ArtifactProxyHandler):
 
 
 @web.stream_request_body
-class ArtifactFileHandler(ArtifactProxyHandler):
+class ArtifactFileHandler(StreamedFilesHandler, ArtifactProxyHandler):
     """Streams files in (PUT) and out (GET), never holding a whole file in memory."""
 
-    _upload: ArtifactUpload | None = None
-    _upload_error: MLPlatformError | None = None
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        if self.request.method != "PUT":
-            return
-        # With a streamed body, authentication and limits are checked before it arrives.
-        if not self.current_user:
-            raise web.HTTPError(403)
-        allowed = await ensure_async(
-            self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource)
-        )
-        if not allowed:
-            raise web.HTTPError(403)
-        limit = self.tracking.artifacts.max_size
-        declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
-        if isinstance(self.request.connection, HTTP1Connection):
-            self.request.connection.set_max_body_size(limit + 1)
+    async def open_upload(self) -> ArtifactUpload:
         target = translate.artifact_target(self.path_kwargs["path"])
         if not target.path:
             raise NotFound("An upload needs a file path inside the artifacts folder.")
         uri = await self.artifact_uri(target)
-        self._upload = await self.tracking.start_upload_at(uri, target.path)
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._upload is None or self._upload_error is not None:
-            return
-        try:
-            self._upload.write(chunk)
-        except MLPlatformError as e:
-            self._upload_error = e
-
-    def on_connection_close(self) -> None:
-        if self._upload is not None:
-            self._upload.abort()
-        super().on_connection_close()
-
-    def on_finish(self) -> None:
-        if self._upload is not None:  # the request failed after the body arrived
-            self._upload.abort()
-            self._upload = None
-        super().on_finish()
+        return await self.tracking.start_upload_at(uri, target.path)
 
     @web.authenticated
     @authorized
     async def put(self, path: str) -> None:
-        upload = self._upload
-        assert upload is not None
-        if self._upload_error is not None:
-            raise self._upload_error
-        await self.tracking.commit_upload(upload)
-        self._upload = None
+        await self.commit_upload()
         self.finish_mlflow(wire.Empty())
 
     @web.authenticated
@@ -135,15 +89,7 @@ class ArtifactFileHandler(ArtifactProxyHandler):
     async def get(self, path: str) -> None:
         target = translate.artifact_target(path)
         file, size, media_type = await self._open(target)
-        try:
-            self.set_header("Content-Type", media_type)
-            self.set_header("Content-Length", str(size))
-            self.set_header("X-Content-Type-Options", "nosniff")
-            while chunk := await self.tracking.read_chunk(file, CHUNK_SIZE):
-                self.write(chunk)
-                await self.flush()
-        finally:
-            file.close()
+        await self.stream_file(file, size, media_type)
         self.finish()
 
     async def _open(self, target: translate.ArtifactTarget) -> tuple[IO[bytes], int, str]:

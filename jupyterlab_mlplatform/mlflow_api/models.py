@@ -8,10 +8,11 @@ Responses leave out empty optional fields, as protobuf JSON does.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_serializer
+
+from ..tracking.models import finite_or_text
 
 # -- enums: by name, or by their protobuf number ------------------------------------------
 
@@ -41,15 +42,6 @@ LoggedModelStatusName = Annotated[
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=256)]
-
-
-def _finite_or_text(value: float) -> float | str:
-    """Protobuf JSON spells the doubles JSON lacks as "NaN", "Infinity" and "-Infinity"."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 # -- shared parts ---------------------------------------------------------------------------
@@ -88,7 +80,7 @@ class Metric(Response):
 
     @field_serializer("value")
     def _value(self, value: float) -> float | str:
-        return _finite_or_text(value)
+        return finite_or_text(value)
 
 
 class MetricIn(Request):

@@ -21,10 +21,10 @@ from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
-from tornado.http1connection import HTTP1Connection
 
 from ..base import AUTH_RESOURCE, MLPlatformAPIHandler
-from ..errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+from ..errors import InvalidArgument, PayloadTooLarge
+from ..streamed_files import StreamedFilesHandler
 from .artifacts import ArtifactUpload
 from .models import (
     ExperimentCreate,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 API = r"mlplatform/api"
 EXPERIMENT = r"(?P<experiment_id>[^/]+)"
 RUN = r"(?P<run_id>[^/]+)"
-CHUNK_SIZE = 1 << 20
 
 
 class ExperimentsHandler(MLPlatformAPIHandler):
@@ -190,66 +189,25 @@ class ArtifactListHandler(MLPlatformAPIHandler):
 
 
 @web.stream_request_body
-class ArtifactHandler(MLPlatformAPIHandler):
+class ArtifactHandler(StreamedFilesHandler):
     """Streams artifact files in (PUT) and out (GET), never holding a whole file in memory."""
 
-    _upload: ArtifactUpload | None = None
-    _upload_error: MLPlatformError | None = None
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        if self.request.method != "PUT":
-            return
-        # With a streamed body, authentication and limits must be checked before it arrives.
-        if not self.current_user:
-            raise web.HTTPError(403)
-        limit = self.tracking.artifacts.max_size
-        declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
-        if isinstance(self.request.connection, HTTP1Connection):
-            self.request.connection.set_max_body_size(limit + 1)
-        self._upload = await self.tracking.start_upload(
+    async def open_upload(self) -> ArtifactUpload:
+        return await self.tracking.start_upload(
             self.path_kwargs["run_id"], self.path_kwargs["path"]
         )
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._upload is None or self._upload_error is not None:
-            return
-        try:
-            self._upload.write(chunk)
-        except MLPlatformError as e:
-            self._upload_error = e
-
-    def on_connection_close(self) -> None:
-        if self._upload is not None:
-            self._upload.abort()
-        super().on_connection_close()
 
     @web.authenticated
     @authorized
     async def put(self, run_id: str, path: str) -> None:
-        upload = self._upload
-        assert upload is not None
-        if self._upload_error is not None:
-            raise self._upload_error
-        info = await self.tracking.commit_upload(upload)
-        self._upload = None
+        info = await self.commit_upload()
         self.finish_model(info.model_copy(update={"path": path}), HTTPStatus.CREATED)
 
     @web.authenticated
     @authorized
     async def get(self, run_id: str, path: str) -> None:
         file, size, media_type = await self.tracking.open_artifact(run_id, path)
-        try:
-            self.set_header("Content-Type", media_type)
-            self.set_header("Content-Length", str(size))
-            self.set_header("X-Content-Type-Options", "nosniff")
-            while chunk := await self.tracking.read_chunk(file, CHUNK_SIZE):
-                self.write(chunk)
-                await self.flush()
-        finally:
-            file.close()
+        await self.stream_file(file, size, media_type)
         self.finish(set_content_type=media_type)
 
 

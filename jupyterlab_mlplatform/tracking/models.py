@@ -56,7 +56,7 @@ def _coerce_param(value: Any) -> Any:
     return value
 
 
-def _finite_or_text(value: float) -> float | str:
+def finite_or_text(value: float) -> float | str:
     """JSON has no NaN or infinity: they travel as the strings MLflow's protobuf JSON uses."""
     if math.isnan(value):
         return "NaN"
@@ -115,7 +115,7 @@ class LatestMetric(Model):
 
     @field_serializer("value")
     def _serialize_value(self, value: float) -> float | str:
-        return _finite_or_text(value)
+        return finite_or_text(value)
 
 
 class Run(Model):
@@ -207,7 +207,7 @@ class MetricHistory(Model):
     def _serialize_values(self, values: list[float]) -> list[float | str]:
         if all(math.isfinite(v) for v in values):
             return values  # type: ignore[return-value]
-        return [_finite_or_text(v) for v in values]
+        return [finite_or_text(v) for v in values]
 
 
 class SearchRuns(Model):

@@ -193,22 +193,12 @@ class Autolog:
             nested = self._depth > 0
             self._depth += 1
             call = self._call
-        if nested:
-            if call is not None:
-                call.kinds.append(kind)
-            try:
-                yield call
-            finally:
-                with self._lock:
-                    self._depth -= 1
-                if call is not None and call.kinds and call.kinds[-1] == kind:
-                    call.kinds.pop()
-            return
-        call = None
-        if self.enabled and starts_run:
-            with guard("starting a run"):
-                call = self._begin(label, flavor)
-        self._call = call
+        if not nested:
+            call = None
+            if self.enabled and starts_run:
+                with guard("starting a run"):
+                    call = self._begin(label, flavor)
+            self._call = call
         if call is not None:
             call.kinds.append(kind)
         try:
@@ -216,7 +206,10 @@ class Autolog:
         finally:
             with self._lock:
                 self._depth -= 1
-                self._call = None
+                if not nested:
+                    self._call = None
+            if call is not None and call.kinds and call.kinds[-1] == kind:
+                call.kinds.pop()
 
     def _begin(self, label: str, flavor: str | None) -> TrainingCall | None:
         cell = self.cell

@@ -20,8 +20,8 @@ from typing import Any
 
 from ..models import save_keras
 from ..safety import guard, log
+from .patching import ORIGINAL
 
-_ORIGINAL = "__mlplatform_original__"
 FIT_ARGUMENTS = (
     "epochs",
     "batch_size",
@@ -44,7 +44,7 @@ def install(autolog: Any, keras: Any) -> None:
         return
     owner: Any = _fit_owner(keras.Model)
     original = owner.__dict__["fit"]
-    if hasattr(original, _ORIGINAL):
+    if hasattr(original, ORIGINAL):
         return
     owner.fit = _patched(original, autolog, keras)
 
@@ -79,7 +79,7 @@ def _patched(original: Callable[..., Any], autolog: Any, keras: Any) -> Callable
                 _record(call, self, bound, callback, outermost)
             return history
 
-    setattr(fit, _ORIGINAL, original)
+    setattr(fit, ORIGINAL, original)
     return fit
 
 

@@ -7,64 +7,22 @@ iteration, and the model in LightGBM's text format.
 
 from __future__ import annotations
 
-import functools
-import inspect
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from ..models import save_lightgbm
 from ..safety import guard
-
-_ORIGINAL = "__mlplatform_original__"
+from .patching import patch_train
 
 
 def install(autolog: Any, lgb: Any) -> None:
-    engine: Any = sys.modules["lightgbm.engine"]
-    original = engine.train
-    if hasattr(original, _ORIGINAL):
-        return
-    patched = _patched(original, autolog)
-    for module_name in ("lightgbm", "lightgbm.engine", "lightgbm.sklearn"):
-        module: Any = sys.modules.get(module_name)
-        if module is not None and getattr(module, "train", None) is original:
-            module.train = patched
-
-
-def _patched(original: Callable[..., Any], autolog: Any) -> Callable[..., Any]:
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def train(*args: Any, **kwargs: Any) -> Any:
-        with autolog.training("lightgbm", "Booster", flavor="lightgbm") as call:
-            if call is None or call.within("search"):
-                return original(*args, **kwargs)
-            outermost = len(call.kinds) == 1
-            bound = _with_callback(signature, args, kwargs, _metrics_callback(call))
-            if bound is not None:
-                booster = original(*bound.args, **bound.kwargs)
-            else:
-                booster = original(*args, **kwargs)
-            with guard("recording a LightGBM training"):
-                _record(call, booster, bound, outermost)
-            return booster
-
-    setattr(train, _ORIGINAL, original)
-    return train
-
-
-def _with_callback(
-    signature: inspect.Signature, args: Any, kwargs: Any, callback: Any
-) -> inspect.BoundArguments | None:
-    """The call's arguments with our callback added (None if they cannot be read)."""
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError:  # the library will report the bad call itself
-        return None
-    callbacks = list(bound.arguments.get("callbacks") or [])
-    callbacks.append(callback)
-    bound.arguments["callbacks"] = callbacks
-    return bound
+    patch_train(
+        autolog,
+        ("lightgbm.engine", "lightgbm", "lightgbm.sklearn"),
+        "lightgbm",
+        _metrics_callback,
+        _record,
+    )
 
 
 def _metrics_callback(call: Any) -> Callable[[Any], None]:

@@ -23,8 +23,8 @@ from typing import Any
 
 from ..models import save_torch
 from ..safety import guard
+from .patching import ORIGINAL
 
-_ORIGINAL = "__mlplatform_original__"
 TRAINER_SETTINGS = (
     "max_epochs",
     "min_epochs",
@@ -49,7 +49,7 @@ def install(autolog: Any, lightning: Any) -> None:
     """Hook ``lightning.pytorch`` or ``pytorch_lightning`` (two packages, two Trainers)."""
     trainer_class = lightning.Trainer
     original = trainer_class.__dict__["fit"]
-    if hasattr(original, _ORIGINAL):
+    if hasattr(original, ORIGINAL):
         return
     trainer_class.fit = _patched(original, autolog, lightning.Callback)
 
@@ -82,7 +82,7 @@ def _patched(original: Callable[..., Any], autolog: Any, callback_base: type) ->
                 _record(call, self, module, callback, outermost)
             return result
 
-    setattr(fit, _ORIGINAL, original)
+    setattr(fit, ORIGINAL, original)
     return fit
 
 

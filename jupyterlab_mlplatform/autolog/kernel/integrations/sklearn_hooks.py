@@ -16,10 +16,10 @@ from typing import Any
 
 from ..models import save_model
 from ..safety import guard
+from .patching import ORIGINAL
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 MAX_TUNING_RUNS = 100
-_ORIGINAL = "__mlplatform_original__"
 
 
 def install(autolog: Any, base: ModuleType) -> None:
@@ -57,7 +57,7 @@ def _subclasses(cls: type) -> list[type]:
 def _wrap_class(cls: type, autolog: Any) -> None:
     for name in FIT_METHODS:
         method = cls.__dict__.get(name)
-        if inspect.isfunction(method) and not hasattr(method, _ORIGINAL):
+        if inspect.isfunction(method) and not hasattr(method, ORIGINAL):
             setattr(cls, name, _patched(method, autolog))
 
 
@@ -77,7 +77,7 @@ def _patched(original: Callable[..., Any], autolog: Any) -> Callable[..., Any]:
                     _record(call, self, args, kwargs, search)
             return result
 
-    setattr(fit, _ORIGINAL, original)
+    setattr(fit, ORIGINAL, original)
     return fit
 
 

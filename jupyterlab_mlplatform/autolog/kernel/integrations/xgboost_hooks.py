@@ -8,66 +8,23 @@ iterations are not logged.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
-import sys
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from ..models import save_xgboost
 from ..safety import guard
-
-_ORIGINAL = "__mlplatform_original__"
+from .patching import patch_train
 
 
 def install(autolog: Any, xgb: Any) -> None:
-    training: Any = sys.modules["xgboost.training"]
-    original = training.train
-    if hasattr(original, _ORIGINAL):
-        return
-    patched = _patched(original, autolog, xgb)
-    for module_name in ("xgboost", "xgboost.training", "xgboost.sklearn"):
-        module: Any = sys.modules.get(module_name)
-        if module is not None and getattr(module, "train", None) is original:
-            module.train = patched
-
-
-def _patched(original: Callable[..., Any], autolog: Any, xgb: ModuleType) -> Callable[..., Any]:
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def train(*args: Any, **kwargs: Any) -> Any:
-        with autolog.training("xgboost", "Booster", flavor="xgboost") as call:
-            if call is None or call.within("search"):
-                return original(*args, **kwargs)
-            outermost = len(call.kinds) == 1
-            bound = _with_callback(signature, args, kwargs, _metrics_callback(xgb, call))
-            if bound is not None:
-                booster = original(*bound.args, **bound.kwargs)
-            else:
-                booster = original(*args, **kwargs)
-            with guard("recording an XGBoost training"):
-                _record(call, booster, bound, outermost)
-            return booster
-
-    setattr(train, _ORIGINAL, original)
-    return train
-
-
-def _with_callback(
-    signature: inspect.Signature, args: Any, kwargs: Any, callback: Any
-) -> inspect.BoundArguments | None:
-    """The call's arguments with our callback added (None if they cannot be read)."""
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError:  # the library will report the bad call itself
-        return None
-    callbacks = list(bound.arguments.get("callbacks") or [])
-    callbacks.append(callback)
-    bound.arguments["callbacks"] = callbacks
-    return bound
+    patch_train(
+        autolog,
+        ("xgboost.training", "xgboost", "xgboost.sklearn"),
+        "xgboost",
+        lambda call: _metrics_callback(xgb, call),
+        _record,
+    )
 
 
 def _metrics_callback(xgb: ModuleType, call: Any) -> Any:
