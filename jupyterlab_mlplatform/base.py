@@ -149,11 +149,16 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
 
     # -- the one error path --------------------------------------------------------------
 
+    def status_for(self, error: MLPlatformError) -> int:
+        """The HTTP status an error is answered with."""
+        return int(error.status_code)
+
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, MLPlatformError) and not self._finished:
-            if e.status_code >= 500:
+            status = self.status_for(e)
+            if status >= 500:
                 self.log.error("%s: %s", type(e).__name__, e.message)
-            self.send_error(int(e.status_code), exc_info=sys.exc_info())
+            self.send_error(status, exc_info=sys.exc_info())
             return
         super()._handle_request_exception(e)
 

@@ -10,7 +10,6 @@ are jupyter-server's, as for every handler of the platform.
 from __future__ import annotations
 
 import json
-import sys
 import typing
 from http.client import responses
 from typing import Any, ClassVar, TypeVar
@@ -93,14 +92,8 @@ class MLflowHandler(MLPlatformAPIHandler):
 
     # -- the one error path, in MLflow's shape -------------------------------------------
 
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, MLPlatformError) and not self._finished:
-            status = mlflow_status(e, self.conflict_code)
-            if status >= 500:
-                self.log.error("%s: %s", type(e).__name__, e.message)
-            self.send_error(status, exc_info=sys.exc_info())
-            return
-        super()._handle_request_exception(e)
+    def status_for(self, error: MLPlatformError) -> int:
+        return mlflow_status(error, self.conflict_code)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
