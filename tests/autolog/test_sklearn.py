@@ -165,10 +165,15 @@ async def test_explicit_runs_win_and_failures_stay_the_users(
         "with mlp.start_run(name='mine') as mine:\n"
         "    Ridge(alpha=3.0).fit(X, y)\n"
         "    mlp.log_metric('custom', 1.5)\n"
+        "Ridge(alpha=5.0).fit(X, y)  # after the block: a run of its own\n",
+        cell_id="cell-explicit",
     )
     assert explicit.ok, explicit.reply
-    (run,) = await wait_for_runs(mlp_app, 1)
-    assert run.name == "mine" and run.status.value == "FINISHED"
+    runs = await wait_for_runs(mlp_app, 2, cell_id="cell-explicit")
+    (run,) = [r for r in runs if r.name == "mine"]
+    (after,) = [r for r in runs if r.name != "mine"]
+    assert after.params["alpha"] == "5.0" and after.tags["mlplatform.autolog"] == "true"
+    assert run.status.value == "FINISHED"
     assert run.params["alpha"] == "3.0"
     assert "training_r2_score" in run.metrics and "custom" in run.metrics
     assert "mlplatform.autolog" not in run.tags

@@ -223,11 +223,16 @@ class Autolog:
                 log.debug("Automatic tracking is off: %s", cell.decision.reason)
         if not cell.decision.enabled:
             return None
-        if cell.run is None:
+        if cell.run is None or self._ended_elsewhere(cell.run):
             cell.run = self._open_run(cell, cell.decision)
         index = cell.calls
         cell.calls += 1
         return TrainingCall(self, cell.run, index, label)
+
+    @staticmethod
+    def _ended_elsewhere(tracked: TrackedRun) -> bool:
+        """The user's run this cell logged into has ended (its ``with`` block is over)."""
+        return not tracked.owned and tracked.active not in fluent._session().stack
 
     def _open_run(self, cell: CellContext, decision: Decision) -> TrackedRun:
         session = fluent._session()
