@@ -45,4 +45,5 @@ def predict(raw: Any, data: Any, metadata: ModelMetadata) -> Any:
     array = as_array(data)
     if array.dtype.kind in "iuf" and array.dtype != np.float32:
         array = array.astype(np.float32)
-    return np.asarray(raw.predict(array, verbose=0))
+    with quietly():  # e.g. numpy's copy-keyword deprecation inside Keras' torch backend
+        return np.asarray(raw.predict(array, verbose=0))

@@ -51,7 +51,8 @@ def save(obj: Any, folder: str, example: Any = None) -> Saved:
     with quietly():
         compiled = _torchscript(torch, obj, traced_input)
     if compiled is not None:
-        torch.jit.save(compiled, os.path.join(folder, MODEL_FILE))
+        with quietly():  # TorchScript's deprecation warning
+            torch.jit.save(compiled, os.path.join(folder, MODEL_FILE))
         return Saved("torchscript", MODEL_FILE, compiled, flavor_options=options)
     state = {
         key: value.detach().cpu() if isinstance(value, torch.Tensor) else value
@@ -97,7 +98,8 @@ def load(folder: str, metadata: ModelMetadata) -> Any:
     path = os.path.join(folder, metadata.model_file)
     if metadata.serialization == "torch-state-dict":
         return torch.load(path, weights_only=True)
-    module = torch.jit.load(path, map_location="cpu")  # type: ignore[no-untyped-call]
+    with quietly():
+        module = torch.jit.load(path, map_location="cpu")  # type: ignore[no-untyped-call]
     module.eval()
     return module
 
