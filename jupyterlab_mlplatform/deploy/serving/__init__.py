@@ -1,0 +1,13 @@
+"""The small serving runtime: one scoring-server process (or pre-forked group) per deployment.
+
+Imports only the standard library, tornado, pydantic, numpy, pandas and
+``jupyterlab_mlplatform.deploy.model``: it is copied into serving images without JupyterLab.
+
+* ``server``: the process entry point and its contract (CLI, JSON event lines, exit codes);
+* ``app``: the tornado application (routes, auth, errors);
+* ``formats``: MLflow's request formats; ``schema``: the signature's checks;
+* ``batching``: predict calls and adaptive micro-batching; ``metrics``: Prometheus;
+* ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.
+"""
+
+from __future__ import annotations

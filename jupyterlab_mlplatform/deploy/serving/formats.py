@@ -1,0 +1,113 @@
+"""Request bodies in MLflow's scoring formats, read into a checked :class:`~.schema.Item`.
+
+``Content-Type: application/json`` with exactly one of:
+
+* ``dataframe_split``: ``{"columns": [...], "data": [[...], ...], "index": [...]}``
+  (``columns`` optional: then the rows are in the signature's order; ``index`` ignored);
+* ``dataframe_records``: ``[{"column": value, ...}, ...]``;
+* ``instances``: a list of records, of rows, or of tensors (TF-serving style), or a dict of
+  columns;
+* ``inputs``: a dict of columns, a list of rows or records, or a tensor;
+
+and optionally ``params`` (accepted and ignored: our packages take no inference params).
+``Content-Type: text/csv``: a header line, then rows.  The JSON is parsed with the standard
+library once; nothing is validated per request beyond the signature checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .errors import MalformedRequest, UnsupportedMediaType
+from .schema import InputSchema, Item
+
+FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+_KEYS = frozenset(FORMATS)
+
+
+def media_type(content_type: str | None) -> str:
+    """``application/json`` or ``text/csv`` from a Content-Type header, else 415."""
+    if not content_type:
+        raise UnsupportedMediaType("Missing Content-Type: send application/json or text/csv.")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in ("application/json", "text/csv"):
+        return media
+    if media.endswith("+json"):
+        return "application/json"
+    raise UnsupportedMediaType("Unsupported Content-Type: send application/json or text/csv.")
+
+
+def parse(body: bytes, media: str, schema: InputSchema) -> Item:
+    """The body as an item of the model's input, or a 400 saying what is wrong."""
+    if media == "text/csv":
+        return _parse_csv(body, schema)
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise MalformedRequest("The body is not UTF-8 text.") from None
+    except ValueError as e:
+        position = getattr(e, "pos", None)
+        where = f" at character {position}" if position is not None else ""
+        raise MalformedRequest(f"The body is not valid JSON{where}.") from None
+    if not isinstance(payload, dict):
+        raise MalformedRequest(_SHAPE_HELP)
+    found = [key for key in payload if key in _KEYS]
+    if len(found) != 1 or any(k not in _KEYS and k != "params" for k in payload):
+        raise MalformedRequest(_SHAPE_HELP)
+    fmt = found[0]
+    value = payload[fmt]
+    if fmt == "dataframe_split":
+        if not isinstance(value, dict) or "data" not in value:
+            raise MalformedRequest(
+                "'dataframe_split' must be an object with 'data' (and 'columns')."
+            )
+        return schema.from_rows(value.get("columns"), value["data"])
+    if fmt == "dataframe_records":
+        if not isinstance(value, list):
+            raise MalformedRequest("'dataframe_records' must be a list of objects.")
+        return schema.from_records(value)
+    return _parse_inputs(value, schema, fmt)
+
+
+_SHAPE_HELP = (
+    "The JSON body must be an object with exactly one of "
+    + ", ".join(repr(f) for f in FORMATS)
+    + " (and optionally 'params')."
+)
+
+
+def _parse_inputs(value: Any, schema: InputSchema, fmt: str) -> Item:
+    """``instances`` / ``inputs``: tensors for a tensor signature; otherwise a dict of
+    columns, a list of records, or a list of rows in the signature's order."""
+    if schema.tensor is not None:
+        return schema.from_tensor(value)
+    if isinstance(value, dict):
+        return schema.from_columns(value)
+    if not isinstance(value, list):
+        raise MalformedRequest(f"'{fmt}' must be a list or an object of columns.")
+    if value and isinstance(value[0], dict):
+        return schema.from_records(value)
+    if schema.signature is None:
+        return schema.from_rows(None, value if value and isinstance(value[0], list) else [value])
+    if value and not isinstance(value[0], list):
+        value = [value] if len(schema.columns) > 1 else [[v] for v in value]
+    return schema.from_rows(None, value)
+
+
+def _parse_csv(body: bytes, schema: InputSchema) -> Item:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MalformedRequest("The CSV body is not UTF-8 text.") from None
+    try:
+        lines = list(csv.reader(io.StringIO(text)))
+    except csv.Error as e:
+        raise MalformedRequest(f"The CSV body does not parse: {e}.") from None
+    lines = [line for line in lines if line]
+    if not lines:
+        raise MalformedRequest("The CSV body is empty: send a header line, then rows.")
+    header = [name.strip() for name in lines[0]]
+    return schema.from_text(header, lines[1:])

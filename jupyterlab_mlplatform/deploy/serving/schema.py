@@ -1,0 +1,466 @@
+"""The model's input signature, compiled once into the checks a request's data goes through.
+
+A request's data becomes an :class:`Item`: the part of one predict call that belongs to
+that request, already checked and cast.  Items with the same ``key`` can share a predict
+call (see ``batching``): their arrays are concatenated, the DataFrame is built once.
+
+Kinds of item:
+
+* ``matrix``: every input column has the same numeric type (the usual scikit-learn,
+  XGBoost... model): a 2-D array in the signature's column order, built with one
+  ``np.array(rows)``; the batch's DataFrame is one block.
+* ``columns``: mixed column types: one array per column.
+* ``tensor``: a tensor signature: an ndarray of the spec's dtype.
+* ``frame``: no signature: the DataFrame as sent, batched only with the same columns.
+
+Types follow MLflow's (and the model package's) rules: integers are accepted for
+floating columns, integral floats for integer ones, base64 strings for binary ones; a null
+in a required column, or a value of another type, is an :class:`InvalidInput` naming the
+column (never echoing the value).  One leniency of the ``matrix`` path: a JSON boolean
+inside a row of numbers counts as 0/1, as numpy reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jupyterlab_mlplatform.deploy.model import Signature, TensorSpec
+
+from .errors import InvalidInput, MalformedRequest
+
+_FLOATS: dict[str, np.dtype[Any]] = {"double": np.dtype(np.float64), "float": np.dtype(np.float32)}
+_INTS: dict[str, np.dtype[Any]] = {"long": np.dtype(np.int64), "integer": np.dtype(np.int32)}
+_MAX_ORDER_CACHE = 64
+
+
+@dataclass(slots=True)
+class Item:
+    """One request's checked data: ``kind`` (see the module docstring), ``key`` (items
+    with equal keys can be batched), ``data`` and its number of ``rows``."""
+
+    kind: str
+    key: Hashable
+    data: Any
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One signature column: ``label`` names it in messages, ``key`` in the DataFrame
+    (the name, or the position for unnamed columns)."""
+
+    label: str
+    key: str | int
+    type: str
+    required: bool
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool | np.bool_):
+        return "boolean"
+    if isinstance(value, int | np.integer):
+        return "integer"
+    if isinstance(value, float | np.floating):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+class InputSchema:
+    """The checks of one signature (or of none: data passes as sent)."""
+
+    def __init__(self, signature: Signature | None) -> None:
+        self.signature = signature
+        self.tensor: TensorSpec | None = None
+        self.columns: list[Column] = []
+        self.positional = False
+        self.matrix_dtype: np.dtype[Any] | None = None
+        self._order_cache: dict[tuple[str, ...], list[int]] = {}
+        if signature is None:
+            return
+        if isinstance(signature.inputs, TensorSpec):
+            self.tensor = signature.inputs
+            self._tensor_dtype = np.dtype(signature.inputs.dtype)
+            return
+        specs = signature.inputs
+        self.positional = any(spec.name is None for spec in specs)
+        for index, spec in enumerate(specs):
+            label = str(index) if self.positional else str(spec.name)
+            key: str | int = index if self.positional else str(spec.name)
+            self.columns.append(Column(label, key, spec.type, spec.required))
+        types = {spec.type for spec in specs}
+        if len(types) == 1:
+            (only,) = types
+            self.matrix_dtype = _FLOATS.get(only) or _INTS.get(only)
+        self.names = [c.label for c in self.columns]
+        self.keys = [c.key for c in self.columns]
+        self._matrix_key = ("matrix", self.matrix_dtype)
+        self._nan_check = self.matrix_dtype is not None and self.matrix_dtype.kind == "f"
+        self._all_required = all(c.required for c in self.columns)
+
+    # -- tabular data ------------------------------------------------------------------
+
+    def from_rows(self, columns: Sequence[Any] | None, rows: Any) -> Item:
+        """``dataframe_split``'s ``data`` (or a list of rows): ``columns`` names them, or
+        they are in the signature's order when it is None."""
+        if not isinstance(rows, list):
+            raise MalformedRequest("'data' must be a list of rows.")
+        if not rows:
+            raise InvalidInput("The input has no rows.")
+        if self.tensor is not None:
+            return self.from_tensor(rows)
+        if self.signature is None:
+            return self._frame(pd.DataFrame(rows, columns=columns))
+        order = self._order(columns)
+        width = len(columns) if columns is not None else len(self.columns)
+        index = order if order is not None else list(range(width))
+        if self.matrix_dtype is not None and len(index) == len(self.columns):
+            try:
+                array = np.array(rows)
+            except ValueError:  # ragged rows: the check below says so
+                array = np.empty(0)
+            if array.ndim == 2 and array.shape[1] == width and array.dtype.kind in "iuf":
+                if index != list(range(width)):
+                    array = array[:, index]
+                return self._matrix(array)
+        for row in rows:
+            if not isinstance(row, list) or len(row) != width:
+                raise MalformedRequest(f"Each row of 'data' must be a list of {width} values.")
+        arrays: dict[str | int, np.ndarray] = {}
+        by_position = dict(zip(self._present(columns), index, strict=True))
+        for column in self.columns:
+            position = by_position.get(column.key)
+            if position is None:
+                continue
+            arrays[column.key] = self.coerce(column, [row[position] for row in rows])
+        return self._from_arrays(arrays, len(rows))
+
+    def from_columns(self, mapping: dict[str, Any]) -> Item:
+        """A dict of column name to a list of values (``inputs``/``instances`` as columns)."""
+        if self.signature is None:
+            return self._frame(pd.DataFrame({str(k): _as_list(v) for k, v in mapping.items()}))
+        if self.positional:
+            raise InvalidInput("The model's columns have no names: send rows of values.")
+        arrays: dict[str | int, np.ndarray] = {}
+        rows: int | None = None
+        for column in self.columns:
+            if column.label not in mapping:
+                self._missing(column, mapping.keys())
+                continue
+            values = _as_list(mapping[column.label])
+            if rows is not None and len(values) != rows:
+                raise MalformedRequest("Every column must hold the same number of values.")
+            rows = len(values)
+            arrays[column.key] = self.coerce(column, values)
+        if not rows:
+            raise InvalidInput("The input has no rows.")
+        return self._from_arrays(arrays, rows)
+
+    def from_records(self, records: list[Any]) -> Item:
+        """``dataframe_records``: a list of ``{column: value}``."""
+        if not records:
+            raise InvalidInput("The input has no rows.")
+        if not all(isinstance(r, dict) for r in records):
+            raise MalformedRequest("'dataframe_records' must be a list of objects.")
+        if self.signature is None:
+            return self._frame(pd.DataFrame.from_records(records))
+        if self.positional:
+            raise InvalidInput("The model's columns have no names: send rows of values.")
+        arrays: dict[str | int, np.ndarray] = {}
+        for column in self.columns:
+            name = column.label
+            if not any(name in r for r in records):
+                self._missing(column, {k for r in records for k in r})
+                continue
+            arrays[column.key] = self.coerce(column, [r.get(name) for r in records])
+        return self._from_arrays(arrays, len(records))
+
+    def from_text(self, header: list[str], rows: list[list[str]]) -> Item:
+        """CSV: a header and rows of strings, converted to the signature's types."""
+        if not rows:
+            raise InvalidInput("The input has no rows.")
+        if any(len(row) != len(header) for row in rows):
+            raise MalformedRequest(f"Each CSV row must hold {len(header)} values.")
+        if self.signature is None or self.tensor is not None:
+            frame = pd.DataFrame(rows, columns=header)
+            for name in frame.columns:
+                try:
+                    frame[name] = pd.to_numeric(frame[name])
+                except (TypeError, ValueError):
+                    pass  # a text column stays text
+            return self._frame(frame)
+        positions = {name: i for i, name in enumerate(header)}
+        if self.positional:
+            if len(header) != len(self.columns):
+                raise InvalidInput(f"Expected {len(self.columns)} columns, got {len(header)}.")
+            positions = {column.label: i for i, column in enumerate(self.columns)}
+        arrays: dict[str | int, np.ndarray] = {}
+        for column in self.columns:
+            position = positions.get(column.label)
+            if position is None:
+                self._missing(column, header)
+                continue
+            values = [_parse_text(row[position], column.type) for row in rows]
+            arrays[column.key] = self.coerce(column, values)
+        return self._from_arrays(arrays, len(rows))
+
+    def from_tensor(self, value: Any) -> Item:
+        """``inputs``/``instances`` as a (nested) list, for a tensor signature."""
+        if self.tensor is None:
+            raise InvalidInput("The model takes columns, not a tensor.")  # pragma: no cover
+        try:
+            array = np.asarray(value, dtype=self._tensor_dtype)
+        except (TypeError, ValueError) as e:
+            raise InvalidInput(
+                f"The input is no tensor of {self.tensor.dtype} ({type(e).__name__})."
+            ) from None
+        shape = self.tensor.shape
+        if array.ndim != len(shape):
+            raise InvalidInput(f"Expected a tensor of {len(shape)} dimensions, got {array.ndim}.")
+        for axis, (want, got) in enumerate(zip(shape, array.shape, strict=True)):
+            if want != -1 and want != got:
+                raise InvalidInput(f"Expected size {want} on axis {axis}, got {got}.")
+        if array.shape[0] == 0:
+            raise InvalidInput("The input has no rows.")
+        return Item("tensor", ("tensor", array.shape[1:]), array, array.shape[0])
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _order(self, columns: Sequence[Any] | None) -> list[int] | None:
+        """Where each signature column is in the request's ``columns`` (None: in order)."""
+        if columns is None:
+            return None
+        if not isinstance(columns, list) or not all(isinstance(c, str | int) for c in columns):
+            raise MalformedRequest("'columns' must be a list of column names.")
+        if self.positional:
+            if len(columns) != len(self.columns):
+                raise InvalidInput(f"Expected {len(self.columns)} columns, got {len(columns)}.")
+            return None
+        key = tuple(str(c) for c in columns)
+        cached = self._order_cache.get(key)
+        if cached is not None:
+            return cached
+        positions: dict[str, int] = {}
+        for i, name in enumerate(key):
+            positions.setdefault(name, i)
+        order = []
+        for column in self.columns:
+            if column.label in positions:
+                order.append(positions[column.label])
+            else:
+                self._missing(column, key)
+        if len(self._order_cache) < _MAX_ORDER_CACHE:
+            self._order_cache[key] = order
+        return order
+
+    def _present(self, columns: Sequence[Any] | None) -> list[str | int]:
+        """The signature keys present in ``columns``, in the signature's order."""
+        if columns is None or self.positional:
+            return list(self.keys)
+        given = {str(c) for c in columns}
+        return [c.key for c in self.columns if c.label in given]
+
+    def _missing(self, column: Column, given: Any) -> None:
+        if not column.required:
+            return
+        extra = sorted(str(g) for g in given if str(g) not in self.names)[:3]
+        hint = f" (unknown columns sent: {', '.join(repr(e[:60]) for e in extra)})" if extra else ""
+        raise InvalidInput(f"Missing required column {column.label!r}{hint}.", column=column.label)
+
+    def _matrix(self, array: np.ndarray) -> Item:
+        assert self.matrix_dtype is not None
+        if self.matrix_dtype.kind in "iu" and array.dtype.kind == "f":
+            integral = np.isfinite(array).all(axis=0) & (array == np.floor(array)).all(axis=0)
+            if not integral.all():
+                column = self.columns[int(np.argmin(integral))]
+                raise _wrong_type(column, "number")
+        array = array.astype(self.matrix_dtype, copy=False)
+        if self._nan_check and np.isnan(array).any():
+            bad = np.isnan(array).any(axis=0)
+            for i, column in enumerate(self.columns):
+                if bad[i] and column.required:
+                    raise _null(column)
+        return Item("matrix", self._matrix_key, array, array.shape[0])
+
+    def _from_arrays(self, arrays: dict[str | int, np.ndarray], rows: int) -> Item:
+        if self.matrix_dtype is not None and len(arrays) == len(self.columns):
+            kinds = {a.dtype for a in arrays.values()}
+            if kinds == {self.matrix_dtype}:
+                matrix = np.column_stack([arrays[k] for k in self.keys])
+                return Item("matrix", self._matrix_key, matrix, rows)
+        key = ("columns", tuple((k, a.dtype.str) for k, a in arrays.items()))
+        return Item("columns", key, arrays, rows)
+
+    def _frame(self, frame: pd.DataFrame) -> Item:
+        if len(frame) == 0:
+            raise InvalidInput("The input has no rows.")
+        key = ("frame", tuple(map(str, frame.columns)), tuple(str(t) for t in frame.dtypes))
+        return Item("frame", key, frame, len(frame))
+
+    # -- one column --------------------------------------------------------------------
+
+    def coerce(self, column: Column, values: list[Any]) -> np.ndarray:
+        """``values`` as an array of the column's type, or :class:`InvalidInput`."""
+        type_ = column.type
+        if type_ in _FLOATS:
+            return self._floats(column, values, _FLOATS[type_])
+        if type_ in _INTS:
+            return self._ints(column, values, _INTS[type_])
+        nulls = any(v is None for v in values)
+        if nulls and column.required:
+            raise _null(column)
+        if type_ == "boolean":
+            bad = next((v for v in values if v is not None and not isinstance(v, bool)), _OK)
+            if bad is not _OK:
+                raise _wrong_type(column, _json_type(bad))
+            return np.array(values, dtype=object if nulls else bool)
+        if type_ == "string":
+            bad = next((v for v in values if v is not None and not isinstance(v, str)), _OK)
+            if bad is not _OK:
+                raise _wrong_type(column, _json_type(bad))
+            return np.array(values, dtype=object)
+        if type_ == "binary":
+            try:
+                decoded = [
+                    None if v is None else base64.b64decode(v, validate=True) for v in values
+                ]
+            except (TypeError, ValueError, binascii.Error):
+                raise InvalidInput(
+                    f"Column {column.label!r} must be binary (base64 strings).", column=column.label
+                ) from None
+            return np.array(decoded, dtype=object)
+        if type_ == "datetime":
+            bad = next((v for v in values if v is not None and not isinstance(v, str)), _OK)
+            if bad is not _OK:
+                raise _wrong_type(column, _json_type(bad))
+            try:
+                dates: np.ndarray = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
+                return dates
+            except (TypeError, ValueError):
+                raise InvalidInput(
+                    f"Column {column.label!r} holds values that are not dates.", column=column.label
+                ) from None
+        return np.array(values, dtype=object)  # pragma: no cover - every type is handled
+
+    def _floats(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
+        array = _array(values)
+        if array.dtype.kind not in "iuf":
+            bad = next((v for v in values if v is not None and not _is_number(v)), _OK)
+            if bad is not _OK:
+                raise _wrong_type(column, _json_type(bad))
+            array = np.array(values, dtype=dtype)  # None -> NaN
+        array = array.astype(dtype, copy=False)
+        if column.required and np.isnan(array).any():
+            raise _null(column)
+        return array
+
+    def _ints(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
+        array = _array(values)
+        kind = array.dtype.kind
+        if kind in "iu":
+            return array.astype(dtype, copy=False)
+        if kind not in "f":
+            bad = next((v for v in values if v is not None and not _is_number(v)), _OK)
+            if bad is not _OK:
+                raise _wrong_type(column, _json_type(bad))
+            array = np.array(values, dtype=np.float64)
+        nulls = np.isnan(array)
+        if nulls.any():
+            if column.required:
+                raise _null(column)
+            finite = array[~nulls]
+            if not (finite == np.floor(finite)).all():
+                raise _wrong_type(column, "number")
+            return array  # an optional integer column with nulls stays float, as in pandas
+        if not (np.isfinite(array).all() and (array == np.floor(array)).all()):
+            raise _wrong_type(column, "number")
+        return array.astype(dtype)
+
+
+_OK = object()
+
+
+def _array(values: list[Any]) -> np.ndarray:
+    try:
+        return np.array(values)
+    except (TypeError, ValueError):
+        return np.array(values, dtype=object)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wrong_type(column: Column, got: str) -> InvalidInput:
+    return InvalidInput(
+        f"Column {column.label!r} must be {column.type}, got {got}.", column=column.label
+    )
+
+
+def _null(column: Column) -> InvalidInput:
+    return InvalidInput(f"Column {column.label!r} is required but has nulls.", column=column.label)
+
+
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n"}
+
+
+def _parse_text(text: str, type_: str) -> Any:
+    """One CSV cell as the column's type; an empty cell is a null.  A cell that does not
+    parse is left as the string, so the column check names it."""
+    if text == "":
+        return None
+    try:
+        if type_ in _FLOATS:
+            return float(text)
+        if type_ in _INTS:
+            return int(text) if text.lstrip("+-").isdigit() else float(text)
+    except ValueError:
+        return text
+    if type_ == "boolean":
+        lowered = text.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return text
+
+
+def combine(items: list[Item], schema: InputSchema) -> Any:
+    """The model input for items of one key: arrays concatenated, the DataFrame built once."""
+    first = items[0]
+    if first.kind == "matrix":
+        array = first.data if len(items) == 1 else np.concatenate([i.data for i in items])
+        columns: Any = schema.keys
+        return pd.DataFrame(array, columns=columns, copy=False)
+    if first.kind == "columns":
+        if len(items) == 1:
+            return pd.DataFrame(first.data, copy=False)
+        return pd.DataFrame(
+            {k: np.concatenate([i.data[k] for i in items]) for k in first.data}, copy=False
+        )
+    if first.kind == "tensor":
+        return first.data if len(items) == 1 else np.concatenate([i.data for i in items])
+    if len(items) == 1:
+        return first.data
+    return pd.concat([i.data for i in items], ignore_index=True)
