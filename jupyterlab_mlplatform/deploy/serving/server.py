@@ -104,7 +104,6 @@ class _ImportGuard:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if name.split(".", 1)[0] in self.BLOCKED:
             raise ModuleNotFoundError(f"No module named {name!r} (not needed to serve)", name=name)
-        return None
 
 
 def _guard_imports(model_dir: str) -> None:
