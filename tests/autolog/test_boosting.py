@@ -45,7 +45,8 @@ async def test_xgboost(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_ap
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
-    assert description["format"] == "ubj"
+    assert description["flavor"] == "xgboost" and description["serialization"] == "xgboost-ubj"
+    assert description["model_file"] == "model.ubj" and description["created_by"] == "autolog"
     data = await read_artifact(mlp_app, run.run_id, "model/model.ubj")
     check = await kernel.run(
         f"loaded = xgb.Booster(model_file=bytearray({data!r}))\n"
@@ -66,7 +67,22 @@ async def test_xgboost(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_ap
     assert history.steps == list(range(15))
     assert "training_accuracy_score" in run.metrics
     listing = await mlp_app.tracking.list_artifacts(run.run_id, "model")
-    assert {f.path for f in listing.files} == {"model/model.ubj", "model/mlplatform_model.json"}
+    assert {f.path for f in listing.files} == {
+        "model/model.ubj",
+        "model/mlplatform_model.json",
+        "model/requirements.txt",
+        "model/input_example.json",
+    }
+    description = json.loads(
+        await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
+    )
+    assert description["flavor_options"]["sklearn_class"] == "XGBClassifier"
+    check = await kernel.run(
+        "import jupyterlab_mlplatform as mlp\n"
+        f"package = mlp.load_model('runs:/{run.run_id}/model')\n"
+        "print((package.predict(X) == clf.predict(X)).all())"
+    )
+    assert check.stdout.strip() == "True", check.reply
 
 
 async def test_lightgbm(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_app: Any) -> None:

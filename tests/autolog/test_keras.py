@@ -72,8 +72,10 @@ async def test_a_fit_becomes_a_run_with_epochs_params_and_the_model(
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
-    assert description["flavor"] == "keras" and description["format"] == "keras"
-    assert description["file"] == "model.keras" and description["keras_backend"] == "torch"
+    assert description["flavor"] == "keras" and description["serialization"] == "keras"
+    assert description["model_file"] == "model.keras"
+    assert description["flavor_options"]["keras_backend"] == "torch"
+    assert description["signature"]["inputs"][0]["name"] is None  # an array's columns
     data = await read_artifact(mlp_app, run.run_id, "model/model.keras")
     check = await kernel.run(
         "import tempfile\n"

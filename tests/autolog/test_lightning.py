@@ -107,7 +107,7 @@ async def test_a_fit_becomes_a_run_with_epochs_params_and_torchscript(
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
-    assert description["flavor"] == "pytorch" and description["format"] == "torchscript"
+    assert description["flavor"] == "pytorch" and description["serialization"] == "torchscript"
     data = await read_artifact(mlp_app, run.run_id, "model/model.pt")
     check = await kernel.run(
         f"loaded = torch.jit.load(io.BytesIO({data!r}))\n"
@@ -148,7 +148,8 @@ async def test_the_standalone_package_state_dicts_and_failing_hooks(
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
-    assert description["format"] == "state_dict" and description["file"] == "state_dict.pt"
+    assert description["serialization"] == "torch-state-dict"
+    assert description["model_file"] == "state_dict.pt"
     data = await read_artifact(mlp_app, run.run_id, "model/state_dict.pt")
     check = await kernel.run(
         "fresh = Loose()\n"

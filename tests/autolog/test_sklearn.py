@@ -80,15 +80,27 @@ async def test_a_training_cell_becomes_a_run_with_everything_captured(
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
-    assert description["flavor"] == "sklearn" and description["format"] == "skops"
+    assert description["flavor"] == "sklearn" and description["serialization"] == "skops"
+    assert description["created_by"] == "autolog" and description["run_id"] == run.run_id
+    # a signature from the first rows of the training data, which are the input example
+    assert len(description["signature"]["inputs"]) == 4
+    assert {c["type"] for c in description["signature"]["inputs"]} == {"double"}
+    assert description["signature"]["outputs"] == [{"name": None, "type": "long", "required": True}]
+    example = json.loads(await read_artifact(mlp_app, run.run_id, "model/input_example.json"))
+    assert len(example["dataframe_split"]["data"]) == 5
+    pins = await read_artifact(mlp_app, run.run_id, "model/requirements.txt")
+    assert pins.startswith(b"scikit-learn==") and b"skops==" in pins
     data = await read_artifact(mlp_app, run.run_id, "model/model.skops")
     check = await kernel.run(
         "import skops.io\n"
-        f"loaded = skops.io.loads({data!r}, trusted=skops.io.get_untrusted_types(data={data!r}))\n"
-        "print((loaded.predict(Xs) == model.predict(Xs)).all())"
+        f"loaded = skops.io.loads({data!r}, trusted={description['trusted_types']!r})\n"
+        "print((loaded.predict(Xs) == model.predict(Xs)).all())\n"
+        "import jupyterlab_mlplatform as mlp\n"
+        f"package = mlp.load_model('runs:/{run.run_id}/model')\n"
+        "print((package.predict(Xs) == model.predict(Xs)).all())"
     )
     assert check.ok, check.reply
-    assert check.stdout.strip() == "True"
+    assert check.stdout.split() == ["True", "True"]
 
 
 async def test_grouped_fits_pipelines_and_searches(

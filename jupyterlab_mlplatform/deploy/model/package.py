@@ -109,6 +109,8 @@ def save_model(
 def _infer(module: Any, raw: Any, example: Any, metadata: ModelMetadata) -> Signature:
     """The example's signature, with the output type of the model's answer to it."""
     signature = infer_signature(example)
+    if metadata.serialization == "torch-state-dict":
+        return signature  # weights only: nothing to predict with
     try:
         output = module.predict(raw, example, metadata)
         outputs = infer_signature(output).inputs

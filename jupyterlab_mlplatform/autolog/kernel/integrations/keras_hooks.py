@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..models import save_keras
+from ..models import input_example, save_model
 from ..safety import guard, log
 from .patching import ORIGINAL
 
@@ -131,8 +131,10 @@ def _record(call: Any, model: Any, bound: Any, callback: Any, outermost: bool) -
     if callback is None or not callback.params_logged:
         _log_params(call, model, bound, None)
     if outermost:
-        saved = save_keras(model)
-        call.log_model(saved.files, saved.description)
+        x = bound.arguments.get("x") if bound is not None else None
+        saved = save_model(model, call.run.run_id, input_example(x))
+        if saved is not None:
+            call.log_model(saved.files, saved.description)
 
 
 def _log_params(

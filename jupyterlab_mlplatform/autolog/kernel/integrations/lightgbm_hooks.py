@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import save_lightgbm
+from ..models import input_example, save_model
 from ..safety import guard
 from .patching import patch_train
 
@@ -49,8 +49,11 @@ def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
     if best:
         call.log_metric("best_iteration", float(best))
     if outermost:
-        saved = save_lightgbm(booster)
-        call.log_model(saved.files, saved.description)
+        train_set = bound.arguments.get("train_set") if bound is not None else None
+        example = input_example(getattr(train_set, "data", None))  # kept by free_raw_data=False
+        saved = save_model(booster, call.run.run_id, example)
+        if saved is not None:
+            call.log_model(saved.files, saved.description)
 
 
 def _effective_params(booster: Any) -> dict[str, str]:

@@ -7,7 +7,7 @@ their own names, and each optimizer (``optimizer_name`` and ``optimizer_<key>`` 
 hyper-params of its param groups, e.g. ``optimizer_lr``); at the end of every training and
 validation epoch the scalars of ``trainer.callback_metrics`` under the names the module
 logged them with (``train_loss``, ``val_loss`` ...), the epoch as step (the sanity-check
-validation is not logged); and the trained module as TorchScript (see ``models.save_torch``).
+validation is not logged); and the trained module as TorchScript (see ``deploy.model``'s pytorch flavor).
 Inside a hyper-parameter search the candidates' fits are not logged.
 
 A fit that starts worker processes (DDP and its spawn/fork variants) gets no callback, as
@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..models import save_torch
+from ..models import input_example, save_model
 from ..safety import guard
 from .patching import ORIGINAL
 
@@ -167,8 +167,10 @@ def _record(call: Any, trainer: Any, module: Any, callback: Any, outermost: bool
     if callback is None or not callback.params_logged:
         _log_params(call, trainer, module)
     if outermost and module is not None:
-        saved = save_torch(module)
-        call.log_model(saved.files, saved.description)
+        example = input_example(getattr(module, "example_input_array", None))
+        saved = save_model(module, call.run.run_id, example)
+        if saved is not None:
+            call.log_model(saved.files, saved.description)
 
 
 def _log_params(call: Any, trainer: Any, module: Any) -> None:

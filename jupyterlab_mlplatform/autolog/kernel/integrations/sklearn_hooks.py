@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from ..models import save_model
+from ..models import input_example, save_model
 from ..safety import guard
 from .patching import ORIGINAL
 
@@ -100,9 +100,11 @@ def _record(
         _training_metrics(call, estimator, x, y, kwargs.get("sample_weight"))
     if search and hasattr(estimator, "cv_results_"):
         _record_search(call, estimator)
-    saved = save_model(getattr(estimator, "best_estimator_", None) if search else estimator)
+    example = input_example(x)
+    best = getattr(estimator, "best_estimator_", None) if search else estimator
+    saved = save_model(best, call.run.run_id, example)
     if saved is None and search:
-        saved = save_model(estimator)
+        saved = save_model(estimator, call.run.run_id, example)
     if saved is not None:
         call.log_model(saved.files, saved.description)
 
