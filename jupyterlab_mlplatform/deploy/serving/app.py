@@ -1,10 +1,16 @@
-"""The scoring server's tornado application.
+"""The scoring server's HTTP layer, on tornado's HTTP/1.1 connection (``httputil``
+delegates rather than ``web.RequestHandler``: about twice the requests per second on the
+same core, and this server has five fixed routes).
 
 Routes: ``POST /invocations``, ``GET /health`` (also ``/ping``), ``GET /metadata``,
 ``GET /openapi.json``, ``GET /metrics``.  With a keys file every route but ``/health`` and
 ``/ping`` needs ``Authorization: Bearer <key>``.  Every error is JSON
 ``{"error_code", "message"}`` (see ``errors``): 400 for bad input (naming the column), 401,
 404, 405, 413, 415, 503; a 500 only for the server's own failures.
+
+What can be decided from the headers (a body over the limit, a bad key or content type,
+an unknown route) is decided before the body is read: the body is then discarded, and a
+413 answer closes the connection instead of reading it.
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
-from tornado import web
+from tornado import httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
@@ -29,21 +37,15 @@ from .schema import InputSchema
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
-
-_BY_STATUS: dict[int, type[errors.ServingError]] = {
-    400: errors.MalformedRequest,
-    401: errors.Unauthenticated,
-    404: errors.NotFound,
-    405: errors.MethodNotAllowed,
-    413: errors.RequestTooLarge,
-    415: errors.UnsupportedMediaType,
-    503: errors.NotReady,
-}
+OPEN_ROUTES = frozenset({"/health", "/ping"})
+GET_ROUTES = frozenset({"/health", "/ping", "/metadata", "/openapi.json", "/metrics"})
+ROUTES = "/invocations, /health, /metadata, /openapi.json and /metrics"
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
 @dataclass
 class ServingState:
-    """What the handlers share: the model's predictor (None while loading), checks,
+    """What the requests share: the model's predictor (None while loading), checks,
     metrics, keys and the documents served as they are."""
 
     schema: InputSchema
@@ -57,12 +59,229 @@ class ServingState:
     connections: list[int] = field(default_factory=lambda: [0])
 
 
+class ScoringServer(httputil.HTTPServerConnectionDelegate):
+    """Starts one :class:`_Request` per HTTP request."""
+
+    def __init__(self, state: ServingState) -> None:
+        self.state = state
+
+    def start_request(
+        self, server_conn: object, request_conn: httputil.HTTPConnection
+    ) -> httputil.HTTPMessageDelegate:
+        return _Request(self.state, request_conn)
+
+
+class _Request(httputil.HTTPMessageDelegate):
+    __slots__ = (
+        "answered",
+        "chunks",
+        "closed",
+        "conn",
+        "error",
+        "media",
+        "method",
+        "route",
+        "size",
+        "start",
+        "state",
+    )  # fmt: skip
+
+    def __init__(self, state: ServingState, conn: httputil.HTTPConnection) -> None:
+        self.state = state
+        self.conn = conn
+        self.start = 0.0
+        self.route = "other"
+        self.method = ""
+        self.error: errors.ServingError | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.media = ""
+        self.closed = False
+        self.answered = False
+
+    # -- tornado's delegate interface --------------------------------------------------
+
+    def headers_received(
+        self,
+        start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
+        headers: httputil.HTTPHeaders,
+    ) -> None:
+        self.start = time.perf_counter()
+        self.state.metrics.in_flight(1)
+        assert isinstance(start_line, httputil.RequestStartLine)
+        self.method = start_line.method
+        path = start_line.path.split("?", 1)[0]
+        try:
+            self._check(path, headers)
+        except errors.ServingError as e:
+            self.error = e
+            if isinstance(e, errors.RequestTooLarge):
+                self._answer_error(e)  # now: the connection closes, the body is not read
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.error is not None:
+            return
+        self.size += len(chunk)
+        if self.size > self.state.max_body_bytes:
+            self.error = _too_large(self.state.max_body_bytes)
+            self.chunks = []
+        else:
+            self.chunks.append(chunk)
+
+    def finish(self) -> None:
+        if self.answered:
+            return
+        if self.error is not None:
+            self._answer_error(self.error)
+            return
+        try:
+            if self.route == "/invocations":
+                self._invoke()
+            else:
+                self._get()
+        except errors.ServingError as e:
+            self._answer_error(e)
+        except Exception:
+            log.exception("Unexpected error answering %s", self.route)
+            self._answer_error(errors.ServingError("Internal error: see the server's log."))
+
+    def on_connection_close(self) -> None:
+        self.closed = True
+        if not self.answered:
+            self.answered = True
+            self.state.metrics.in_flight(-1)
+
+    # -- routing -----------------------------------------------------------------------
+
+    def _check(self, path: str, headers: httputil.HTTPHeaders) -> None:
+        """Everything decided by the request line and headers."""
+        if path == "/invocations":
+            self.route = path
+            if self.method != "POST":
+                raise errors.MethodNotAllowed("Use POST on /invocations.")
+        elif path in GET_ROUTES:
+            self.route = "/health" if path == "/ping" else path
+            if self.method not in ("GET", "HEAD"):
+                raise errors.MethodNotAllowed(f"Use GET on {path}.")
+        else:
+            raise errors.NotFound(f"Unknown path: the routes are {ROUTES}.")
+        keys = self.state.keys
+        if (
+            keys is not None
+            and path not in OPEN_ROUTES
+            and keys.verify_header(headers.get("Authorization")) is None
+        ):
+            raise errors.Unauthenticated(
+                "Missing, invalid or revoked API key: send 'Authorization: Bearer <key>'."
+            )
+        if self.route != "/invocations":
+            return
+        length = headers.get("Content-Length")
+        limit = self.state.max_body_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
+            # Let tornado read nothing more: our answer closes the connection.
+            self.conn.set_max_body_size(int(length))  # type: ignore[attr-defined]
+            raise _too_large(limit)
+        self.media = media_type(headers.get("Content-Type"))
+        if self.state.predictor is None:
+            raise errors.NotReady("The model is still loading.")
+
+    def _get(self) -> None:
+        state = self.state
+        route = self.route
+        if route == "/health":
+            if state.predictor is None:
+                raise errors.NotReady("The model is still loading.")
+            self._answer(200, b'{"status": "ok"}')
+        elif route == "/metadata":
+            self._answer(200, state.metadata)
+        elif route == "/openapi.json":
+            self._answer(200, state.openapi)
+        else:
+            body = state.metrics.exposition().encode()
+            self._answer(200, body, "text/plain; version=0.0.4; charset=utf-8")
+
+    def _invoke(self) -> None:
+        if self.size == 0:
+            raise errors.MalformedRequest("The body is empty.")
+        body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        self.chunks = []
+        item = parse(body, self.media, self.state.schema)
+        if self.state.batcher is not None:
+            self.state.batcher.add(item, self._predicted)
+        else:
+            assert self.state.predictor is not None
+            self._predicted(self.state.predictor.run([item])[0])
+
+    def _predicted(self, result: Any) -> None:
+        if isinstance(result, errors.ServingError):
+            self._answer_error(result)
+            return
+        try:
+            body = b'{"predictions": ' + json.dumps(result).encode() + b"}"
+        except (TypeError, ValueError) as e:
+            log.error("Predictions that are not JSON: %s", e)
+            self._answer_error(errors.ServingError("The model's output is not JSON-serializable."))
+            return
+        self._answer(200, body)
+
+    # -- answering ---------------------------------------------------------------------
+
+    def _answer_error(self, error: errors.ServingError) -> None:
+        if error.status_code >= 500:
+            cause = error.__cause__
+            log.error(
+                "%d %s %s: %s",
+                error.status_code,
+                self.method,
+                self.route,
+                error.message,
+                exc_info=(type(cause), cause, cause.__traceback__) if cause else None,
+            )
+        self.state.metrics.error(error.error_code)
+        extra: dict[str, str] = {}
+        if isinstance(error, errors.Unauthenticated):
+            extra["WWW-Authenticate"] = 'Bearer realm="mlplatform"'
+        elif isinstance(error, errors.MethodNotAllowed):
+            extra["Allow"] = "POST" if self.route == "/invocations" else "GET, HEAD"
+        self._answer(error.status_code, json.dumps(error.body()).encode(), extra=extra)
+
+    def _answer(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        self.state.metrics.in_flight(-1)
+        self.state.metrics.request(self.route, status, time.perf_counter() - self.start)
+        if self.closed:
+            return
+        headers = httputil.HTTPHeaders(
+            {"Content-Type": content_type, "Content-Length": str(len(body))}
+        )
+        if extra:
+            headers.update(extra)
+        start_line = httputil.ResponseStartLine("HTTP/1.1", status, _REASONS.get(status, ""))
+        self.conn.write_headers(start_line, headers, b"" if self.method == "HEAD" else body)
+        self.conn.finish()
+
+
+def _too_large(limit: int) -> errors.RequestTooLarge:
+    return errors.RequestTooLarge(f"The body is larger than the limit ({limit} bytes).")
+
+
 class ConnectionCountingServer(HTTPServer):
     """An HTTPServer that knows how many connections are open (for the batcher)."""
 
-    def initialize(self, *args: Any, state: ServingState, **kwargs: Any) -> None:  # type: ignore[override]
-        self._counter = state.connections
-        super().initialize(*args, **kwargs)
+    def initialize(  # type: ignore[override]
+        self, request_callback: Any, *, counter: list[int], **kwargs: Any
+    ) -> None:
+        self._counter = counter
+        super().initialize(request_callback, **kwargs)
 
     def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
         self._counter[0] += 1
@@ -73,187 +292,17 @@ class ConnectionCountingServer(HTTPServer):
         super().on_close(server_conn)
 
 
-class _Handler(web.RequestHandler):
-    route = "other"
-    open = False
-
-    def initialize(self, state: ServingState) -> None:
-        self.state = state
-        self._start = time.perf_counter()
-
-    def prepare(self) -> None:
-        self.state.metrics.in_flight(1)
-        self._counted = True
-        keys = self.state.keys
-        if (
-            keys is not None
-            and not self.open
-            and keys.verify_header(self.request.headers.get("Authorization")) is None
-        ):
-            self.set_header("WWW-Authenticate", 'Bearer realm="mlplatform"')
-            raise errors.Unauthenticated(
-                "Missing, invalid or revoked API key: send 'Authorization: Bearer <key>'."
-            )
-
-    def on_finish(self) -> None:
-        metrics = self.state.metrics
-        if getattr(self, "_counted", False):
-            metrics.in_flight(-1)
-        metrics.request(self.route, self.get_status(), time.perf_counter() - self._start)
-
-    def write_json(self, body: bytes) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(body)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, errors.ServingError):
-            error = exc
-        elif isinstance(exc, web.HTTPError) and exc.status_code in _BY_STATUS:
-            error = _BY_STATUS[exc.status_code](exc.log_message or self._reason)
-        elif status_code in _BY_STATUS:
-            error = _BY_STATUS[status_code](self._reason)
-        else:
-            error = errors.ServingError("Internal error: see the server's log.")
-        if isinstance(exc, errors.Unauthenticated):
-            self.set_header("WWW-Authenticate", 'Bearer realm="mlplatform"')
-        self.set_status(error.status_code)
-        self.state.metrics.error(error.error_code)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(error.body()))
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, errors.ServingError) and value.status_code < 500:
-            return
-        if isinstance(value, web.HTTPError) and value.status_code < 500:
-            return
-        cause = value.__cause__ if isinstance(value, errors.ServingError) else None
-        if cause is not None:
-            log.error("Predict failed", exc_info=(type(cause), cause, cause.__traceback__))
-        else:
-            super().log_exception(typ, value, tb)
-
-
-@web.stream_request_body
-class InvocationsHandler(_Handler):
-    """``POST /invocations``: the body is read in chunks so an oversized one is refused
-    (413) from its Content-Length before it is read."""
-
-    route = "/invocations"
-
-    def prepare(self) -> None:
-        super().prepare()
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._media = media_type(self.request.headers.get("Content-Type"))
-        length = self.request.headers.get("Content-Length")
-        limit = self.state.max_body_bytes
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise errors.RequestTooLarge(f"The body is larger than the limit ({limit} bytes).")
-        if self.state.predictor is None:
-            raise errors.NotReady("The model is still loading.")
-
-    def data_received(self, chunk: bytes) -> None:
-        self._size += len(chunk)
-        if self._size <= self.state.max_body_bytes:
-            self._chunks.append(chunk)
-
-    async def post(self) -> None:
-        if self._size > self.state.max_body_bytes:
-            raise errors.RequestTooLarge(
-                f"The body is larger than the limit ({self.state.max_body_bytes} bytes)."
-            )
-        if self._size == 0:
-            raise errors.MalformedRequest("The body is empty.")
-        body = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
-        item = parse(body, self._media, self.state.schema)
-        if self.state.batcher is not None:
-            predictions = await self.state.batcher.submit(item)
-        else:
-            assert self.state.predictor is not None
-            (predictions,) = self.state.predictor.run([item])
-            if isinstance(predictions, errors.ServingError):
-                raise predictions
-        self.write_json(b'{"predictions": ' + json.dumps(predictions).encode() + b"}")
-
-
-class HealthHandler(_Handler):
-    route = "/health"
-    open = True
-
-    def get(self) -> None:
-        if self.state.predictor is None:
-            raise errors.NotReady("The model is still loading.")
-        self.write_json(b'{"status": "ok"}')
-
-
-class MetadataHandler(_Handler):
-    route = "/metadata"
-
-    def get(self) -> None:
-        self.write_json(self.state.metadata)
-
-
-class OpenAPIHandler(_Handler):
-    route = "/openapi.json"
-
-    def get(self) -> None:
-        self.write_json(self.state.openapi)
-
-
-class MetricsHandler(_Handler):
-    route = "/metrics"
-
-    def get(self) -> None:
-        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        self.finish(self.state.metrics.exposition())
-
-
-class NotFoundHandler(_Handler):
-    open = True
-
-    def prepare(self) -> None:
-        super().prepare()
-        raise errors.NotFound(
-            "Unknown path: the routes are /invocations, /health, "
-            "/metadata, /openapi.json and /metrics."
-        )
-
-
-def _log_request(handler: web.RequestHandler) -> None:
-    """Server errors are logged; other requests only at debug level (they are counted)."""
-    status = handler.get_status()
-    if status >= 500:
-        log.error("%d %s", status, handler._request_summary())
-    elif log.isEnabledFor(logging.DEBUG):
-        log.debug("%d %s", status, handler._request_summary())
-
-
-def make_app(state: ServingState) -> web.Application:
-    kwargs = {"state": state}
-    return web.Application(
-        [
-            (r"/invocations", InvocationsHandler, kwargs),
-            (r"/health", HealthHandler, kwargs),
-            (r"/ping", HealthHandler, kwargs),
-            (r"/metadata", MetadataHandler, kwargs),
-            (r"/openapi\.json", OpenAPIHandler, kwargs),
-            (r"/metrics", MetricsHandler, kwargs),
-        ],
-        default_handler_class=NotFoundHandler,
-        default_handler_args=kwargs,
-        compress_response=False,
-        log_function=_log_request,
-    )
-
-
-def make_server(app: web.Application, state: ServingState) -> HTTPServer:
-    """The HTTP server: tornado's own limit sits above ours, so ours answers (413)."""
+def make_server(state: ServingState) -> HTTPServer:
+    """The HTTP server.  tornado's own body limit sits above ours, so ours answers (413)."""
     return ConnectionCountingServer(
-        app,
-        state=state,
-        xheaders=False,
+        ScoringServer(state),
+        counter=state.connections,
         max_body_size=state.max_body_bytes * 2 + 1024 * 1024,
         idle_connection_timeout=300,
         body_timeout=60,
     )
+
+
+def open_connections(state: ServingState) -> Callable[[], int]:
+    counter = state.connections
+    return lambda: counter[0]

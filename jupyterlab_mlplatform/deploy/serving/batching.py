@@ -22,6 +22,7 @@ themselves.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,8 @@ import pandas as pd
 from .errors import PredictionFailed, ServingError
 from .metrics import Metrics
 from .schema import InputSchema, Item, combine
+
+log = logging.getLogger(__name__)
 
 _CLIENT_ERRORS = (ValueError, TypeError, KeyError, IndexError)
 
@@ -138,32 +141,37 @@ class MicroBatcher:
         self._max_size = max(1, max_size)
         self._timeout = max(0.0, timeout)
         self._open_connections = open_connections
-        self._queue: list[tuple[Item, asyncio.Future[Any]]] = []
+        self._queue: list[tuple[Item, Callable[[Any], None]]] = []
         self._handle: asyncio.Handle | asyncio.TimerHandle | None = None
         self._soon = False
         self._last_arrival = 0.0
         self._gap = float("inf")
 
-    async def submit(self, item: Item) -> Any:
-        """The item's predictions (or raises its :class:`ServingError`)."""
+    def add(self, item: Item, done: Callable[[Any], None]) -> None:
+        """Queue ``item``; ``done`` gets its predictions or its :class:`ServingError`."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._queue.append((item, future))
+        self._queue.append((item, done))
         now = loop.time()
         gap = now - self._last_arrival
         self._last_arrival = now
         self._gap = gap if self._gap == float("inf") else 0.8 * self._gap + 0.2 * gap
-        if not self._soon:
-            waiting = len(self._queue)
-            if (
-                self._timeout == 0
-                or waiting >= self._max_size
-                or waiting >= self._open_connections()
-                or self._gap > self._timeout
-            ):
-                self._schedule(loop, soon=True)
-            elif self._handle is None:
-                self._schedule(loop, soon=False)
+        if self._soon:
+            return
+        waiting = len(self._queue)
+        if (
+            self._timeout == 0
+            or waiting >= self._max_size
+            or waiting >= self._open_connections()
+            or self._gap > self._timeout
+        ):
+            self._schedule(loop, soon=True)
+        elif self._handle is None:
+            self._schedule(loop, soon=False)
+
+    async def submit(self, item: Item) -> Any:
+        """The item's predictions (or raises its :class:`ServingError`)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.add(item, future.set_result)
         result = await future
         if isinstance(result, ServingError):
             raise result
@@ -184,10 +192,14 @@ class MicroBatcher:
         batch, self._queue = self._queue[: self._max_size], self._queue[self._max_size :]
         if self._queue:
             self._schedule(asyncio.get_running_loop(), soon=True)
-        live = [(item, future) for item, future in batch if not future.done()]
-        if not live:
+        if not batch:
             return
-        results = self._predictor.run([item for item, _ in live])
-        for (_, future), result in zip(live, results, strict=True):
-            if not future.done():
-                future.set_result(result)
+        try:
+            results = self._predictor.run([item for item, _ in batch])
+        except Exception as e:  # noqa: BLE001 - every request gets an answer
+            results = [_predict_error(e)] * len(batch)
+        for (_, done), result in zip(batch, results, strict=True):
+            try:
+                done(result)
+            except Exception:
+                log.exception("Answering a batched request failed")

@@ -37,7 +37,7 @@ from tornado.netutil import bind_sockets
 from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model, read_metadata
 
 from . import openapi
-from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_app, make_server
+from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
 from .formats import parse
 from .keys import KeyStore
@@ -217,14 +217,13 @@ async def _serve(
 ) -> None:
     if args.batch_max_size > 1:
         assert state.predictor is not None
-        counter = state.connections
         state.batcher = MicroBatcher(
             state.predictor,
             args.batch_max_size,
             args.batch_timeout_ms / 1000.0,
-            lambda: counter[0],
+            open_connections(state),
         )
-    server = make_server(make_app(state), state)
+    server = make_server(state)
     server.add_sockets(sockets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
