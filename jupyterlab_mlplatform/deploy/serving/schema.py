@@ -364,7 +364,7 @@ class InputSchema:
 
     def _floats(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
         array = _array(values)
-        if array.dtype.kind not in "iuf":
+        if array.dtype.kind not in "iuf" or array.ndim != 1:
             bad = next((v for v in values if v is not None and not _is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
@@ -376,7 +376,7 @@ class InputSchema:
 
     def _ints(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
         array = _array(values)
-        kind = array.dtype.kind
+        kind = array.dtype.kind if array.ndim == 1 else "O"
         if kind in "iu":
             return array.astype(dtype, copy=False)
         if kind not in "f":
