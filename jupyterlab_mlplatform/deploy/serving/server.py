@@ -34,12 +34,13 @@ from typing import Any
 
 from tornado.netutil import bind_sockets
 
-from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model, read_metadata
+from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model
 
 from . import openapi
 from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
 from .formats import parse
+from .imports import guard_imports
 from .keys import KeyStore
 from .metrics import Metrics
 from .schema import InputSchema
@@ -88,38 +89,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="INFO")
     return parser
-
-
-class _ImportGuard:
-    """Refuses to import deep-learning libraries a model of a tabular flavor never needs.
-
-    scikit-learn's array-API helpers (which skops pulls in when it walks every estimator)
-    import torch whenever it is installed: about 1.4 s and 300 MB of a scoring process
-    that serves a LogisticRegression.  Code that probes with ``try: import torch`` sees it
-    as not installed.
-    """
-
-    BLOCKED = ("torch", "tensorflow", "jax", "cupy")
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name.split(".", 1)[0] in self.BLOCKED:
-            raise ModuleNotFoundError(f"No module named {name!r} (not needed to serve)", name=name)
-
-
-def _guard_imports(model_dir: str) -> None:
-    """Install :class:`_ImportGuard` for scikit-learn, XGBoost and LightGBM packages whose
-    trusted types name no blocked library (a failure here is left to ``load_model``)."""
-    try:
-        metadata = read_metadata(model_dir)
-    except Exception:  # noqa: BLE001 - load_model reports it
-        return
-    if metadata.flavor not in ("sklearn", "xgboost", "lightgbm"):
-        return
-    types = " ".join(metadata.trusted_types) + " " + (metadata.model_class or "")
-    if any(name in types for name in (*_ImportGuard.BLOCKED, "skorch")):
-        return
-    if not any(isinstance(finder, _ImportGuard) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _ImportGuard())
 
 
 def _event(stream: Any, **fields: Any) -> None:
@@ -306,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     metrics = Metrics(args.workers)
     if not args.no_import_guard:
-        _guard_imports(args.model_dir)
+        guard_imports(args.model_dir)  # a no-op when the libraries are already imported
     try:
         model = load_model(args.model_dir)
         state = build_state(model, args, metrics)
