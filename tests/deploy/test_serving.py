@@ -9,6 +9,7 @@ import json
 import os
 import re
 import selectors
+import signal
 import subprocess
 import sys
 import time
@@ -540,6 +541,21 @@ def test_two_workers_serve_and_count_together(
     assert server.metric("workers", headers=bearer) == 2
     children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.proc.pid]
     assert len(children) == 2
+
+
+def test_a_dead_worker_is_replaced(servers: dict[str, Server]) -> None:
+    server = servers["auth"]  # --workers 2
+    children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.proc.pid]
+    os.kill(int(children[0]), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.proc.pid]
+        if len(now) == 2 and children[0] not in now:
+            break
+        time.sleep(0.05)
+    assert len(now) == 2 and children[0] not in now
+    for _ in range(6):
+        assert server.get("/health", headers={"Connection": "close"}).status_code == 200
 
 
 def _parent(pid: str) -> int:

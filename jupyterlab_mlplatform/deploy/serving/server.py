@@ -255,7 +255,9 @@ def _prefork(state: ServingState, sockets: list[socket.socket], args: argparse.N
             log.error("Workers keep dying: stopping.")
             stop(signal.SIGTERM, None)
             continue
-        log.warning("Worker %d (pid %d) exited with status %d: restarting.", index, pid, status)
+        code = os.waitstatus_to_exitcode(status)
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        log.warning("Worker %d (pid %d) %s: restarting it.", index, pid, how)
         spawn(index)
     return 0
 
