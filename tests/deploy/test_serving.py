@@ -402,6 +402,10 @@ def test_health_metadata_and_openapi(servers: dict[str, Server]) -> None:
     for fmt, example in examples.items():
         jsonschema.Draft202012Validator(schemas[f"Request_{fmt}"]).validate(example["value"])
         assert server.post(example["value"]).status_code == 200
+    csv_example = content["text/csv"]["example"]
+    assert csv_example.splitlines()[0] == ",".join(COLUMNS)
+    response = server.post(csv_example, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200 and len(response.json()["predictions"]) == 3
     bad = {"dataframe_records": [{c: "x" for c in COLUMNS}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schemas["Request_dataframe_records"]).validate(bad)

@@ -4,6 +4,8 @@ the model's signature, one schema per accepted format, with the input example as
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from jupyterlab_mlplatform.deploy.model import Signature, TensorSpec
@@ -154,6 +156,19 @@ def _examples(example: dict[str, Any] | None, formats: list[str]) -> dict[str, A
     return {k: {"value": v} for k, v in out.items() if k in formats}
 
 
+def _csv_example(example: dict[str, Any] | None) -> dict[str, Any]:
+    """The input example as a CSV body (a header line, then rows), when it has columns."""
+    split = (example or {}).get("dataframe_split") or {}
+    columns, data = split.get("columns"), split.get("data")
+    if not columns or not isinstance(data, list):
+        return {}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(data)
+    return {"example": buffer.getvalue()}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -216,7 +231,7 @@ def document(
             "required": True,
             "content": {
                 "application/json": json_media,
-                "text/csv": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}, **_csv_example(example)},
             },
         },
         "responses": {
