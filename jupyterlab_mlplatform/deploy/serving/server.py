@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import json
 import logging
 import os
@@ -207,14 +208,29 @@ def _worker(index: int, state: ServingState, sockets: list[socket.socket], args:
     asyncio.run(_serve(state, sockets, args))
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker gets SIGTERM when the parent dies, even by SIGKILL (Linux only)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(0)
+
+
 def _prefork(state: ServingState, sockets: list[socket.socket], args: argparse.Namespace) -> int:
     """Fork ``args.workers`` workers; restart any that dies; stop them on SIGTERM/SIGINT."""
     children: dict[int, int] = {}
     stopping = False
 
+    parent = os.getpid()
+    failed = False
+
     def spawn(index: int) -> None:
         pid = os.fork()
         if pid == 0:
+            _die_with_parent(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0
@@ -253,13 +269,14 @@ def _prefork(state: ServingState, sockets: list[socket.socket], args: argparse.N
         restarts = [t for t in restarts if now - t < 60] + [now]
         if len(restarts) > 10 * args.workers:
             log.error("Workers keep dying: stopping.")
+            failed = True
             stop(signal.SIGTERM, None)
             continue
         code = os.waitstatus_to_exitcode(status)
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         log.warning("Worker %d (pid %d) %s: restarting it.", index, pid, how)
         spawn(index)
-    return 0
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
