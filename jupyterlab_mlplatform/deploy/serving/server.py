@@ -5,8 +5,10 @@
 
 The model is loaded (and predicts its input example once, to warm up) before the port is
 bound, so a connection that is accepted is answered.  With ``--workers K > 1`` the parent
-binds the socket and forks K workers that share it; it restarts a worker that dies, and
-on SIGTERM or SIGINT stops them all.  ``--port 0`` picks a free port.
+binds the socket and forks K workers that share it; it restarts a worker that dies (and
+gives up, exiting 1, when they keep dying), on SIGTERM or SIGINT stops them all, and the
+workers stop if it dies.  ``--port 0`` picks a free port.  Logs go to stderr; requests
+are counted in ``/metrics``, not logged (``--log-level DEBUG`` logs each).
 
 Events for the deployment manager are JSON lines (one object with an ``event`` key):
 
@@ -15,7 +17,7 @@ Events for the deployment manager are JSON lines (one object with an ``event`` k
 * if the model cannot be loaded, on stdout and as the last line of stderr (after the
   traceback): ``{"event": "load_failed", "error_code": "MODEL_LOAD_FAILED", "message",
   "model_dir"}``, and the process exits with status 3 (2 for bad arguments, 4 when the
-  port cannot be bound: ``"event": "bind_failed"``).
+  port cannot be bound: ``"event": "bind_failed"``).  A stopped server exits 0.
 """
 
 from __future__ import annotations
