@@ -1,0 +1,178 @@
+"""One scoring-server subprocess: start, wait for its event line, capture logs, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+SERVING_MODULE = "jupyterlab_mlplatform.deploy.serving"
+
+
+class StartFailed(Exception):
+    """The process did not report ``ready``; the message says why (e.g. the load error)."""
+
+
+class ProcessLog:
+    """The last lines of a deployment's output in memory, all of them in a file."""
+
+    def __init__(self, path: Path, max_lines: int, max_file_bytes: int) -> None:
+        self.path = path
+        self.lines: deque[str] = deque(maxlen=max_lines)
+        self.max_file_bytes = max_file_bytes
+
+    def rotate(self) -> None:
+        """Start a fresh file when the current one is over the limit (one old file kept)."""
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_size > self.max_file_bytes:
+                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+
+    def append(self, line: str) -> None:
+        self.lines.append(line)
+        with contextlib.suppress(OSError), self.path.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def tail(self, count: int) -> list[str]:
+        lines = list(self.lines)
+        if not lines:
+            # Nothing this server session (e.g. after a restart of Jupyter): the file's end.
+            with contextlib.suppress(OSError):
+                lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return lines[-count:] if count else []
+
+
+class ScoringProcess:
+    """A running ``python -m jupyterlab_mlplatform.deploy.serving``."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log: ProcessLog) -> None:
+        self.proc = proc
+        self.log = log
+        self.port: int | None = None
+        self._event: asyncio.Future[dict[str, Any] | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._readers = [
+            asyncio.create_task(self._read(proc.stdout, events=True)),
+            asyncio.create_task(self._read(proc.stderr, events=False)),
+        ]
+
+    @classmethod
+    async def spawn(
+        cls,
+        model_dir: Path,
+        workers: int,
+        log: ProcessLog,
+        name: str,
+        version: int,
+    ) -> ScoringProcess:
+        log.rotate()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            SERVING_MODULE,
+            "--model-dir",
+            str(model_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--deployment-name",
+            name,
+            "--version",
+            str(version),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=1024 * 1024,
+        )
+        return cls(proc, log)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def exited(self) -> bool:
+        return self.proc.returncode is not None
+
+    async def _read(self, stream: asyncio.StreamReader | None, events: bool) -> None:
+        if stream is None:
+            return
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # a line over the limit: keep going with the rest
+                continue
+            if not raw:
+                break
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            self.log.append(line)
+            if events and not self._event.done() and line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    event = json.loads(line)
+                    if isinstance(event, dict) and event.get("event"):
+                        self._event.set_result(event)
+        if events and not self._event.done():
+            self._event.set_result(None)
+
+    async def wait_ready(self, timeout: float) -> None:
+        """Return once serving; :class:`StartFailed` with the reason otherwise."""
+        try:
+            event = await asyncio.wait_for(asyncio.shield(self._event), timeout)
+        except TimeoutError:
+            await self.stop(grace=1.0)
+            raise StartFailed(f"The scoring server was not ready within {timeout:g} s.") from None
+        if event is not None and event.get("event") == "ready":
+            self.port = int(event["port"])
+            return
+        await self.stop(grace=1.0)
+        if event is not None and event.get("message"):
+            raise StartFailed(f"{event.get('error_code', 'START_FAILED')}: {event['message']}")
+        code = self.proc.returncode
+        raise StartFailed(f"The scoring server exited (status {code}) before it was ready.")
+
+    async def wait_exit(self) -> int:
+        return await self.proc.wait()
+
+    async def stop(self, grace: float) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds; returns once the process is gone."""
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), grace)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.kill()
+                await self.proc.wait()
+        for reader in self._readers:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(reader, 1.0)
+
+    async def healthy(self, timeout: float) -> bool:
+        """``GET /health`` answers 200."""
+        if self.port is None or self.exited:
+            return False
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", self.port), timeout
+            )
+            writer.write(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            status = await asyncio.wait_for(reader.readline(), timeout)
+            return status.split(b" ")[1:2] == [b"200"]
+        except (OSError, TimeoutError):
+            return False
+        finally:
+            if writer is not None:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
