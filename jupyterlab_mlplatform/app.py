@@ -20,6 +20,9 @@ from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
 from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
 from .autolog.server.switches import AutologSwitches
+from .deploy import handlers as deploy_handlers
+from .deploy.manager import DeploymentManager
+from .deploy.manager.manager import SupervisionPolicy
 from .kernels.access import KernelCredentials
 from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
@@ -113,8 +116,29 @@ class MLPlatformApp(ExtensionApp):
         help="Track training in notebooks automatically: load the autolog IPython extension "
         "into every Python kernel the server starts.  False switches it off for everyone.",
     )
+    deploy_health_interval = Float(
+        5.0, config=True, help="Seconds between health checks of each deployment (default 5)."
+    )
+    deploy_start_timeout = Float(
+        120.0,
+        config=True,
+        help="Seconds a scoring server has to load its model and listen (default 120).",
+    )
+    deploy_stop_grace = Float(
+        10.0, config=True, help="Seconds between SIGTERM and SIGKILL when stopping (default 10)."
+    )
+    deploy_max_restarts = Int(
+        5,
+        config=True,
+        help="Crashes in a row (restarted with exponential backoff) after which a deployment "
+        "is marked failed (default 5).",
+    )
+    deploy_backoff_max = Float(
+        60.0, config=True, help="Longest wait before restarting a crashed deployment, seconds."
+    )
 
     tracking: TrackingService
+    deployments: DeploymentManager
     kernel_credentials: KernelCredentials
     execution_authors: ExecutionAuthors
     autolog_switches: AutologSwitches
@@ -137,6 +161,19 @@ class MLPlatformApp(ExtensionApp):
         self.execution_authors = ExecutionAuthors()
         self.autolog_switches = AutologSwitches(self.autolog, self.serverapp, self.log)
         self.log.info("ML platform tracking store: %s", _redact(uri))
+        assert self.serverapp is not None
+        self.deployments = DeploymentManager(
+            data_dir,
+            self.tracking,
+            self.serverapp.base_url,
+            SupervisionPolicy(
+                health_interval=self.deploy_health_interval,
+                start_timeout=self.deploy_start_timeout,
+                stop_grace=self.deploy_stop_grace,
+                max_restarts=self.deploy_max_restarts,
+                backoff_max=self.deploy_backoff_max,
+            ),
+        )
         self._export_kernel_env()
         self._identify_execute_requests()
         self._provision_kernels()
@@ -182,6 +219,7 @@ class MLPlatformApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         self.handlers.extend(tracking_handlers.default_handlers)
         self.handlers.extend(autolog_handlers.default_handlers)
+        self.handlers.extend(deploy_handlers.default_handlers)
         self.handlers.extend(mlflow_api_handlers.default_handlers)
         self.handlers.extend(common_handlers.default_handlers)
 
@@ -190,6 +228,7 @@ class MLPlatformApp(ExtensionApp):
         self._export_kernel_env()
         if self.store_optimize_interval > 0:
             self._optimizer = asyncio.create_task(self._optimize_periodically())
+        self.deployments.restore()
 
     async def _optimize_periodically(self) -> None:
         while True:
@@ -226,6 +265,8 @@ class MLPlatformApp(ExtensionApp):
             factory.default_provisioner_name = self._default_provisioner
         if self._optimizer is not None:
             self._optimizer.cancel()
+        if hasattr(self, "deployments"):
+            await self.deployments.close()
         if hasattr(self, "tracking"):
             await self.tracking.close()
 

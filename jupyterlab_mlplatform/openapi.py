@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from .deploy.manager import models as deploy_models
 from .tracking import models
 
 
@@ -133,6 +134,43 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("get", "/events", "WebSocket: live run, experiment and metric events", status=101),
     Operation("get", "/openapi.json", "This document", raw_response="application/json"),
+    Operation("get", "/deployments", "List deployments", response=deploy_models.DeploymentList),
+    Operation(
+        "post",
+        "/deployments",
+        "Deploy a run's model (answers once it serves or failed)",
+        deploy_models.DeploymentCreate,
+        deploy_models.Deployment,
+        201,
+    ),
+    Operation("get", "/deployments/{name}", "Get a deployment", response=deploy_models.Deployment),
+    Operation(
+        "patch",
+        "/deployments/{name}",
+        "Stop, start or restart a deployment",
+        deploy_models.DeploymentUpdate,
+        deploy_models.Deployment,
+    ),
+    Operation(
+        "delete",
+        "/deployments/{name}",
+        "Stop a deployment and remove it",
+        response=deploy_models.Deployment,
+    ),
+    Operation(
+        "get",
+        "/deployments/{name}/logs",
+        "The scoring server's last output lines",
+        response=deploy_models.DeploymentLogs,
+        query={"tail": "number of lines (default 200)"},
+    ),
+    Operation(
+        "post",
+        "/deployments/{name}/invocations",
+        "Score through the deployment (the scoring server's request formats and answers)",
+        raw_body="application/json",
+        raw_response="application/json",
+    ),
 ]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from jupyterlab_mlplatform import handlers as common_handlers
+from jupyterlab_mlplatform.deploy import handlers as deploy_handlers
 from jupyterlab_mlplatform.tracking import handlers as tracking_handlers
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -19,7 +20,12 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 def _registered_operations() -> set[tuple[str, str]]:
     operations = set()
-    for pattern, handler in tracking_handlers.default_handlers + common_handlers.default_handlers:
+    registered = (
+        tracking_handlers.default_handlers
+        + common_handlers.default_handlers
+        + deploy_handlers.default_handlers
+    )
+    for pattern, handler in registered:
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern).removeprefix("mlplatform/api")
         for method in METHODS:
             if method in vars(handler):

@@ -1,0 +1,236 @@
+"""Deployments through the REST API of a real Jupyter server: real scoring-server processes
+serving a model logged into a run, supervision, failures, stop/delete, no orphans, restore."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyterlab_mlplatform.deploy.manager import DeploymentManager
+from jupyterlab_mlplatform.deploy.model import load_model, save_model
+
+RNG = np.random.default_rng(0)
+COLUMNS = ["a", "b", "c"]
+FRAME = pd.DataFrame(RNG.normal(size=(60, 3)), columns=COLUMNS)
+TARGET = (FRAME.a + FRAME.b > 0).astype(int)
+ROWS = FRAME.tail(5)
+
+
+@pytest.fixture
+def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
+    return {
+        "data_dir": str(mlp_data_dir),
+        "events_coalesce_interval": 0.05,
+        "deploy_health_interval": 0.5,
+        "deploy_stop_grace": 5.0,
+        "deploy_backoff_max": 1.0,
+    }
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sklearn.linear_model import LogisticRegression
+
+    path = tmp_path_factory.mktemp("models") / "model"
+    save_model(LogisticRegression().fit(FRAME, TARGET), path, input_example=FRAME.head(3))
+    return path
+
+
+async def _log_model(mlp_api: Any, folder: Path, corrupt: bool = False) -> str:
+    """A run with the package uploaded under ``model/``; ``corrupt`` garbles its files."""
+    _, run = await mlp_api("POST", "runs", {})
+    run_id = str(run["run_id"])
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = file.relative_to(folder).as_posix()
+        data = file.read_bytes()
+        if corrupt and relative != "mlplatform_model.json":
+            data = b"not a model"
+        status, _ = await mlp_api("PUT", f"runs/{run_id}/artifacts/model/{relative}", raw=data)
+        assert status == 201
+    return run_id
+
+
+async def _wait_for(mlp_api: Any, name: str, *statuses: str) -> dict[str, Any]:
+    for _ in range(600):
+        _, deployment = await mlp_api("GET", f"deployments/{name}")
+        if deployment["status"] in statuses:
+            return dict(deployment)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name} never reached {statuses}: {deployment}")
+
+
+async def _invoke(jp_fetch: Any, name: str, body: Any) -> tuple[int, Any]:
+    try:
+        response = await jp_fetch(
+            "mlplatform",
+            "api",
+            "deployments",
+            name,
+            "invocations",
+            method="POST",
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+    except HTTPClientError as e:
+        assert e.response is not None
+        return e.code, json.loads(e.response.body)
+    return response.code, json.loads(response.body)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_deploy_invoke_restart_stop_delete(
+    mlp_api: Any, jp_fetch: Any, model_dir: Path, mlp_data_dir: Path
+) -> None:
+    # Given a run with a logged model
+    run_id = await _log_model(mlp_api, model_dir)
+
+    # When it is deployed
+    status, created = await mlp_api("POST", "deployments", {"name": "iris-1", "run_id": run_id})
+
+    # Then it serves the model's predictions through the proxied route
+    assert status == 201, created
+    assert created["status"] == "healthy" and created["version"] == 1
+    assert created["url"].endswith("mlplatform/api/deployments/iris-1/invocations")
+    model_copy = mlp_data_dir / "deployments" / "iris-1" / "v1" / "model"
+    assert (model_copy / "mlplatform_model.json").is_file()
+    expected = load_model(model_dir).predict(ROWS).tolist()
+    body = {"dataframe_split": {"columns": COLUMNS, "data": ROWS.to_numpy().tolist()}}
+    code, answer = await _invoke(jp_fetch, "iris-1", body)
+    assert code == 200 and answer["predictions"] == expected
+    code, error = await _invoke(jp_fetch, "iris-1", {"dataframe_split": {"columns": ["a"]}})
+    assert code == 400 and error["error_code"]  # the scoring server's own error
+    _, listing = await mlp_api("GET", "deployments")
+    assert [d["name"] for d in listing["deployments"]] == ["iris-1"]
+    _, logs = await mlp_api("GET", "deployments/iris-1/logs", tail=50)
+    assert any('"event": "ready"' in line or '"event":"ready"' in line for line in logs["lines"])
+
+    # When the process is killed, the supervisor starts a new one
+    first_pid = created["pid"]
+    os.kill(first_pid, signal.SIGKILL)
+    for _ in range(600):
+        _, now = await mlp_api("GET", "deployments/iris-1")
+        if now["status"] == "healthy" and now["pid"] != first_pid:
+            break
+        await asyncio.sleep(0.1)
+    assert now["restarts"] == 1 and now["pid"] != first_pid
+    code, answer = await _invoke(jp_fetch, "iris-1", body)
+    assert code == 200 and answer["predictions"] == expected
+
+    # When stopped, no process is left and invocations are refused
+    status, stopped = await mlp_api("PATCH", "deployments/iris-1", {"action": "stop"})
+    assert status == 200 and stopped["status"] == "stopped" and stopped["pid"] is None
+    assert _gone(now["pid"])
+    code, error = await _invoke(jp_fetch, "iris-1", body)
+    assert code == 503 and "stopped" in error["message"]
+
+    # When started again with two workers, it serves
+    status, started = await mlp_api(
+        "PATCH", "deployments/iris-1", {"action": "start", "workers": 2}
+    )
+    assert status == 200 and started["status"] == "healthy" and started["workers"] == 2
+    code, answer = await _invoke(jp_fetch, "iris-1", body)
+    assert code == 200 and answer["predictions"] == expected
+
+    # When deleted, it is gone with its files and its process
+    status, deleted = await mlp_api("DELETE", "deployments/iris-1")
+    assert deleted["status"] == "stopped"
+    assert status == 200 and _gone(started["pid"])
+    assert not (mlp_data_dir / "deployments" / "iris-1").exists()
+    status, error = await mlp_api("GET", "deployments/iris-1")
+    assert status == 404 and error["message"]
+
+
+async def test_a_model_that_cannot_load_fails_with_the_error(mlp_api: Any, model_dir: Path) -> None:
+    run_id = await _log_model(mlp_api, model_dir, corrupt=True)
+    status, created = await mlp_api("POST", "deployments", {"name": "broken", "run_id": run_id})
+    assert status == 201
+    assert created["status"] == "failed" and created["pid"] is None
+    assert "MODEL_LOAD_FAILED" in created["error"]
+    _, logs = await mlp_api("GET", "deployments/broken/logs")
+    assert any("load_failed" in line for line in logs["lines"])
+    status, _ = await mlp_api("DELETE", "deployments/broken")
+    assert status == 200
+
+
+async def test_bad_requests_are_4xx_json(mlp_api: Any, jp_fetch: Any, model_dir: Path) -> None:
+    _, run = await mlp_api("POST", "runs", {})
+    for body in (
+        {"name": "Bad_Name", "run_id": run["run_id"]},
+        {"name": "-dash", "run_id": run["run_id"]},
+        {"name": "a" * 64, "run_id": run["run_id"]},
+        {"name": "ok", "run_id": run["run_id"], "workers": 9},
+        {"name": "ok", "run_id": run["run_id"], "artifact_path": "../other"},
+        {"name": "ok"},
+    ):
+        status, error = await mlp_api("POST", "deployments", body)
+        assert status == 400 and error["message"], body
+    status, error = await mlp_api("POST", "deployments", {"name": "ok", "run_id": "nope"})
+    assert status == 404 and error["message"]
+    # A run without a model package at that path
+    status, error = await mlp_api("POST", "deployments", {"name": "ok", "run_id": run["run_id"]})
+    assert status == 404 and error["message"]
+    await mlp_api("PUT", f"runs/{run['run_id']}/artifacts/model/notes.txt", raw=b"hi")
+    status, error = await mlp_api("POST", "deployments", {"name": "ok", "run_id": run["run_id"]})
+    assert status == 400 and "mlplatform_model.json" in error["message"]
+    _, listing = await mlp_api("GET", "deployments")
+    assert listing["deployments"] == []
+    for method, route, body in (
+        ("GET", "deployments/missing", None),
+        ("PATCH", "deployments/missing", {"action": "stop"}),
+        ("DELETE", "deployments/missing", None),
+        ("GET", "deployments/missing/logs", None),
+    ):
+        status, error = await mlp_api(method, route, body)
+        assert status == 404 and error["message"], route
+    status, error = await mlp_api("PATCH", "deployments/missing", {"action": "explode"})
+    assert status == 400
+    code, error = await _invoke(jp_fetch, "missing", {})
+    assert code == 404 and error["message"]
+
+
+async def test_close_leaves_no_process_and_restore_starts_them_again(
+    mlp_api: Any, mlp_app: Any, model_dir: Path, mlp_data_dir: Path
+) -> None:
+    # Given two deployments, one stopped
+    run_id = await _log_model(mlp_api, model_dir)
+    _, running = await mlp_api("POST", "deployments", {"name": "up", "run_id": run_id})
+    _, stopped = await mlp_api("POST", "deployments", {"name": "down", "run_id": run_id})
+    await mlp_api("PATCH", "deployments/down", {"action": "stop"})
+    assert running["status"] == "healthy"
+
+    # When the manager closes (as stop_extension does), every process is gone
+    await mlp_app.deployments.close()
+    assert _gone(running["pid"]) and _gone(stopped["pid"])
+
+    # Then a new manager on the same data dir (a restarted server) starts "up" again only
+    manager = DeploymentManager(mlp_data_dir, mlp_app.tracking)
+    manager.restore()
+    try:
+        for _ in range(600):
+            if manager.get("up").status != "starting":
+                break
+            await asyncio.sleep(0.1)
+        restored = manager.get("up")
+        assert restored.status == "healthy" and restored.pid != running["pid"]
+        assert restored.run_id == run_id and restored.created_at is not None
+        assert manager.get("down").status == "stopped"
+        assert [d.name for d in manager.list()] == ["down", "up"]
+    finally:
+        await manager.close()
+    assert restored.pid is not None and _gone(restored.pid)
