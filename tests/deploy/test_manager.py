@@ -87,11 +87,16 @@ async def _invoke(jp_fetch: Any, name: str, body: Any) -> tuple[int, Any]:
 
 
 def _gone(pid: int) -> bool:
+    """No such process, or only its zombie (an orphan's reaper may be slow)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 async def test_deploy_invoke_restart_stop_delete(
@@ -234,3 +239,47 @@ async def test_close_leaves_no_process_and_restore_starts_them_again(
     finally:
         await manager.close()
     assert restored.pid is not None and _gone(restored.pid)
+
+
+SPAWN_AND_WAIT = """
+import asyncio, sys
+from pathlib import Path
+from jupyterlab_mlplatform.deploy.manager.process import ProcessLog, ScoringProcess
+
+async def main():
+    log = ProcessLog(Path(sys.argv[2]), 100, 10**6)
+    process = await ScoringProcess.spawn(Path(sys.argv[1]), 1, log, "orphan", 1)
+    await process.wait_ready(60)
+    print(process.pid, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def test_scoring_servers_die_with_the_jupyter_server(model_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    # Given a process (standing in for the Jupyter server) that started a scoring server
+    owner = subprocess.Popen(
+        [sys.executable, "-c", SPAWN_AND_WAIT, str(model_dir), str(tmp_path / "log")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    child = int(owner.stdout.readline())
+    assert not _gone(child)
+
+    # When it is killed without a chance to clean up
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+
+    # Then the scoring server goes too
+    for _ in range(300):
+        if _gone(child):
+            break
+        time.sleep(0.05)
+    assert _gone(child)

@@ -225,6 +225,7 @@ class DeploymentManager:
         )
         version_dir = self.root / record.name / f"v{record.version}"
         runtime = self._runtime(record)
+        runtime.status = DeploymentStatus.STARTING
         self._deployments[spec.name] = runtime
         try:
             async with runtime.lock:

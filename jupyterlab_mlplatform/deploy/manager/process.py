@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -13,6 +14,16 @@ from pathlib import Path
 from typing import Any
 
 SERVING_MODULE = "jupyterlab_mlplatform.deploy.serving"
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child before exec: SIGTERM when the Jupyter server dies, even by SIGKILL
+    (Linux; the server's own shutdown stops its processes anyway)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(0)
 
 
 class StartFailed(Exception):
@@ -72,6 +83,7 @@ class ScoringProcess:
         version: int,
     ) -> ScoringProcess:
         log.rotate()
+        parent = os.getpid()
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -92,6 +104,7 @@ class ScoringProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=1024 * 1024,
+            preexec_fn=lambda: _die_with_parent(parent),
         )
         return cls(proc, log)
 
