@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyterlab_mlplatform.deploy.manager import DeploymentManager
 from jupyterlab_mlplatform.deploy.model import load_model, save_model
 
 RNG = np.random.default_rng(0)
@@ -209,38 +208,6 @@ async def test_bad_requests_are_4xx_json(mlp_api: Any, jp_fetch: Any, model_dir:
     assert code == 404 and error["message"]
 
 
-async def test_close_leaves_no_process_and_restore_starts_them_again(
-    mlp_api: Any, mlp_app: Any, model_dir: Path, mlp_data_dir: Path
-) -> None:
-    # Given two deployments, one stopped
-    run_id = await _log_model(mlp_api, model_dir)
-    _, running = await mlp_api("POST", "deployments", {"name": "up", "run_id": run_id})
-    _, stopped = await mlp_api("POST", "deployments", {"name": "down", "run_id": run_id})
-    await mlp_api("PATCH", "deployments/down", {"action": "stop"})
-    assert running["status"] == "healthy"
-
-    # When the manager closes (as stop_extension does), every process is gone
-    await mlp_app.deployments.close()
-    assert _gone(running["pid"]) and _gone(stopped["pid"])
-
-    # Then a new manager on the same data dir (a restarted server) starts "up" again only
-    manager = DeploymentManager(mlp_data_dir, mlp_app.tracking)
-    manager.restore()
-    try:
-        for _ in range(600):
-            if manager.get("up").status != "starting":
-                break
-            await asyncio.sleep(0.1)
-        restored = manager.get("up")
-        assert restored.status == "healthy" and restored.pid != running["pid"]
-        assert restored.run_id == run_id and restored.created_at is not None
-        assert manager.get("down").status == "stopped"
-        assert [d.name for d in manager.list()] == ["down", "up"]
-    finally:
-        await manager.close()
-    assert restored.pid is not None and _gone(restored.pid)
-
-
 SPAWN_AND_WAIT = """
 import asyncio, sys
 from pathlib import Path
@@ -283,3 +250,64 @@ def test_scoring_servers_die_with_the_jupyter_server(model_dir: Path, tmp_path: 
             break
         time.sleep(0.05)
     assert _gone(child)
+
+
+def _call(server: Any, method: str, route: str, body: bytes | None = None) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(
+        server.url + "mlplatform/api/" + route,
+        data=body,
+        method=method,
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_a_restarted_jupyter_server_restores_its_deployments(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    import time
+
+    from tests.tracking.test_client import ServerProcess, _free_port
+
+    server = ServerProcess(tmp_path, _free_port(), "deploy-token")
+    server.start()
+    try:
+        # Given a deployment on a real Jupyter server
+        run_id = _call(server, "POST", "runs", b"{}")["run_id"]
+        for file in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+            relative = file.relative_to(model_dir).as_posix()
+            _call(server, "PUT", f"runs/{run_id}/artifacts/model/{relative}", file.read_bytes())
+        spec = json.dumps({"name": "kept", "run_id": run_id}).encode()
+        created = _call(server, "POST", "deployments", spec)
+        assert created["status"] == "healthy"
+        spec = json.dumps({"name": "paused", "run_id": run_id}).encode()
+        paused = _call(server, "POST", "deployments", spec)
+        _call(server, "PATCH", "deployments/paused", json.dumps({"action": "stop"}).encode())
+
+        # When the server stops (stop_extension), its scoring servers are gone
+        server.stop()
+        assert _gone(created["pid"]) and _gone(paused["pid"])
+
+        # Then the next server start serves the deployment again
+        server.start()
+        for _ in range(600):
+            restored = _call(server, "GET", "deployments/kept")
+            if restored["status"] != "starting":
+                break
+            time.sleep(0.1)
+        assert restored["status"] == "healthy" and restored["pid"] != created["pid"]
+        assert restored["run_id"] == run_id and restored["created_at"] == created["created_at"]
+        listing = _call(server, "GET", "deployments")["deployments"]
+        assert [(d["name"], d["status"]) for d in listing] == [
+            ("kept", "healthy"),
+            ("paused", "stopped"),
+        ]
+        body = {"dataframe_split": {"columns": COLUMNS, "data": ROWS.to_numpy().tolist()}}
+        answer = _call(server, "POST", "deployments/kept/invocations", json.dumps(body).encode())
+        assert answer["predictions"] == load_model(model_dir).predict(ROWS).tolist()
+    finally:
+        server.stop()
+    assert _gone(restored["pid"])
