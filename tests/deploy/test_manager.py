@@ -32,6 +32,7 @@ def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
         "deploy_health_interval": 0.5,
         "deploy_stop_grace": 5.0,
         "deploy_backoff_max": 1.0,
+        "deploy_max_restarts": 1,
     }
 
 
@@ -136,20 +137,28 @@ async def test_deploy_invoke_restart_stop_delete(
     code, answer = await _invoke(jp_fetch, "iris-1", body)
     assert code == 200 and answer["predictions"] == expected
 
-    # When stopped, no process is left and invocations are refused
-    status, stopped = await mlp_api("PATCH", "deployments/iris-1", {"action": "stop"})
-    assert status == 200 and stopped["status"] == "stopped" and stopped["pid"] is None
-    assert _gone(now["pid"])
+    # When it crashes again (over deploy_max_restarts in a row), the supervisor gives up
+    os.kill(now["pid"], signal.SIGKILL)
+    failed = await _wait_for(mlp_api, "iris-1", "failed")
+    assert failed["pid"] is None and "gave up" in failed["error"]
     code, error = await _invoke(jp_fetch, "iris-1", body)
-    assert code == 503 and "stopped" in error["message"]
+    assert code == 503 and "failed" in error["message"]
 
     # When started again with two workers, it serves
     status, started = await mlp_api(
         "PATCH", "deployments/iris-1", {"action": "start", "workers": 2}
     )
     assert status == 200 and started["status"] == "healthy" and started["workers"] == 2
+    assert started["restarts"] == 0 and started["error"] is None
     code, answer = await _invoke(jp_fetch, "iris-1", body)
     assert code == 200 and answer["predictions"] == expected
+
+    # When stopped, no process is left and invocations are refused
+    status, stopped = await mlp_api("PATCH", "deployments/iris-1", {"action": "stop"})
+    assert status == 200 and stopped["status"] == "stopped" and stopped["pid"] is None
+    assert _gone(started["pid"])
+    code, error = await _invoke(jp_fetch, "iris-1", body)
+    assert code == 503 and "stopped" in error["message"]
 
     # When deleted, it is gone with its files and its process
     status, deleted = await mlp_api("DELETE", "deployments/iris-1")
