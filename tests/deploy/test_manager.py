@@ -320,3 +320,26 @@ def test_a_restarted_jupyter_server_restores_its_deployments(
     finally:
         server.stop()
     assert _gone(restored["pid"])
+
+
+async def test_shutdown_during_a_start_leaves_no_process(
+    mlp_api: Any, mlp_app: Any, model_dir: Path
+) -> None:
+    from jupyterlab_mlplatform.deploy.manager import DeploymentCreate
+
+    # Given a deployment whose scoring server is starting
+    run_id = await _log_model(mlp_api, model_dir)
+    manager = mlp_app.deployments
+    creating = asyncio.create_task(manager.create(DeploymentCreate(name="late", run_id=run_id)))
+    for _ in range(600):
+        runtime = manager._deployments.get("late")
+        if runtime is not None and runtime.process is not None:
+            break
+        await asyncio.sleep(0.01)
+    pid = runtime.process.pid
+
+    # When the manager closes meanwhile, the start ends and no process is left
+    await manager.close()
+    created = await creating
+    assert created.status in ("stopped", "failed") and created.pid is None
+    assert _gone(pid)

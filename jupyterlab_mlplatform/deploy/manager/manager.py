@@ -348,8 +348,28 @@ class DeploymentManager:
             runtime.status = DeploymentStatus.FAILED
             runtime.error = f"The scoring server could not be started: {e.strerror or e}"
             return
+        if self.closed:  # the server shut down while this one was starting
+            await self._terminate(runtime)
+            runtime.status = DeploymentStatus.STOPPED
+            return
         runtime.status = DeploymentStatus.HEALTHY
         runtime.supervisor = asyncio.create_task(self._supervise(runtime))
+        runtime.supervisor.add_done_callback(lambda task: self._supervisor_done(runtime, task))
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`close` was called."""
+        return self._closed
+
+    def _supervisor_done(self, runtime: _Runtime, task: asyncio.Task[None]) -> None:
+        """A supervisor that broke on an unexpected error leaves the deployment failed."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error(
+            "Supervising deployment %s failed", runtime.record.name, exc_info=task.exception()
+        )
+        runtime.status = DeploymentStatus.FAILED
+        runtime.error = "Supervising the scoring server failed; see the Jupyter server's log."
 
     async def _terminate(self, runtime: _Runtime) -> None:
         supervisor, runtime.supervisor = runtime.supervisor, None
