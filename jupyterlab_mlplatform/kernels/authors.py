@@ -63,6 +63,3 @@ class ExecutionAuthors:
             if not request.done:
                 return request.user
         return next(reversed(kernel.requests.values())).user
-
-    def forget(self, kernel_id: str) -> None:
-        self._kernels.pop(kernel_id, None)

@@ -40,19 +40,12 @@ class CodePath:
 
     def __init__(self, limit: int = MAX_CODE_PATH_CELLS) -> None:
         self._cells: deque[ExecutedCell] = deque(maxlen=limit)
-        self._dropped = 0
 
     def append(self, cell: ExecutedCell) -> None:
-        if len(self._cells) == self._cells.maxlen:
-            self._dropped += 1
         self._cells.append(cell)
 
     def snapshot(self) -> list[ExecutedCell]:
         return list(self._cells)
-
-    @property
-    def dropped(self) -> int:
-        return self._dropped
 
 
 def cell_files(source: str, before: list[ExecutedCell], output: str) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ from .safety import guard
 
 class Finisher:
     def __init__(self) -> None:
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._queue: queue.Queue[Callable[[], None]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -33,7 +33,5 @@ class Finisher:
     def _work(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
-                return
             with guard("finishing a tracked cell"):
                 job()
