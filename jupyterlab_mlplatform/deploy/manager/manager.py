@@ -196,6 +196,17 @@ class DeploymentManager:
     def logs(self, name: str, tail: int = 200) -> builtins.list[str]:
         return self._get(name).log.tail(tail)
 
+    def model_dir(self, name: str) -> Path:
+        """The model package folder of the version a deployment serves."""
+        record = self._get(name).record
+        return self.root / record.name / f"v{record.version}" / "model"
+
+    async def export_run_model(self, run_id: str, artifact_path: str, target: Path) -> None:
+        """Copy a run's model package into ``target`` (a new or empty folder); NotFound for an
+        unknown run, InvalidArgument when the folder holds no model package."""
+        await self.tracking.get_run(run_id)
+        await self._copy_model(run_id, _clean_artifact_path(artifact_path), target)
+
     def endpoint(self, name: str) -> tuple[str, int]:
         """Host and port of a serving deployment, for the invocations proxy."""
         runtime = self._get(name)
@@ -289,18 +300,21 @@ class DeploymentManager:
     # -- processes -----------------------------------------------------------------------
 
     async def _materialize(self, record: DeploymentRecord, target: Path) -> None:
+        await self._copy_model(record.run_id, record.artifact_path, target)
+
+    async def _copy_model(self, run_id: str, artifact_path: str, target: Path) -> None:
         """Copy the run's artifact folder into ``target`` (no path may leave it)."""
         files: list[tuple[str, Path]] = []
-        pending = [record.artifact_path]
+        pending = [artifact_path]
         root = target.resolve()
         while pending:
             folder = pending.pop()
-            listing = await self.tracking.list_artifacts(record.run_id, folder)
+            listing = await self.tracking.list_artifacts(run_id, folder)
             for entry in listing.files:
                 if entry.is_dir:
                     pending.append(entry.path)
                     continue
-                relative = posixpath.relpath(entry.path, record.artifact_path)
+                relative = posixpath.relpath(entry.path, artifact_path)
                 destination = (root / relative).resolve()
                 if relative.startswith("..") or not destination.is_relative_to(root):
                     raise InvalidArgument("The model folder holds a path outside of it.")
@@ -310,7 +324,7 @@ class DeploymentManager:
                 f"The artifact folder holds no model package ({PACKAGE_FILE} is missing)."
             )
         for source, destination in files:
-            handle, _size, _type = await self.tracking.open_artifact(record.run_id, source)
+            handle, _size, _type = await self.tracking.open_artifact(run_id, source)
             try:
                 await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
                 with destination.open("wb") as out:
