@@ -402,7 +402,7 @@ class DeploymentManager:
             process = runtime.process
             assert process is not None
             if await self._watch(process):
-                reason = f"exited with status {process.proc.returncode}"
+                reason = f"exited with status {process.returncode}"
             else:
                 reason = "stopped answering health checks"
                 await process.stop(policy.stop_grace)

@@ -8,6 +8,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import sys
 from collections import deque
 from pathlib import Path
@@ -81,25 +82,39 @@ class ScoringProcess:
         log: ProcessLog,
         name: str,
         version: int,
+        *,
+        listener: socket.socket | None = None,
+        keys_file: Path | None = None,
+        drain_seconds: float = 10.0,
     ) -> ScoringProcess:
+        """Start a scoring server for ``model_dir``: on ``listener`` (a bound, listening socket
+        it inherits) when given, else on a free loopback port; with API keys checked against
+        ``keys_file`` when given."""
         log.rotate()
         parent = os.getpid()
+        where = ["--host", "127.0.0.1", "--port", "0"]
+        pass_fds: tuple[int, ...] = ()
+        if listener is not None:
+            where = ["--socket-fd", str(listener.fileno())]
+            pass_fds = (listener.fileno(),)
+        options = ["--keys-file", str(keys_file)] if keys_file is not None else []
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             SERVING_MODULE,
             "--model-dir",
             str(model_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
+            *where,
+            *options,
             "--workers",
             str(workers),
+            "--drain-seconds",
+            str(drain_seconds),
             "--deployment-name",
             name,
             "--version",
             str(version),
+            pass_fds=pass_fds,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -115,6 +130,10 @@ class ScoringProcess:
     @property
     def exited(self) -> bool:
         return self.proc.returncode is not None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
 
     async def _read(self, stream: asyncio.StreamReader | None, events: bool) -> None:
         if stream is None:

@@ -119,6 +119,10 @@ class Metrics:
     def in_flight(self, delta: int) -> None:
         self._row[self._in_flight] += delta
 
+    def own_in_flight(self) -> int:
+        """Requests this process is answering now (its own row only)."""
+        return int(self._row[self._in_flight])
+
     def model_loaded(self, seconds: float) -> None:
         memoryview(self._map).cast("d")[self._load_seconds] = seconds
 

@@ -1,13 +1,20 @@
 """The scoring server process: ``python -m jupyterlab_mlplatform.deploy.serving``.
 
-``--model-dir DIR --host H --port N [--workers K] [--batch-max-size 32 --batch-timeout-ms 2]
-[--keys-file PATH] [--max-body-bytes B] [--deployment-name NAME --version V --model-id ID]``
+``--model-dir DIR (--host H --port N | --socket-fd FD) [--workers K] [--batch-max-size 32
+--batch-timeout-ms 2] [--keys-file PATH] [--max-body-bytes B] [--drain-seconds S]
+[--deployment-name NAME --version V --model-id ID]``
 
 The model is loaded (and predicts its input example once, to warm up) before the port is
 bound, so a connection that is accepted is answered.  With ``--workers K > 1`` the parent
 binds the socket and forks K workers that share it; it restarts a worker that dies (and
 gives up, exiting 1, when they keep dying), on SIGTERM or SIGINT stops them all, and the
-workers stop if it dies.  ``--port 0`` picks a free port.  Logs go to stderr; requests
+workers stop if it dies.  ``--port 0`` picks a free port.
+``--socket-fd FD`` serves a listening socket the parent process already bound and passed on
+(the deployment manager keeps a deployment's socket, and so its port, across restarts and
+version switches: connections wait in its queue while no process accepts).  On SIGTERM a
+server stops accepting and answers the requests it has started (for up to
+``--drain-seconds``) before it exits, so a new version can take over without dropping any.
+Logs go to stderr; requests
 are counted in ``/metrics``, not logged (``--log-level DEBUG`` logs each).
 
 Events for the deployment manager are JSON lines (one object with an ``event`` key):
@@ -62,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-dir", required=True, help="The model package folder.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000, help="0 picks a free port.")
+    parser.add_argument(
+        "--socket-fd",
+        type=int,
+        default=None,
+        help="Serve this inherited listening socket instead of binding --host/--port.",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=10.0,
+        help="On SIGTERM, longest wait for started requests to be answered (default 10).",
+    )
     parser.add_argument("--workers", type=int, default=1, help="Worker processes (default 1).")
     parser.add_argument(
         "--batch-max-size",
@@ -202,7 +221,10 @@ async def _serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    server.stop()
+    server.stop()  # no new connections; the ones accepted finish their requests
+    deadline = loop.time() + args.drain_seconds
+    while state.metrics.own_in_flight() > 0 and loop.time() < deadline:
+        await asyncio.sleep(0.005)
 
 
 def _worker(index: int, state: ServingState, sockets: list[socket.socket], args: Any) -> None:
@@ -315,7 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = time.perf_counter() - start
     metrics.model_loaded(load_seconds)
     try:
-        sockets = bind_sockets(args.port, args.host, backlog=1024)
+        if args.socket_fd is not None:
+            inherited = socket.socket(fileno=args.socket_fd)
+            inherited.setblocking(False)
+            sockets = [inherited]
+            args.host = inherited.getsockname()[0]
+        else:
+            sockets = bind_sockets(args.port, args.host, backlog=1024)
     except OSError as e:
         fields = {"event": "bind_failed", "message": str(e), "host": args.host, "port": args.port}
         _event(sys.stdout, **fields)
