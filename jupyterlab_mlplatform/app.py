@@ -136,6 +136,19 @@ class MLPlatformApp(ExtensionApp):
     deploy_backoff_max = Float(
         60.0, config=True, help="Longest wait before restarting a crashed deployment, seconds."
     )
+    deploy_host = Unicode(
+        "127.0.0.1",
+        config=True,
+        help="Address the deployments' own ports listen on.  The default serves only this "
+        "machine (and the lab, through its proxy); '0.0.0.0' lets callers elsewhere use a "
+        "deployment's endpoint with an API key.",
+    )
+    deploy_public_host = Unicode(
+        "",
+        config=True,
+        help="Host name shown in deployment endpoints (default: deploy_host, or this machine's "
+        "name when deploy_host is a wildcard).",
+    )
 
     tracking: TrackingService
     deployments: DeploymentManager
@@ -173,6 +186,8 @@ class MLPlatformApp(ExtensionApp):
                 max_restarts=self.deploy_max_restarts,
                 backoff_max=self.deploy_backoff_max,
             ),
+            host=self.deploy_host,
+            public_host=self.deploy_public_host or None,
         )
         self._export_kernel_env()
         self._identify_execute_requests()
