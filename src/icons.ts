@@ -28,3 +28,17 @@ export const pinIcon = new LabIcon({
   name: 'jupyterlab-mlplatform:pin',
   svgstr: pinSvg
 });
+
+/**
+ * A rocket: the Deploy sidebar and its commands.
+ */
+const deploySvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M12 2c3.3 1.9 5 5.2 5 9.5V15l2 2.5V20l-4-1.5H9L5 20v-2.5L7 15v-3.5C7 7.2 8.7 3.9 12 2zm0 6.5a1.8 1.8 0 1 0 0 3.6 1.8 1.8 0 0 0 0-3.6zM10 19.5h4L12 22l-2-2.5z"/>
+  </g>
+</svg>`;
+
+export const deployIcon = new LabIcon({
+  name: 'jupyterlab-mlplatform:deploy',
+  svgstr: deploySvg
+});

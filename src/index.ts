@@ -1,19 +1,22 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { autologPlugin } from './plugins/autolog';
+import { deployPlugin } from './plugins/deploy';
 import { experimentsPlugin } from './plugins/experiments';
 import { trackingPlugin } from './plugins/tracking';
 
 export * from './tokens';
 export * from './api/tracking';
 export * from './api/autolog';
+export * from './api/deployments';
 export { requestAPI } from './api/request';
 export { AutologCommandIDs } from './plugins/autolog';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   experimentsPlugin,
-  autologPlugin
+  autologPlugin,
+  deployPlugin
 ];
 
 export default plugins;

@@ -31,6 +31,13 @@ export namespace CommandIDs {
   export const copyRunId = 'mlplatform:copy-run-id';
   /** Download the runs matching the filter as CSV. */
   export const exportRuns = 'mlplatform:export-runs-csv';
+  /** Open the Deploy sidebar. */
+  export const openDeploy = 'mlplatform:open-deploy';
+  /**
+   * Deploy a run's model with one click: ask for the name, show the progress
+   * in the Deploy sidebar (args: `runId`, `artifactPath?`).
+   */
+  export const deployRun = 'mlplatform:deploy-run';
 }
 
 /**

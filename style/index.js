@@ -3,3 +3,4 @@ import './experiments.css';
 import './charts.css';
 import './artifacts.css';
 import './autolog.css';
+import './deploy.css';

@@ -201,6 +201,7 @@ class ArtifactHandler(StreamedFilesHandler):
     @authorized
     async def put(self, run_id: str, path: str) -> None:
         info = await self.commit_upload()
+        await self.tracking.note_model_package(run_id, path)
         self.finish_model(info.model_copy(update={"path": path}), HTTPStatus.CREATED)
 
     @web.authenticated

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import posixpath
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, ParamSpec, TypeVar
@@ -46,6 +48,12 @@ from .models import (
     ViewType,
 )
 from .store import TrackingStore
+
+MODEL_PACKAGE_FILE = "mlplatform_model.json"
+"""The description of a model package (:mod:`jupyterlab_mlplatform.deploy.model`)."""
+MODEL_PACKAGE_MAX_BYTES = 1024 * 1024
+MODELS_TAG = "mlplatform.models"
+"""A run's model packages: ``[{"artifact_path": "model", "flavor": "sklearn"}, ...]``."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -255,6 +263,38 @@ class TrackingService:
 
     async def commit_upload(self, upload: ArtifactUpload) -> ArtifactInfo:
         return await self._write(upload.commit)
+
+    async def note_model_package(self, run_id: str, path: str) -> None:
+        """After ``path`` was stored in a run: when it is a model package's description
+        (``<folder>/mlplatform_model.json``), list the folder and its flavor in the run's
+        ``mlplatform.models`` tag (a JSON list), which is how runs with a deployable model
+        are found.  A description that is not JSON is listed without a flavor."""
+        if posixpath.basename(path) != MODEL_PACKAGE_FILE:
+            return
+        folder = posixpath.dirname(path.strip("/"))
+        file, size, _type = await self.open_artifact(run_id, path)
+        try:
+            raw = await self.read_chunk(file, min(size, MODEL_PACKAGE_MAX_BYTES))
+        finally:
+            file.close()
+        try:
+            flavor = json.loads(raw).get("flavor")
+        except (ValueError, AttributeError):
+            flavor = None
+        run = await self.get_run(run_id)
+        try:
+            models = json.loads(run.tags.get(MODELS_TAG, "[]"))
+            if not isinstance(models, list):
+                models = []
+        except ValueError:
+            models = []
+        entry = {"artifact_path": folder, "flavor": flavor if isinstance(flavor, str) else None}
+        models = [
+            m for m in models if not (isinstance(m, dict) and m.get("artifact_path") == folder)
+        ]
+        models.append(entry)
+        models.sort(key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else "")
+        await self.log_batch(run_id, LogBatch(tags={MODELS_TAG: json.dumps(models)}))
 
     # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is
     # checked against escapes before anything touches a filesystem.

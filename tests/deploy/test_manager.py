@@ -333,10 +333,10 @@ async def test_shutdown_during_a_start_leaves_no_process(
     creating = asyncio.create_task(manager.create(DeploymentCreate(name="late", run_id=run_id)))
     for _ in range(600):
         runtime = manager._deployments.get("late")
-        if runtime is not None and runtime.process is not None:
+        if runtime is not None and runtime.starting is not None:
             break
         await asyncio.sleep(0.01)
-    pid = runtime.process.pid
+    pid = runtime.starting.pid
 
     # When the manager closes meanwhile, the start ends and no process is left
     await manager.close()

@@ -1,10 +1,22 @@
 """The deployment manager: deployments of run models, their processes and supervision.
 
 Deployments are kept in ``<data_dir>/deployments/deployments.json`` (written atomically):
-name, run, artifact path, version, workers, desired state, author and creation time.  The
-model package is copied from the run's artifacts into
-``<data_dir>/deployments/<name>/v<N>/model`` and served from there by a scoring-server
-subprocess on a free loopback port; its output goes to ``<name>/server.log`` and a ring buffer.
+name, versions (run, artifact path, flavor, author, time of each), the version served,
+workers, desired state, port, author and creation time.  Each version's model package is
+copied from the run's artifacts into ``<data_dir>/deployments/<name>/v<N>/model`` and served
+from there by a scoring-server subprocess; its output goes to ``<name>/server.log`` and a
+ring buffer.
+
+The manager binds each deployment's listening socket itself and hands it to the scoring
+server, so the port stays the same across restarts, crashes and version switches (and is
+reused after the Jupyter server restarts when it is free).  A redeploy, rollback or restart
+of a serving deployment starts the new process on the same socket, and only once it is
+ready stops the old one, which finishes the requests it has begun: no request is refused
+during the switch.  A version that cannot start is not adopted and the old one keeps
+serving.
+
+API keys (:mod:`.api_keys`) are checked by the scoring server on its port; the invocations
+proxy, the stats and the metadata routes use the manager's own key.
 
 Statuses: ``starting`` (until the process reports ready), ``healthy``, ``restarting`` (the
 process died or failed health checks; restarted with exponential backoff), ``stopped``, and
@@ -21,6 +33,7 @@ import logging
 import os
 import posixpath
 import shutil
+import socket
 import tempfile
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass, field
@@ -30,7 +43,16 @@ from typing import Any, Literal
 
 from ...errors import Conflict, InvalidArgument, MLPlatformError, NotFound
 from ...tracking.service import TrackingService
-from .models import Deployment, DeploymentCreate, DeploymentStatus
+from .api_keys import ApiKeys
+from .models import (
+    ApiKey,
+    ApiKeyCreated,
+    Deployment,
+    DeploymentCreate,
+    DeploymentStatus,
+    DeploymentVersion,
+    DeploymentVersionCreate,
+)
 from .process import ProcessLog, ScoringProcess, StartFailed
 
 PACKAGE_FILE = "mlplatform_model.json"
@@ -45,26 +67,80 @@ class DeploymentUnavailable(MLPlatformError):
     status_code = 503
 
 
+class VersionFailed(MLPlatformError):
+    """A new version (or a restart) could not start; what served before still serves (422)."""
+
+    status_code = 422
+
+
+@dataclass
+class VersionRecord:
+    """What is stored of one version of a deployment."""
+
+    version: int
+    run_id: str
+    artifact_path: str
+    flavor: str | None
+    created_by: str | None
+    created_at: str
+
+
 @dataclass
 class DeploymentRecord:
     """What is stored of a deployment."""
 
     name: str
-    run_id: str
-    artifact_path: str
     version: int
+    """The version served (or to serve when started)."""
     workers: int
     desired: Literal["running", "stopped"]
     created_by: str | None
     created_at: str
+    versions: list[VersionRecord]
+    port: int | None = None
+    """The port last bound, bound again when free."""
+
+    @property
+    def current(self) -> VersionRecord:
+        return self.find(self.version)
+
+    def find(self, version: int) -> VersionRecord:
+        for item in self.versions:
+            if item.version == version:
+                return item
+        raise NotFound(f"The deployment has no version {version}.")
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> DeploymentRecord:
+        """Also reads the first format (one version, its run at the top level)."""
+        item = dict(item)
+        run_id = item.pop("run_id", None)
+        artifact_path = item.pop("artifact_path", None)
+        versions = item.pop("versions", None)
+        if versions is None:
+            versions = [
+                {
+                    "version": item["version"],
+                    "run_id": run_id,
+                    "artifact_path": artifact_path,
+                    "flavor": None,
+                    "created_by": item.get("created_by"),
+                    "created_at": item["created_at"],
+                }
+            ]
+        return cls(**item, versions=[VersionRecord(**v) for v in versions])
 
 
 @dataclass
 class _Runtime:
     record: DeploymentRecord
     log: ProcessLog
+    keys: ApiKeys
     status: DeploymentStatus = DeploymentStatus.STOPPED
+    listener: socket.socket | None = None
     process: ScoringProcess | None = None
+    starting: ScoringProcess | None = None
+    """A process not ready yet (a start, restart or switch)."""
     supervisor: asyncio.Task[None] | None = None
     restarts: int = 0
     error: str | None = None
@@ -103,11 +179,20 @@ class DeploymentManager:
         tracking: TrackingService,
         base_url: str = "/",
         policy: SupervisionPolicy | None = None,
+        host: str = "127.0.0.1",
+        public_host: str | None = None,
     ) -> None:
+        """``host`` is the address deployments listen on (``0.0.0.0`` for callers on other
+        machines); ``public_host`` the name those callers use (default: ``host``, or this
+        machine's name when ``host`` is a wildcard)."""
         self.root = Path(data_dir) / "deployments"
         self.tracking = tracking
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.policy = policy or SupervisionPolicy()
+        self.host = host
+        wildcard = host in ("", "0.0.0.0", "::")
+        self.public_host = public_host or (socket.gethostname() if wildcard else host)
+        self.local_host = ("::1" if ":" in host else "127.0.0.1") if wildcard else host
         self._deployments: dict[str, _Runtime] = {}
         self._state_file = self.root / "deployments.json"
         self._background: set[asyncio.Task[None]] = set()
@@ -120,7 +205,7 @@ class DeploymentManager:
             data = json.loads(self._state_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
-        return [DeploymentRecord(**item) for item in data.get("deployments", [])]
+        return [DeploymentRecord.from_json(item) for item in data.get("deployments", [])]
 
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -143,7 +228,7 @@ class DeploymentManager:
         log_file = ProcessLog(
             folder / "server.log", self.policy.log_lines, self.policy.log_file_bytes
         )
-        return _Runtime(record=record, log=log_file)
+        return _Runtime(record=record, log=log_file, keys=ApiKeys(folder))
 
     def restore(self) -> None:
         """Load the stored deployments; start again those meant to be running."""
@@ -163,22 +248,29 @@ class DeploymentManager:
 
     def _model(self, rt: _Runtime) -> Deployment:
         record = rt.record
+        current = record.current
         process = rt.process if rt.status != DeploymentStatus.STOPPED else None
+        alive = process is not None and not process.exited
+        port = rt.listener.getsockname()[1] if rt.listener is not None else None
+        host = f"[{self.public_host}]" if ":" in self.public_host else self.public_host
         return Deployment(
             name=record.name,
             status=rt.status,
             version=record.version,
-            run_id=record.run_id,
-            artifact_path=record.artifact_path,
+            run_id=current.run_id,
+            artifact_path=current.artifact_path,
+            flavor=current.flavor,
             url=f"{self.base_url}mlplatform/api/deployments/{record.name}/invocations",
-            port=process.port if process is not None and not process.exited else None,
-            pid=process.pid if process is not None and not process.exited else None,
+            endpoint=f"http://{host}:{port}/invocations" if port is not None else None,
+            port=port,
+            pid=process.pid if alive and process is not None else None,
             workers=record.workers,
             restarts=rt.restarts,
             error=rt.error,
             created_by=record.created_by,
             created_at=datetime.fromisoformat(record.created_at),
             started_at=rt.started_at,
+            versions=[_version_model(v) for v in record.versions],
         )
 
     def _get(self, name: str) -> _Runtime:
@@ -199,7 +291,10 @@ class DeploymentManager:
     def model_dir(self, name: str) -> Path:
         """The model package folder of the version a deployment serves."""
         record = self._get(name).record
-        return self.root / record.name / f"v{record.version}" / "model"
+        return self._model_dir(record.name, record.version)
+
+    def _model_dir(self, name: str, version: int) -> Path:
+        return self.root / name / f"v{version}" / "model"
 
     async def export_run_model(self, run_id: str, artifact_path: str, target: Path) -> None:
         """Copy a run's model package into ``target`` (a new or empty folder); NotFound for an
@@ -207,13 +302,36 @@ class DeploymentManager:
         await self.tracking.get_run(run_id)
         await self._copy_model(run_id, _clean_artifact_path(artifact_path), target)
 
-    def endpoint(self, name: str) -> tuple[str, int]:
-        """Host and port of a serving deployment, for the invocations proxy."""
+    def endpoint(self, name: str) -> tuple[str, int, str]:
+        """Host, port and the manager's own API key of a serving deployment (for the
+        invocations proxy, the stats and the metadata); 503 when it is not serving."""
         runtime = self._get(name)
-        process = runtime.process
-        if runtime.status != DeploymentStatus.HEALTHY or process is None or process.port is None:
+        listener = runtime.listener
+        if runtime.status != DeploymentStatus.HEALTHY or listener is None:
             raise DeploymentUnavailable(f"The deployment is {runtime.status.value}, not serving.")
-        return "127.0.0.1", process.port
+        return self.local_host, listener.getsockname()[1], runtime.keys.proxy_key
+
+    def uptime(self, name: str) -> float | None:
+        """Seconds the process serving now has been up; None when none is."""
+        runtime = self._get(name)
+        if runtime.status != DeploymentStatus.HEALTHY or runtime.started_at is None:
+            return None
+        return (datetime.now(UTC) - runtime.started_at).total_seconds()
+
+    # -- API keys ------------------------------------------------------------------------
+
+    def list_keys(self, name: str) -> builtins.list[ApiKey]:
+        return self._get(name).keys.entries()
+
+    async def create_key(self, name: str, key_name: str | None, user: str | None) -> ApiKeyCreated:
+        """A new key (returned whole, once); the scoring server accepts it at once."""
+        runtime = self._get(name)
+        return await asyncio.to_thread(runtime.keys.create, key_name, user)
+
+    async def revoke_key(self, name: str, key_id: str) -> ApiKey:
+        """Remove a key; the scoring server refuses it from its next request on."""
+        runtime = self._get(name)
+        return await asyncio.to_thread(runtime.keys.revoke, key_id)
 
     # -- changes -------------------------------------------------------------------------
 
@@ -224,25 +342,26 @@ class DeploymentManager:
             raise Conflict("A deployment with that name already exists.")
         artifact_path = _clean_artifact_path(spec.artifact_path)
         await self.tracking.get_run(spec.run_id)  # NotFound for an unknown run
+        now = datetime.now(UTC).isoformat()
+        first = VersionRecord(1, spec.run_id, artifact_path, None, user, now)
         record = DeploymentRecord(
             name=spec.name,
-            run_id=spec.run_id,
-            artifact_path=artifact_path,
             version=1,
             workers=spec.workers,
             desired="running",
             created_by=user,
-            created_at=datetime.now(UTC).isoformat(),
+            created_at=now,
+            versions=[first],
         )
-        version_dir = self.root / record.name / f"v{record.version}"
         runtime = self._runtime(record)
         runtime.status = DeploymentStatus.STARTING
         self._deployments[spec.name] = runtime
         try:
             async with runtime.lock:
+                version_dir = self.root / record.name / "v1"
                 if version_dir.exists():
                     await asyncio.to_thread(shutil.rmtree, version_dir)
-                await self._materialize(record, version_dir / "model")
+                first.flavor = await self._materialize(first, version_dir / "model")
                 self._save()
                 await self._start(runtime, locked=True)
         except BaseException:
@@ -255,21 +374,79 @@ class DeploymentManager:
     def _state_has(self, name: str) -> bool:
         return any(record.name == name for record in self._load())
 
+    async def add_version(
+        self, name: str, spec: DeploymentVersionCreate, user: str | None = None
+    ) -> Deployment:
+        """Redeploy: serve a newer model under the same name.  A serving deployment switches
+        without refusing a request; :class:`VersionFailed` (and nothing changed) when the new
+        version cannot start."""
+        runtime = self._get(name)
+        artifact_path = _clean_artifact_path(spec.artifact_path)
+        await self.tracking.get_run(spec.run_id)
+        async with runtime.lock:
+            record = runtime.record
+            number = max(v.version for v in record.versions) + 1
+            version_dir = self.root / name / f"v{number}"
+            if version_dir.exists():
+                await asyncio.to_thread(shutil.rmtree, version_dir)
+            version = VersionRecord(
+                number, spec.run_id, artifact_path, None, user, datetime.now(UTC).isoformat()
+            )
+            try:
+                version.flavor = await self._materialize(version, version_dir / "model")
+                await self._switch(runtime, version)
+            except BaseException:
+                await asyncio.to_thread(shutil.rmtree, version_dir, True)
+                raise
+            record.versions.append(version)
+            self._save()
+        return self._model(runtime)
+
+    async def rollback(self, name: str, version: int | None = None) -> Deployment:
+        """Serve an earlier version again (default: the one before the version served)."""
+        runtime = self._get(name)
+        async with runtime.lock:
+            record = runtime.record
+            if version is None:
+                earlier = [v.version for v in record.versions if v.version < record.version]
+                if not earlier:
+                    raise Conflict("There is no earlier version to roll back to.")
+                version = max(earlier)
+            target = record.find(version)
+            await self._switch(runtime, target)
+            self._save()
+        return self._model(runtime)
+
     async def stop(self, name: str) -> Deployment:
         runtime = self._get(name)
         async with runtime.lock:
             runtime.record.desired = "stopped"
             self._save()
             await self._terminate(runtime)
+            self._unlisten(runtime)
             runtime.status = DeploymentStatus.STOPPED
         return self._model(runtime)
 
     async def start(self, name: str, workers: int | None = None) -> Deployment:
+        """Start a deployment, or restart it: a serving one is replaced by a new process
+        without refusing a request (:class:`VersionFailed` if that one cannot start)."""
         runtime = self._get(name)
         async with runtime.lock:
+            record = runtime.record
+            if runtime.status == DeploymentStatus.HEALTHY:
+                previous = record.workers
+                if workers is not None:
+                    record.workers = workers
+                try:
+                    await self._switch(runtime, record.current)
+                except BaseException:
+                    record.workers = previous
+                    raise
+                self._save()
+                return self._model(runtime)
             if workers is not None:
-                runtime.record.workers = workers
-            runtime.record.desired = "running"
+                record.workers = workers
+            record.desired = "running"
             self._save()
             await self._terminate(runtime)
             runtime.restarts = 0
@@ -280,6 +457,7 @@ class DeploymentManager:
         runtime = self._get(name)
         async with runtime.lock:
             await self._terminate(runtime)
+            self._unlisten(runtime)
             runtime.status = DeploymentStatus.STOPPED
             model = self._model(runtime)
             del self._deployments[name]
@@ -296,11 +474,20 @@ class DeploymentManager:
         await asyncio.gather(
             *(self._terminate(rt) for rt in self._deployments.values()), return_exceptions=True
         )
+        for runtime in self._deployments.values():
+            self._unlisten(runtime)
 
     # -- processes -----------------------------------------------------------------------
 
-    async def _materialize(self, record: DeploymentRecord, target: Path) -> None:
-        await self._copy_model(record.run_id, record.artifact_path, target)
+    async def _materialize(self, version: VersionRecord, target: Path) -> str | None:
+        """Copy the version's model package into ``target``; returns its flavor."""
+        await self._copy_model(version.run_id, version.artifact_path, target)
+        try:
+            description = json.loads((target / PACKAGE_FILE).read_text(encoding="utf-8"))
+            flavor = description.get("flavor")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return flavor if isinstance(flavor, str) else None
 
     async def _copy_model(self, run_id: str, artifact_path: str, target: Path) -> None:
         """Copy the run's artifact folder into ``target`` (no path may leave it)."""
@@ -333,15 +520,61 @@ class DeploymentManager:
             finally:
                 handle.close()
 
-    async def _spawn(self, runtime: _Runtime) -> None:
-        """Start the process and wait for ready; :class:`StartFailed` otherwise."""
+    def _listen(self, runtime: _Runtime) -> socket.socket:
+        """The deployment's listening socket: bound on first use, on its previous port when
+        that is free (else on a new one, which is then remembered)."""
+        if runtime.listener is not None:
+            return runtime.listener
         record = runtime.record
-        model_dir = self.root / record.name / f"v{record.version}" / "model"
-        runtime.process = await ScoringProcess.spawn(
-            model_dir, record.workers, runtime.log, record.name, record.version
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            listener = socket.create_server(
+                (self.host, record.port or 0), family=family, backlog=1024
+            )
+        except OSError as e:
+            if not record.port:
+                raise
+            runtime.log.append(
+                f"[mlplatform] port {record.port} is not free ({e.strerror}): using another"
+            )
+            listener = socket.create_server((self.host, 0), family=family, backlog=1024)
+        runtime.listener = listener
+        port = listener.getsockname()[1]
+        if port != record.port:
+            record.port = port
+            self._save()
+        return listener
+
+    def _unlisten(self, runtime: _Runtime) -> None:
+        """Close the socket: callers are refused at once rather than left waiting."""
+        listener, runtime.listener = runtime.listener, None
+        if listener is not None:
+            listener.close()
+
+    async def _spawn(self, runtime: _Runtime, version: VersionRecord) -> ScoringProcess:
+        """Start a process for ``version`` on the deployment's socket and wait until it is
+        ready; :class:`StartFailed` (or OSError) otherwise."""
+        record = runtime.record
+        listener = self._listen(runtime)
+        process = await ScoringProcess.spawn(
+            self._model_dir(record.name, version.version),
+            record.workers,
+            runtime.log,
+            record.name,
+            version.version,
+            listener=listener,
+            keys_file=runtime.keys.keys_file,
+            drain_seconds=max(self.policy.stop_grace - 1.0, 0.5),
         )
-        await runtime.process.wait_ready(self.policy.start_timeout)
-        runtime.started_at = datetime.now(UTC)
+        runtime.starting = process
+        try:
+            await process.wait_ready(self.policy.start_timeout)
+        except BaseException:
+            await process.stop(grace=1.0)
+            raise
+        finally:
+            runtime.starting = None
+        return process
 
     async def _start(self, runtime: _Runtime, locked: bool = False) -> None:
         if not locked:
@@ -353,7 +586,8 @@ class DeploymentManager:
         runtime.status = DeploymentStatus.STARTING
         runtime.error = None
         try:
-            await self._spawn(runtime)
+            await asyncio.to_thread(runtime.keys.write_keys_file)  # this server's own key
+            runtime.process = await self._spawn(runtime, runtime.record.current)
         except StartFailed as e:
             runtime.status = DeploymentStatus.FAILED
             runtime.error = str(e)
@@ -366,9 +600,52 @@ class DeploymentManager:
             await self._terminate(runtime)
             runtime.status = DeploymentStatus.STOPPED
             return
+        runtime.started_at = datetime.now(UTC)
         runtime.status = DeploymentStatus.HEALTHY
+        self._supervise_in_background(runtime)
+
+    def _supervise_in_background(self, runtime: _Runtime) -> None:
         runtime.supervisor = asyncio.create_task(self._supervise(runtime))
         runtime.supervisor.add_done_callback(lambda task: self._supervisor_done(runtime, task))
+
+    async def _switch(self, runtime: _Runtime, version: VersionRecord) -> None:
+        """Serve ``version``: its process starts on the same socket while the current one
+        still serves; once it is ready it takes over and the old one finishes its requests
+        and exits.  Nothing changes when it cannot start (:class:`VersionFailed`)."""
+        record = runtime.record
+        if self._closed:
+            raise DeploymentUnavailable("The Jupyter server is shutting down.")
+        was_listening = runtime.listener is not None
+        try:
+            await asyncio.to_thread(runtime.keys.write_keys_file)
+            process = await self._spawn(runtime, version)
+        except (StartFailed, OSError) as e:
+            if not was_listening and record.desired == "stopped":
+                self._unlisten(runtime)
+            serving = (
+                f"version {record.version} still serves"
+                if runtime.status == DeploymentStatus.HEALTHY
+                else f"the deployment is still {runtime.status.value}"
+            )
+            reason = e if isinstance(e, StartFailed) else e.strerror or e
+            message = f"Version {version.version} could not start; {serving}. {reason}"
+            raise VersionFailed(message) from e
+        supervisor, runtime.supervisor = runtime.supervisor, None
+        if supervisor is not None:
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
+        old, runtime.process = runtime.process, process
+        record.version = version.version
+        record.desired = "running"
+        runtime.status = DeploymentStatus.HEALTHY
+        runtime.error = None
+        runtime.restarts = 0
+        runtime.started_at = datetime.now(UTC)
+        runtime.log.append(f"[mlplatform] version {version.version} serves (pid {process.pid})")
+        self._supervise_in_background(runtime)
+        if old is not None:
+            await old.stop(self.policy.stop_grace)
 
     @property
     def closed(self) -> bool:
@@ -391,8 +668,9 @@ class DeploymentManager:
             supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await supervisor
-        if runtime.process is not None:
-            await runtime.process.stop(self.policy.stop_grace)
+        for process in (runtime.starting, runtime.process):
+            if process is not None:
+                await process.stop(self.policy.stop_grace)
 
     async def _supervise(self, runtime: _Runtime) -> None:
         """Watch the process: restart it when it exits or stops answering health checks."""
@@ -422,11 +700,12 @@ class DeploymentManager:
             await asyncio.sleep(delay)
             runtime.restarts += 1
             try:
-                await self._spawn(runtime)
+                runtime.process = await self._spawn(runtime, runtime.record.current)
             except (StartFailed, OSError) as e:
                 runtime.status = DeploymentStatus.FAILED
                 runtime.error = str(e)
                 return
+            runtime.started_at = datetime.now(UTC)
             runtime.status = DeploymentStatus.HEALTHY
             runtime.error = None
 
@@ -458,3 +737,14 @@ def _clean_artifact_path(path: str) -> str:
     if not path.strip("/") or any(part in ("", ".", "..") for part in parts):
         raise InvalidArgument("artifact_path must be a relative folder inside the run.")
     return "/".join(parts)
+
+
+def _version_model(version: VersionRecord) -> DeploymentVersion:
+    return DeploymentVersion(
+        version=version.version,
+        run_id=version.run_id,
+        artifact_path=version.artifact_path,
+        flavor=version.flavor,
+        created_by=version.created_by,
+        created_at=datetime.fromisoformat(version.created_at),
+    )

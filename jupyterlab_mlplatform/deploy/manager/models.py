@@ -19,14 +19,30 @@ class DeploymentStatus(StrEnum):
     FAILED = "failed"
 
 
+class DeploymentVersion(BaseModel):
+    """One model a deployment has served (version numbers only grow)."""
+
+    version: int
+    run_id: str
+    artifact_path: str
+    flavor: str | None = None
+    created_by: str | None = None
+    created_at: datetime
+
+
 class Deployment(BaseModel):
     name: str
     status: DeploymentStatus
     version: int
+    """The version being served (or to be served when started)."""
     run_id: str
     artifact_path: str
+    flavor: str | None = None
     url: str
-    """The proxied invocations route, relative to the Jupyter server's base URL."""
+    """The proxied invocations route, an absolute path under the Jupyter server's base URL."""
+    endpoint: str | None = None
+    """The deployment's own ``/invocations`` URL for callers outside Jupyter (they send
+    ``Authorization: Bearer <key>``); None while it is stopped."""
     port: int | None = None
     pid: int | None = None
     workers: int
@@ -35,6 +51,8 @@ class Deployment(BaseModel):
     created_by: str | None = None
     created_at: datetime
     started_at: datetime | None = None
+    versions: list[DeploymentVersion] = []
+    """Every version, oldest first."""
 
 
 class DeploymentList(BaseModel):
@@ -53,10 +71,62 @@ class DeploymentCreate(BaseModel):
 class DeploymentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["stop", "start", "restart"]
+    action: Literal["stop", "start", "restart", "rollback"]
     workers: int | None = Field(None, ge=1, le=8)
+    version: int | None = Field(None, ge=1)
+    """For ``rollback``: the version to serve again (default: the one before the current)."""
+
+
+class DeploymentVersionCreate(BaseModel):
+    """A newer model for an existing deployment (redeploy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = Field(min_length=1, max_length=256)
+    artifact_path: str = Field("model", min_length=1, max_length=1024)
 
 
 class DeploymentLogs(BaseModel):
     name: str
     lines: list[str]
+
+
+class DeploymentStats(BaseModel):
+    """Traffic of the process serving now (counters start again at each start or switch)."""
+
+    name: str
+    requests: int
+    """``/invocations`` requests answered."""
+    errors: int
+    """``/invocations`` answers with a 4xx or 5xx status."""
+    latency_mean_ms: float | None = None
+    latency_p50_ms: float | None = None
+    latency_p99_ms: float | None = None
+    """Quantiles estimated from the latency histogram (upper bucket bounds)."""
+    uptime_seconds: float | None = None
+
+
+class ApiKey(BaseModel):
+    """A key callers outside Jupyter send to the deployment's own port; only its prefix is
+    kept in the clear."""
+
+    id: str
+    prefix: str
+    name: str | None = None
+    created_by: str | None = None
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKey):
+    key: str
+    """The whole key: shown once, stored only hashed."""
+
+
+class ApiKeyList(BaseModel):
+    keys: list[ApiKey]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=100)

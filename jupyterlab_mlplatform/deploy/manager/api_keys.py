@@ -1,0 +1,105 @@
+"""A deployment's API keys: created, listed and revoked here, verified by its scoring server.
+
+``<folder>/api_keys.json`` keeps each key's id, name, prefix, author, creation time and
+scrypt hash (never the key).  ``<folder>/keys`` is the scoring server's keys file
+(:mod:`jupyterlab_mlplatform.deploy.serving.keys`): the same hashes, plus the manager's own
+key for the invocations proxy, stats and metadata, which is made again at every start of
+the Jupyter server and lives only in its memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ...errors import NotFound
+from ..serving.keys import generate_key, hash_key, write_keys_file
+from .models import ApiKey, ApiKeyCreated
+
+PROXY_KEY_ID = "mlplatform-proxy"
+PREFIX_CHARS = 6
+"""Characters of the secret shown in listings, after the id."""
+
+
+class ApiKeys:
+    """The keys of one deployment (its folder holds both files)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.records_file = folder / "api_keys.json"
+        self.keys_file = folder / "keys"
+        self.proxy_key = generate_key(PROXY_KEY_ID)
+        self._proxy_hash = hash_key(self.proxy_key)
+
+    def _records(self) -> list[dict[str, str | None]]:
+        try:
+            data = json.loads(self.records_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        return list(data.get("keys", []))
+
+    def _store(self, records: list[dict[str, str | None]]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".api_keys-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"keys": records}, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.records_file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.write_keys_file(records)
+
+    def write_keys_file(self, records: list[dict[str, str | None]] | None = None) -> Path:
+        """(Re)write the scoring server's keys file; returns its path."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        hashes = {PROXY_KEY_ID: self._proxy_hash}
+        for record in self._records() if records is None else records:
+            hashes[str(record["id"])] = str(record["hash"])
+        write_keys_file(str(self.keys_file), hashes)
+        return self.keys_file
+
+    def entries(self) -> list[ApiKey]:
+        return [_model(record) for record in self._records()]
+
+    def create(self, name: str | None, user: str | None) -> ApiKeyCreated:
+        records = self._records()
+        key_id = secrets.token_hex(6)
+        key = generate_key(key_id)
+        record: dict[str, str | None] = {
+            "id": key_id,
+            "prefix": key[: len(key_id) + 1 + PREFIX_CHARS],
+            "name": name,
+            "created_by": user,
+            "created_at": datetime.now(UTC).isoformat(),
+            "hash": hash_key(key),
+        }
+        self._store([*records, record])
+        return ApiKeyCreated(**_model(record).model_dump(), key=key)
+
+    def revoke(self, key_id: str) -> ApiKey:
+        records = self._records()
+        kept = [record for record in records if record["id"] != key_id]
+        if len(kept) == len(records):
+            raise NotFound("No API key with that id for this deployment.")
+        self._store(kept)
+        return _model(next(record for record in records if record["id"] == key_id))
+
+
+def _model(record: dict[str, str | None]) -> ApiKey:
+    return ApiKey(
+        id=str(record["id"]),
+        prefix=str(record["prefix"]),
+        name=record.get("name"),
+        created_by=record.get("created_by"),
+        created_at=datetime.fromisoformat(str(record["created_at"])),
+    )

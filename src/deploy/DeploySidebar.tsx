@@ -1,0 +1,231 @@
+import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import type { IRun } from '../api/tracking';
+import { deployIcon } from '../icons';
+import { createKey } from './components/ApiKeys';
+import { DeploymentCard } from './components/DeploymentCard';
+import { DeployProgress } from './components/DeployProgress';
+import { downloadFile } from './components/Downloads';
+import { ModelList } from './components/ModelList';
+import { DeployFlow } from './deployFlow';
+import { DeploymentsModel } from './model';
+
+const SIDEBAR_CLASS = 'jp-mlp-DeploySidebar';
+const HEADER_CLASS = 'jp-mlp-DeploySidebar-header';
+const TITLE_CLASS = 'jp-mlp-DeploySidebar-title';
+const ICON_BUTTON_CLASS = 'jp-mlp-DeploySidebar-iconButton';
+const SECTION_CLASS = 'jp-mlp-DeploySidebar-section';
+const SECTION_TITLE_CLASS = 'jp-mlp-DeploySidebar-sectionTitle';
+const NOTE_CLASS = 'jp-mlp-DeployNote';
+
+/**
+ * The id of the sidebar widget (also its layout-restorer key).
+ */
+export const DEPLOY_SIDEBAR_ID = 'jp-mlp-deploy-sidebar';
+
+/**
+ * The Deploy panel in the left sidebar: the deploy in progress, the
+ * deployments (read every few seconds while visible), and the recent models
+ * with a one-click Deploy.
+ */
+export class DeploySidebar extends ReactWidget {
+  constructor(options: DeploySidebar.IOptions) {
+    super();
+    this.model = options.model;
+    this.flow = options.flow;
+    this._openRun = options.openRun ?? null;
+    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
+    this.id = DEPLOY_SIDEBAR_ID;
+    this.addClass(SIDEBAR_CLASS);
+    this.title.icon = deployIcon;
+    this.title.caption = this._trans.__('Deploy');
+    this.flow.changed.connect(this._onFlowChanged, this);
+  }
+
+  /** The deployments and models shown; owned (and disposed) by the panel. */
+  readonly model: DeploymentsModel;
+
+  /** The one-click deploy whose progress the panel shows. */
+  readonly flow: DeployFlow;
+
+  /** The deployment whose details are shown, if any. */
+  get expanded(): string | null {
+    return this._expanded;
+  }
+
+  /** Show (or hide with `null`) a deployment's details. */
+  expand(name: string | null): void {
+    this._expanded = name;
+    this.update();
+  }
+
+  /** Deploy a run's model: ask for the name, then show the progress. */
+  async deploy(run: IRun | string): Promise<void> {
+    const deployment = await this.flow.deployRun(run);
+    if (deployment) {
+      this._expanded = deployment.name;
+      this.update();
+    }
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.flow.changed.disconnect(this._onFlowChanged, this);
+    this.model.dispose();
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setVisible(false);
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) {
+      this.model.setVisible(true);
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.model.setVisible(false);
+    super.onBeforeDetach(msg);
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => this._renderContent()}
+      </UseSignal>
+    );
+  }
+
+  private _renderContent(): JSX.Element {
+    const trans = this._trans;
+    const model = this.model;
+    const progress = this.flow.progress;
+    const openRun = this._openRun;
+    const runName = (runId: string): string | null =>
+      model.modelRuns.find(r => r.run_id === runId)?.name || null;
+    return (
+      <>
+        <div className={HEADER_CLASS}>
+          <h2 className={TITLE_CLASS}>{trans.__('Deploy')}</h2>
+          <button
+            type="button"
+            className={ICON_BUTTON_CLASS}
+            title={trans.__('Refresh deployments and models')}
+            aria-label={trans.__('Refresh deployments and models')}
+            disabled={model.loading}
+            onClick={() => void model.refresh()}
+          >
+            <refreshIcon.react tag="span" />
+          </button>
+        </div>
+        {progress && (
+          <DeployProgress
+            progress={progress}
+            apiKey={model.freshKey(progress.name)}
+            onCreateKey={async () => {
+              const key = await createKey(model.client, progress.name, trans);
+              if (key) {
+                model.setFreshKey(progress.name, key.key);
+              }
+            }}
+            onDismiss={() => this.flow.dismiss()}
+            onOpen={name => {
+              this.flow.dismiss();
+              this.expand(name);
+            }}
+            trans={trans}
+          />
+        )}
+        <section
+          className={SECTION_CLASS}
+          aria-labelledby="jp-mlp-deploy-deployments"
+        >
+          <h3 id="jp-mlp-deploy-deployments" className={SECTION_TITLE_CLASS}>
+            {trans.__('Deployments')}
+          </h3>
+          {!model.loaded ? (
+            <p className={NOTE_CLASS}>{trans.__('Loading…')}</p>
+          ) : model.deployments.length === 0 ? (
+            <p className={NOTE_CLASS}>
+              {trans.__('Nothing deployed yet: deploy a model below.')}
+            </p>
+          ) : (
+            <ul className="jp-mlp-DeploymentList">
+              {model.deployments.map(d => (
+                <DeploymentCard
+                  key={d.name}
+                  deployment={d}
+                  model={model}
+                  expanded={this._expanded === d.name}
+                  onToggle={() =>
+                    this.expand(this._expanded === d.name ? null : d.name)
+                  }
+                  openRun={openRun}
+                  runName={runName}
+                  trans={trans}
+                />
+              ))}
+            </ul>
+          )}
+        </section>
+        <section
+          className={SECTION_CLASS}
+          aria-labelledby="jp-mlp-deploy-models"
+        >
+          <h3 id="jp-mlp-deploy-models" className={SECTION_TITLE_CLASS}>
+            {trans.__('Models')}
+          </h3>
+          <ModelList
+            runs={model.modelRuns}
+            experimentName={id => model.experimentName(id)}
+            onDeploy={run => void this.deploy(run)}
+            onDownload={(run, artifactPath) =>
+              void downloadFile(
+                model.client,
+                model.client.runContainerPath(run.run_id, artifactPath),
+                `${run.name || run.run_id}-container.tar.gz`,
+                trans
+              )
+            }
+            openRun={openRun}
+            deploying={this.flow.running}
+            trans={trans}
+          />
+        </section>
+      </>
+    );
+  }
+
+  private _onFlowChanged(): void {
+    this.update();
+  }
+
+  private _expanded: string | null = null;
+  private _openRun: ((runId: string) => void) | null;
+  private _trans: TranslationBundle;
+}
+
+export namespace DeploySidebar {
+  export interface IOptions {
+    model: DeploymentsModel;
+    flow: DeployFlow;
+    /** Open a run in the Experiments panel (run names become links). */
+    openRun?: ((runId: string) => void) | null;
+    trans?: TranslationBundle;
+  }
+}
