@@ -1,30 +1,42 @@
-"""One scoring-server subprocess: start, wait for its event line, capture logs, stop."""
+"""One scoring server: start it (forked from the warm fork server, or as a new process),
+wait for its event line, capture its logs, stop it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
+import logging
 import os
 import signal
 import socket
 import sys
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from .forkserver import ForkServer, ForkServerUnavailable, die_with_parent
 
 SERVING_MODULE = "jupyterlab_mlplatform.deploy.serving"
 
+logger = logging.getLogger(__name__)
 
-def _die_with_parent(parent: int) -> None:
-    """In the child before exec: SIGTERM when the Jupyter server dies, even by SIGKILL
-    (Linux; the server's own shutdown stops its processes anyway)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
+
+class _Child(Protocol):
+    """What is used of :class:`asyncio.subprocess.Process` (and of
+    :class:`~.forkserver.ForkedChild`)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def send_signal(self, signum: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+    async def wait(self) -> int: ...
 
 
 class StartFailed(Exception):
@@ -60,18 +72,28 @@ class ProcessLog:
 
 
 class ScoringProcess:
-    """A running ``python -m jupyterlab_mlplatform.deploy.serving``."""
+    """A running scoring server: ``python -m jupyterlab_mlplatform.deploy.serving``, or the
+    same ``server.main`` in a child of the fork server (``forked``)."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, log: ProcessLog) -> None:
+    def __init__(
+        self,
+        proc: _Child,
+        log: ProcessLog,
+        streams: tuple[asyncio.StreamReader | None, asyncio.StreamReader | None] | None = None,
+    ) -> None:
+        """``streams``: its stdout and stderr (default: ``proc.stdout`` and ``proc.stderr``)."""
         self.proc = proc
         self.log = log
         self.port: int | None = None
+        self.forked = streams is not None
+        if streams is None:
+            streams = (getattr(proc, "stdout", None), getattr(proc, "stderr", None))
         self._event: asyncio.Future[dict[str, Any] | None] = (
             asyncio.get_running_loop().create_future()
         )
         self._readers = [
-            asyncio.create_task(self._read(proc.stdout, events=True)),
-            asyncio.create_task(self._read(proc.stderr, events=False)),
+            asyncio.create_task(self._read(streams[0], events=True)),
+            asyncio.create_task(self._read(streams[1], events=False)),
         ]
 
     @classmethod
@@ -86,40 +108,45 @@ class ScoringProcess:
         listener: socket.socket | None = None,
         keys_file: Path | None = None,
         drain_seconds: float = 10.0,
+        forkserver: ForkServer | None = None,
     ) -> ScoringProcess:
         """Start a scoring server for ``model_dir``: on ``listener`` (a bound, listening socket
         it inherits) when given, else on a free loopback port; with API keys checked against
-        ``keys_file`` when given."""
+        ``keys_file`` when given.  Forked from ``forkserver`` when given and running (a new
+        process otherwise: the fork server only makes the start faster)."""
         log.rotate()
+        options = ["--keys-file", str(keys_file)] if keys_file is not None else []
+        argv = [
+            "--model-dir", str(model_dir), *options,
+            "--workers", str(workers), "--drain-seconds", str(drain_seconds),
+            "--deployment-name", name, "--version", str(version),
+        ]  # fmt: skip
+        if forkserver is not None:
+            where = [] if listener is not None else ["--host", "127.0.0.1", "--port", "0"]
+            try:
+                child, out, err = await forkserver.spawn([*argv, *where], listener)
+            except ForkServerUnavailable as e:
+                logger.info("Starting deployment %s as a new process: %s", name, e)
+            else:
+                return cls(child, log, (out, err))
         parent = os.getpid()
         where = ["--host", "127.0.0.1", "--port", "0"]
         pass_fds: tuple[int, ...] = ()
         if listener is not None:
             where = ["--socket-fd", str(listener.fileno())]
             pass_fds = (listener.fileno(),)
-        options = ["--keys-file", str(keys_file)] if keys_file is not None else []
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             SERVING_MODULE,
-            "--model-dir",
-            str(model_dir),
+            *argv,
             *where,
-            *options,
-            "--workers",
-            str(workers),
-            "--drain-seconds",
-            str(drain_seconds),
-            "--deployment-name",
-            name,
-            "--version",
-            str(version),
             pass_fds=pass_fds,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=1024 * 1024,
-            preexec_fn=lambda: _die_with_parent(parent),
+            preexec_fn=lambda: die_with_parent(parent),
         )
         return cls(proc, log)
 

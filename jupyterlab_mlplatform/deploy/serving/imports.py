@@ -31,10 +31,19 @@ class ImportGuard:
             raise ModuleNotFoundError(f"No module named {name!r} (not needed to serve)", name=name)
 
 
-def guard_imports(model_dir: str) -> bool:
-    """Install :class:`ImportGuard` for a scikit-learn, XGBoost or LightGBM package whose
-    types name none of the blocked libraries, before any of them is imported.  Whether it
-    was installed; an unreadable package is left to ``load_model`` to report."""
+def model_dir_argument(argv: list[str]) -> str | None:
+    """The value of ``--model-dir`` in a scoring server's arguments."""
+    for i, arg in enumerate(argv):
+        if arg == "--model-dir" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--model-dir="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def guard_applies(model_dir: str) -> bool:
+    """The package is of a scikit-learn, XGBoost or LightGBM model whose types name none of
+    the libraries :class:`ImportGuard` blocks; False for an unreadable package."""
     try:
         with open(os.path.join(model_dir, METADATA_FILE), encoding="utf-8") as handle:
             metadata = json.load(handle)
@@ -43,7 +52,14 @@ def guard_imports(model_dir: str) -> bool:
     if not isinstance(metadata, dict) or metadata.get("flavor") not in TABULAR_FLAVORS:
         return False
     types = " ".join(map(str, [*metadata.get("trusted_types", []), metadata.get("model_class")]))
-    if any(name in types for name in (*ImportGuard.BLOCKED, "skorch")):
+    return not any(name in types for name in (*ImportGuard.BLOCKED, "skorch"))
+
+
+def guard_imports(model_dir: str) -> bool:
+    """Install :class:`ImportGuard` when it applies to the package (:func:`guard_applies`),
+    before any of the blocked libraries is imported.  Whether it was installed; an
+    unreadable package is left to ``load_model`` to report."""
+    if not guard_applies(model_dir):
         return False
     if any(name.split(".", 1)[0] in sys.modules for name in ImportGuard.BLOCKED):
         return False
