@@ -21,6 +21,7 @@ from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
 from .autolog.server.switches import AutologSwitches
 from .deploy import handlers as deploy_handlers
+from .deploy.container import handlers as container_handlers
 from .deploy.manager import DeploymentManager
 from .deploy.manager.manager import SupervisionPolicy
 from .kernels.access import KernelCredentials
@@ -235,6 +236,7 @@ class MLPlatformApp(ExtensionApp):
         self.handlers.extend(tracking_handlers.default_handlers)
         self.handlers.extend(autolog_handlers.default_handlers)
         self.handlers.extend(deploy_handlers.default_handlers)
+        self.handlers.extend(container_handlers.default_handlers)
         self.handlers.extend(mlflow_api_handlers.default_handlers)
         self.handlers.extend(common_handlers.default_handlers)
 

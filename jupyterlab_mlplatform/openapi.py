@@ -210,6 +210,34 @@ OPERATIONS: list[Operation] = [
         raw_body="application/json",
         raw_response="application/json",
     ),
+    Operation(
+        "get",
+        "/deployments/{name}/container.tar.gz",
+        "The container build context of the served model version (Dockerfile, model, "
+        "scoring server, k8s.yaml, kserve.yaml)",
+        query={"image": "image reference for the manifests (default: a placeholder)"},
+        raw_response="application/gzip",
+    ),
+    Operation(
+        "get",
+        "/deployments/{name}/k8s.yaml",
+        "Kubernetes manifest: Deployment + Service, or a KServe InferenceService",
+        query={
+            "variant": "kubernetes (default) or kserve",
+            "image": "image reference (default: a placeholder)",
+        },
+        raw_response="application/yaml",
+    ),
+    Operation(
+        "get",
+        "/runs/{run_id}/container.tar.gz",
+        "The container build context of a run's model package",
+        query={
+            "artifact_path": "the model's folder in the run (default model)",
+            "image": "image reference for the manifests (default: a placeholder)",
+        },
+        raw_response="application/gzip",
+    ),
 ]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}

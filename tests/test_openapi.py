@@ -13,6 +13,7 @@ from typing import Any
 
 from jupyterlab_mlplatform import handlers as common_handlers
 from jupyterlab_mlplatform.deploy import handlers as deploy_handlers
+from jupyterlab_mlplatform.deploy.container import handlers as container_handlers
 from jupyterlab_mlplatform.tracking import handlers as tracking_handlers
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -24,6 +25,7 @@ def _registered_operations() -> set[tuple[str, str]]:
         tracking_handlers.default_handlers
         + common_handlers.default_handlers
         + deploy_handlers.default_handlers
+        + container_handlers.default_handlers
     )
     for pattern, handler in registered:
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern).removeprefix("mlplatform/api")
