@@ -120,6 +120,11 @@ class MLPlatformApp(ExtensionApp):
     deploy_health_interval = Float(
         5.0, config=True, help="Seconds between health checks of each deployment (default 5)."
     )
+    deploy_health_timeout = Float(
+        3.0,
+        config=True,
+        help="Seconds a health check may take; three failures in a row restart the process.",
+    )
     deploy_start_timeout = Float(
         120.0,
         config=True,
@@ -182,6 +187,7 @@ class MLPlatformApp(ExtensionApp):
             self.serverapp.base_url,
             SupervisionPolicy(
                 health_interval=self.deploy_health_interval,
+                health_timeout=self.deploy_health_timeout,
                 start_timeout=self.deploy_start_timeout,
                 stop_grace=self.deploy_stop_grace,
                 max_restarts=self.deploy_max_restarts,

@@ -569,6 +569,10 @@ class DeploymentManager:
         runtime.starting = process
         try:
             await process.wait_ready(self.policy.start_timeout)
+        except StartFailed as e:
+            runtime.log.append(f"[mlplatform] version {version.version} did not start: {e}")
+            await process.stop(grace=1.0)
+            raise
         except BaseException:
             await process.stop(grace=1.0)
             raise
