@@ -1,0 +1,167 @@
+/*
+ * One-click deploy in a real browser: a notebook cell trains a scikit-learn
+ * model (automatic tracking logs its model package), the Deploy sidebar
+ * lists it, one click deploys it, the test console gets predictions, and
+ * the deployment stops.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { API, openNewNotebook } from './helpers';
+
+const SIDEBAR = '#jp-mlp-deploy-sidebar';
+
+const TRAINING_CELL = [
+  'from sklearn.datasets import load_iris',
+  'from sklearn.linear_model import LogisticRegression',
+  'X, y = load_iris(return_X_y=True, as_frame=True)',
+  'model = LogisticRegression(max_iter=300).fit(X, y)'
+].join('\n');
+
+interface IRunInfo {
+  run_id: string;
+  name: string;
+  tags: Record<string, string>;
+}
+
+/** The rows of a request body in one of MLflow's formats. */
+function rowCount(body: Record<string, unknown>): number {
+  const split = body['dataframe_split'] as { data?: unknown[] } | undefined;
+  if (split?.data) {
+    return split.data.length;
+  }
+  for (const key of ['dataframe_records', 'instances', 'inputs']) {
+    if (Array.isArray(body[key])) {
+      return (body[key] as unknown[]).length;
+    }
+  }
+  throw new Error(`No rows in ${JSON.stringify(body)}`);
+}
+
+test.describe('Deploy sidebar', () => {
+  test('deploys a trained model with one click, predicts and stops', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    const notebook = 'deploy-iris.ipynb';
+    const path = await openNewNotebook(page, tmpPath, notebook);
+    await page.notebook.setCell(0, 'code', TRAINING_CELL);
+    await page.notebook.runCell(0);
+
+    // Automatic tracking made a run with a model package.
+    let run: IRunInfo | undefined;
+    await expect
+      .poll(
+        async () => {
+          const experiments = await (
+            await page.request.get(`${API}/experiments`)
+          ).json();
+          const experimentId = experiments.experiments.find(
+            (e: { name: string }) => e.name === path
+          )?.experiment_id;
+          if (!experimentId) {
+            return false;
+          }
+          const search = await page.request.post(`${API}/runs/search`, {
+            data: {
+              experiment_ids: [experimentId],
+              filter: 'tags.`mlplatform.models` IS NOT NULL'
+            }
+          });
+          run = (await search.json()).runs[0];
+          return run !== undefined;
+        },
+        { timeout: 90_000 }
+      )
+      .toBe(true);
+
+    // The sidebar lists it with a Deploy button.
+    await page.sidebar.openTab('jp-mlp-deploy-sidebar');
+    const sidebar = page.locator(SIDEBAR);
+    await expect(sidebar).toBeVisible();
+    const deploy = sidebar.getByRole('button', {
+      name: `Deploy ${run!.name}`,
+      exact: true
+    });
+    await expect(deploy).toBeVisible({ timeout: 30_000 });
+    await deploy.click();
+
+    // One question: the name, derived from the notebook.
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog.getByRole('textbox')).toHaveValue('deploy-iris');
+    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+
+    // Packaging, starting, health check; then the endpoint.
+    const progress = sidebar.locator('.jp-mlp-DeployProgress');
+    await expect(progress.locator('[data-step="health"]')).toHaveAttribute(
+      'data-state',
+      'done',
+      { timeout: 60_000 }
+    );
+    await expect(progress).toContainText('deploy-iris serves version 1.');
+    await expect(progress.locator('.jp-mlp-DeploySnippet')).toHaveCount(2);
+
+    const card = sidebar.locator(
+      '.jp-mlp-DeploymentCard[data-name="deploy-iris"]'
+    );
+    await expect(card.locator('.jp-mlp-DeployStatus')).toHaveText('healthy');
+    await expect(card).toContainText(`from ${run!.name}`);
+
+    // The test console starts from the model's input example...
+    await card.getByRole('tab', { name: 'Test' }).click();
+    const editor = card.locator('.jp-mlp-DeployConsole-editor');
+    await expect(editor).toHaveValue(/"(dataframe_split|inputs|instances)"/, {
+      timeout: 15_000
+    });
+    const rows = rowCount(JSON.parse(await editor.inputValue()));
+    expect(rows).toBeGreaterThan(0);
+
+    // ...and gets one prediction per row, with the latency.
+    await card.getByRole('button', { name: 'Send', exact: true }).click();
+    const response = card.locator('.jp-mlp-DeployConsole-response');
+    await expect(response).toBeVisible({ timeout: 30_000 });
+    const body = JSON.parse((await response.textContent()) ?? '');
+    expect(Array.isArray(body.predictions)).toBe(true);
+    expect(body.predictions).toHaveLength(rows);
+    await expect(card.locator('.jp-mlp-DeployConsole-result')).toContainText(
+      /200 in [\d.]+ m?s/
+    );
+
+    // The traffic shows in the card.
+    await expect(card.locator('.jp-mlp-DeploymentCard-facts')).toContainText(
+      /Requests\s*[1-9]/,
+      { timeout: 15_000 }
+    );
+
+    // The run view offers the same one-click deploy.
+    await page.evaluate(async runId => {
+      await window.jupyterapp.commands.execute('mlplatform:open-run', {
+        runId
+      });
+    }, run!.run_id);
+    await expect(
+      page
+        .locator(`#jp-mlp-run-${run!.run_id}`)
+        .getByRole('button', { name: 'Deploy model' })
+    ).toBeVisible();
+
+    // Stop.
+    await card.getByRole('button', { name: 'Stop deploy-iris' }).click();
+    await expect(card.locator('.jp-mlp-DeployStatus')).toHaveText('stopped', {
+      timeout: 30_000
+    });
+    const stopped = await (
+      await page.request.get(`${API}/deployments/deploy-iris`)
+    ).json();
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.pid).toBeNull();
+
+    // Nothing went wrong on the way.
+    await expect(page.locator('.Toastify__toast--error')).toHaveCount(0);
+
+    // Leave nothing behind.
+    expect(
+      (await page.request.delete(`${API}/deployments/deploy-iris`)).ok()
+    ).toBe(true);
+  });
+});
