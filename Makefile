@@ -40,11 +40,15 @@ $(VENV)/.installed: $(PY) pyproject.toml package.json yarn.lock
 install: $(VENV)/.installed
 	cd $(CURDIR) && $(JLPM) build
 
-## Debian's chromium (browser tests) and PostgreSQL (store tests), when missing.
+## Debian's chromium (browser tests), PostgreSQL (store tests) and buildah, podman, runc and
+## debootstrap (the container build test), when missing.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	for tool in buildah podman runc debootstrap; do \
+	  PATH="$$PATH:/usr/sbin:/sbin" command -v $$tool >/dev/null || missing="$$missing $$tool"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -58,7 +62,7 @@ lint: $(VENV)/.installed
 	$(JLPM) lint:check
 
 pytest: $(VENV)/.installed system-deps
-	MLP_REQUIRE_POSTGRES=1 $(PY) -m pytest
+	MLP_REQUIRE_POSTGRES=1 MLP_REQUIRE_CONTAINERS=1 $(PY) -m pytest
 
 jest: $(VENV)/.installed
 	$(JLPM) test
