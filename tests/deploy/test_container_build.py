@@ -163,3 +163,16 @@ def test_built_image_serves_the_models_predictions(
     assert not (tmp_path / "engine").exists()
     with capsys.disabled():
         print(f"\ncontainer image {tag}: {size} bytes (base stand-in included); times {timings}")
+
+
+def test_missing_tools_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyterlab_mlplatform.deploy.container import localbuild
+
+    real_which = localbuild.shutil.which
+    monkeypatch.setattr(
+        localbuild.shutil,
+        "which",
+        lambda tool: None if tool in ("podman", "runc") else real_which(tool),
+    )
+    with pytest.raises(ContainerToolsUnavailable, match=r"^podman, runc not installed \(apt-get"):
+        probe_tools(tmp_path)
