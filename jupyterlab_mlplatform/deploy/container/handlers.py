@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
+from tornado.iostream import StreamClosedError
 
 from ...base import MLPlatformAPIHandler
 from ...errors import Conflict, InvalidArgument
@@ -63,7 +64,10 @@ class ContainerExportHandler(MLPlatformAPIHandler):
         with archive.open("rb") as file:
             while chunk := await asyncio.to_thread(file.read, CHUNK_SIZE):
                 self.write(chunk)
-                await self.flush()
+                try:
+                    await self.flush()
+                except StreamClosedError:
+                    return  # the client went away; the caller removes the file
         self.finish(set_content_type="application/gzip")
 
 

@@ -235,11 +235,16 @@ class Engine:
         host_port: int,
         env: dict[str, str] | None = None,
         volumes: dict[str, str] | None = None,
+        read_only: bool = False,
     ) -> None:
         """``podman run -d`` with runc, publishing 8080 on ``127.0.0.1:host_port``;
-        ``volumes`` are read-only bind mounts (host folder -> container folder)."""
+        ``volumes`` are read-only bind mounts (host folder -> container folder);
+        ``read_only``: a read-only root file system with a tmpfs on /tmp, as ``k8s.yaml``
+        runs it."""
         flags = [f"--env={key}={value}" for key, value in (env or {}).items()]
         flags += [f"--volume={host}:{inside}:ro" for host, inside in (volumes or {}).items()]
+        if read_only:
+            flags += ["--read-only", "--read-only-tmpfs"]
         self.podman(
             "run",
             "-d",
