@@ -122,7 +122,8 @@ def test_built_image_serves_the_models_predictions(
         assert labels["io.mlplatform.model.flavor"] == "sklearn"
         assert labels["io.mlplatform.model.run-id"] == "r" * 32
 
-        # When it runs with two workers and a keys file mounted where the entrypoint looks
+        # When it runs with two workers, a keys file mounted where the entrypoint looks and
+        # a read-only root file system (as k8s.yaml runs it)
         port = _free_port()
         engine.start(
             tag,
@@ -130,6 +131,7 @@ def test_built_image_serves_the_models_predictions(
             port,
             env={"MLPLATFORM_WORKERS": "2"},
             volumes={str(keys): "/etc/mlplatform"},
+            read_only=True,
         )
         base = f"http://127.0.0.1:{port}"
         try:
