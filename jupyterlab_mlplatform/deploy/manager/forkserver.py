@@ -334,8 +334,6 @@ class ForkServer:
             with contextlib.suppress(BaseException):
                 await starting
         if self._sock is not None:
-            with contextlib.suppress(OSError, ValueError):
-                asyncio.get_running_loop().remove_reader(self._sock)
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_WR)  # EOF: the fork server stops
         proc = self._proc
@@ -346,6 +344,7 @@ class ForkServer:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
+        self._on_readable()  # the exit statuses it sent before it exited
         if self._sock is not None:
             self._lost("closed")
         for child in list(self._children.values()):

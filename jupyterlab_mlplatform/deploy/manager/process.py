@@ -192,6 +192,8 @@ class ScoringProcess:
         if event is not None and event.get("event") == "ready":
             self.port = int(event["port"])
             return
+        with contextlib.suppress(TimeoutError):  # it exits by itself after a failure event
+            await asyncio.wait_for(asyncio.shield(self.proc.wait()), 2.0)
         await self.stop(grace=1.0)
         if event is not None and event.get("message"):
             raise StartFailed(f"{event.get('error_code', 'START_FAILED')}: {event['message']}")

@@ -190,9 +190,8 @@ class ForkServer:
             return
         except OSError:
             data, fds = b"", []
-        if not data:  # the manager closed its end (or died)
+        if not data:  # the manager is done (it still reads the exit statuses) or died
             _close_all(fds)
-            self.connected = False
             self.stop()
             return
         try:

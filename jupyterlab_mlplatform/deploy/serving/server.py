@@ -19,7 +19,7 @@ are counted in ``/metrics``, not logged (``--log-level DEBUG`` logs each).
 
 Events for the deployment manager are JSON lines (one object with an ``event`` key):
 
-* on stdout, once the port is bound:
+* on stdout, once the port is bound and SIGTERM stops the server cleanly:
   ``{"event": "ready", "host", "port", "pid", "workers", "load_seconds"}``;
 * if the model cannot be loaded, on stdout and as the last line of stderr (after the
   traceback): ``{"event": "load_failed", "error_code": "MODEL_LOAD_FAILED", "message",
@@ -40,6 +40,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from tornado.netutil import bind_sockets
@@ -204,7 +205,10 @@ def build_state(model: LoadedModel, args: argparse.Namespace, metrics: Metrics) 
 
 
 async def _serve(
-    state: ServingState, sockets: list[socket.socket], args: argparse.Namespace
+    state: ServingState,
+    sockets: list[socket.socket],
+    args: argparse.Namespace,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     if args.batch_max_size > 1:
         assert state.predictor is not None
@@ -220,6 +224,8 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if ready is not None:  # now a SIGTERM stops it cleanly (exit 0)
+        ready()
     await stop.wait()
     server.stop()  # no new connections; the ones accepted finish their requests
     deadline = loop.time() + args.drain_seconds
@@ -243,7 +249,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _prefork(state: ServingState, sockets: list[socket.socket], args: argparse.Namespace) -> int:
+def _prefork(
+    state: ServingState,
+    sockets: list[socket.socket],
+    args: argparse.Namespace,
+    ready: Callable[[], None],
+) -> int:
     """Fork ``args.workers`` workers; restart any that dies; stop them on SIGTERM/SIGINT."""
     children: dict[int, int] = {}
     stopping = False
@@ -278,6 +289,7 @@ def _prefork(state: ServingState, sockets: list[socket.socket], args: argparse.N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    ready()
     for index in range(args.workers):
         spawn(index)
     restarts: list[float] = []
@@ -350,20 +362,23 @@ def main(argv: list[str] | None = None) -> int:
         _event(sys.stderr, **fields)
         return EXIT_BIND_FAILED
     port = sockets[0].getsockname()[1]
-    log.info(
-        "Serving %s on http://%s:%d (%d worker(s), loaded in %.2f s).",
-        args.model_dir, args.host, port, args.workers, load_seconds,
-    )  # fmt: skip
-    _event(
-        sys.stdout,
-        event="ready",
-        host=args.host,
-        port=port,
-        pid=os.getpid(),
-        workers=args.workers,
-        load_seconds=round(load_seconds, 4),
-    )
+
+    def ready() -> None:
+        log.info(
+            "Serving %s on http://%s:%d (%d worker(s), loaded in %.2f s).",
+            args.model_dir, args.host, port, args.workers, load_seconds,
+        )  # fmt: skip
+        _event(
+            sys.stdout,
+            event="ready",
+            host=args.host,
+            port=port,
+            pid=os.getpid(),
+            workers=args.workers,
+            load_seconds=round(load_seconds, 4),
+        )
+
     if args.workers == 1:
-        asyncio.run(_serve(state, sockets, args))
+        asyncio.run(_serve(state, sockets, args, ready))
         return 0
-    return _prefork(state, sockets, args)
+    return _prefork(state, sockets, args, ready)
