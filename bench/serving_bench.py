@@ -5,8 +5,14 @@ package and with ``mlflow.sklearn.save_model``; both are served in the same run,
 same machine.  Measured: cold start (process start to the first 200 from
 ``POST /invocations``), requests per second and p50/p99 latency for a single-row
 ``dataframe_split`` at 1 and 16 connections (wrk with a Lua script, or an asyncio client
-when wrk is not installed), and the memory of the process tree (RSS, and PSS, which counts
-pages shared by forked workers once).
+when wrk is not installed), and the memory of the process tree (RSS; PSS, which counts
+pages shared by forked processes once; USS, the pages no other process maps).
+
+Ours is measured twice: as a new process (``python -m jupyterlab_mlplatform.deploy.serving``)
+and "from the lab": forked from the deployment manager's warm fork server
+(``deploy/manager/forkserver.py``) on a listening socket the bench holds, as the manager
+starts a deployment; its cold start runs from the request to the fork server to the first
+200, and its memory is the deployment's own processes (the fork server is reported apart).
 
     python bench/serving_bench.py [--seconds 10] [--starts 3] [--out bench/results/serving.json]
 
@@ -22,11 +28,14 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -108,19 +117,9 @@ class Served:
         raise RuntimeError(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
 
     def memory(self) -> dict[str, float]:
-        """RSS and PSS of the process tree, in MB."""
+        """RSS, PSS and USS of the process tree, in MB."""
         assert self.process is not None
-        root = psutil.Process(self.process.pid)
-        rss = pss = 0
-        procs = [root, *root.children(recursive=True)]
-        for proc in procs:
-            try:
-                info = proc.memory_full_info()
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            rss += info.rss
-            pss += getattr(info, "pss", info.rss)
-        return {"rss_mb": rss / 2**20, "pss_mb": pss / 2**20, "processes": len(procs)}
+        return tree_memory(self.process.pid)
 
     def stop(self) -> None:
         if self.process is None:
@@ -129,6 +128,114 @@ class Served:
         runner.process = self.process  # type: ignore[assignment]
         runner.stop()  # SIGTERM to the group, then SIGKILL
         self.process = None
+
+
+def tree_memory(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS of a process and its descendants, in MB."""
+    root = psutil.Process(pid)
+    rss = pss = uss = 0
+    procs = [root, *root.children(recursive=True)]
+    for proc in procs:
+        try:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+        uss += getattr(info, "uss", info.rss)
+    mb = 2**20
+    return {"rss_mb": rss / mb, "pss_mb": pss / mb, "uss_mb": uss / mb, "processes": len(procs)}
+
+
+class LabLoop:
+    """An asyncio loop in a thread, holding the deployment manager's fork server."""
+
+    def __init__(self) -> None:
+        from jupyterlab_mlplatform.deploy.manager.forkserver import ForkServer
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.forkserver = ForkServer()
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float | None = 180) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start_forkserver(self) -> float:
+        """Seconds until the fork server has imported and can fork."""
+        t0 = time.perf_counter()
+        self.run(self.forkserver.start())
+        if not self.forkserver.running:
+            raise RuntimeError("the fork server did not start")
+        return time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.run(self.forkserver.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+class Forked:
+    """Our scoring server forked from the fork server, as the deployment manager starts one
+    (on a listening socket it holds); ``start`` returns the seconds from the request to
+    the fork server to the first 200 answer to a real prediction request."""
+
+    def __init__(self, name: str, lab: LabLoop, argv: list[str], log: Path) -> None:
+        self.name, self.lab, self.argv, self.log = name, lab, argv, log
+        self.listener = socket.create_server((servers.HOST, 0), backlog=1024)
+        self.url = f"http://{servers.HOST}:{self.listener.getsockname()[1]}"
+        self.process: Any = None
+
+    async def _spawn(self) -> Any:
+        from jupyterlab_mlplatform.deploy.manager.process import ProcessLog, ScoringProcess
+
+        child, out, err = await self.lab.forkserver.spawn(self.argv, self.listener)
+        process = ScoringProcess(child, ProcessLog(self.log, 1000, 10**8), (out, err))
+        await process.wait_ready(120)
+        return process
+
+    def start(self, timeout: float = 120) -> float:
+        t0 = time.perf_counter()
+        spawned = asyncio.run_coroutine_threadsafe(self._spawn(), self.lab.loop)
+        headers = {"Content-Type": "application/json"}
+        with requests.Session() as session:
+            while time.perf_counter() - t0 < timeout and not spawned.done():
+                try:
+                    response = session.post(
+                        self.url + "/invocations", data=BODY, headers=headers, timeout=5
+                    )
+                    if response.status_code == 200:
+                        elapsed = time.perf_counter() - t0
+                        self.process = spawned.result(timeout)
+                        return elapsed
+                except requests.RequestException:
+                    pass
+                time.sleep(0.005)
+        self.process = spawned.result(timeout)  # raises StartFailed if it failed
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer:\n{self.log.read_text()[-3000:]}")
+
+    def memory(self) -> dict[str, Any]:
+        """The deployment's process tree; the fork server's own figures under ``forkserver``."""
+        assert self.process is not None
+        memory: dict[str, Any] = tree_memory(self.process.pid)
+        memory["forkserver"] = self.memory_of(self.lab)
+        return memory
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.lab.run(self.process.stop(10.0))
+            self.process = None
+        self.listener.close()
+
+    @staticmethod
+    def memory_of(lab: LabLoop) -> dict[str, float]:
+        """The fork server's own RSS, PSS and USS (not its children's), in MB."""
+        assert lab.forkserver.pid is not None
+        info = psutil.Process(lab.forkserver.pid).memory_full_info()
+        mb = 2**20
+        return {"rss_mb": info.rss / mb, "pss_mb": info.pss / mb, "uss_mb": info.uss / mb}
 
 
 # -- load generation -------------------------------------------------------------------
@@ -217,8 +324,13 @@ def bench_server(
     result: dict[str, Any] = {"command_args": extra}
     starts = []
     for i in range(args.starts):
-        port = servers.free_port()
-        served = Served(name, make(model, port, extra), port, root / f"{name}.log")
+        served: Served | Forked
+        if isinstance(make, LabLoop):
+            argv = ["--model-dir", str(model), *extra]
+            served = Forked(name, make, argv, root / f"{name}.log")
+        else:
+            port = servers.free_port()
+            served = Served(name, make(model, port, extra), port, root / f"{name}.log")
         try:
             starts.append(served.start())
             if i < args.starts - 1:
@@ -255,6 +367,7 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
         ("p99_c16_ms", "p99 ms, 16 connections", True, ("c16", "p99_ms")),
         ("rss_mb", "RSS MB, process tree, after load", True, ("memory_after_load", "rss_mb")),
         ("pss_mb", "PSS MB, process tree, after load", True, ("memory_after_load", "pss_mb")),
+        ("uss_mb", "USS MB, process tree, after load", True, ("memory_after_load", "uss_mb")),
     ):
         row: dict[str, Any] = {"metric": label, "target": TARGETS.get(key)}
         for name, result in results.items():
@@ -295,15 +408,19 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="mlp-serving-bench-"))
     load_at_start = os.getloadavg()
     started = time.time()
+    lab = LabLoop()
     try:
         ours, theirs = save_models(root)
-        configs = {
+        # As the deployment manager does when the extension starts (in the background).
+        forkserver_start_s = lab.start_forkserver()
+        forkserver_info = dict(lab.forkserver.info)
+        print(f"fork server ready in {forkserver_start_s:.2f} s", flush=True)
+        batching = ["--workers", "2", "--batch-max-size", "32", "--batch-timeout-ms", "2"]
+        configs: dict[str, tuple[Any, Path, list[str]]] = {
             "ours": (our_command, ours, []),
-            "ours_2w_batch": (
-                our_command,
-                ours,
-                ["--workers", "2", "--batch-max-size", "32", "--batch-timeout-ms", "2"],
-            ),
+            "ours_2w_batch": (our_command, ours, batching),
+            "ours_lab": (lab, ours, []),
+            "ours_lab_2w_batch": (lab, ours, batching),
             "mlflow": (mlflow_command, theirs, []),
             "mlflow_2w": (mlflow_command, theirs, ["-w", "2"]),
         }
@@ -311,11 +428,18 @@ def main() -> int:
         for name, (make, model, extra) in configs.items():
             print(f"{name} ...", flush=True)
             results[name] = bench_server(name, make, model, extra, args, root)
+        forkserver_memory = Forked.memory_of(lab)
     finally:
+        lab.close()
         shutil.rmtree(root, ignore_errors=True)
-    ordered = {k: results[k] for k in ("ours", "ours_2w_batch", "mlflow_2w", "mlflow")}
+    names = ("ours", "ours_2w_batch", "ours_lab", "ours_lab_2w_batch", "mlflow_2w", "mlflow")
+    ordered = {k: results[k] for k in names}
     rows = table(ordered)
     print_table(rows, list(ordered))
+    print(
+        f"fork server: ready in {forkserver_start_s:.2f} s (imports {forkserver_info['seconds']:.2f} s);"
+        f" alone, after the bench: {forkserver_memory}"
+    )
     import mlflow
 
     report = {
@@ -339,6 +463,11 @@ def main() -> int:
         ).stdout.strip(),
         "table": rows,
         "results": ordered,
+        "forkserver": {
+            "start_s": forkserver_start_s,
+            "ready": forkserver_info,
+            "memory_at_end": forkserver_memory,
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
