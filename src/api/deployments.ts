@@ -385,11 +385,14 @@ export class DeploymentsClient {
 
   /**
    * Fetch an endpoint as a file (with the server's token, which a plain link
-   * would not carry when the page authenticated with one).
+   * would not carry when the page authenticated with one), with the file
+   * name the server gives in `Content-Disposition` when it gives one.
    *
    * @throws {APIError} With the server's message on an error status.
    */
-  async fetchFile(endPoint: string): Promise<Blob> {
+  async fetchFile(
+    endPoint: string
+  ): Promise<{ blob: Blob; fileName: string | null }> {
     const response = await ServerConnection.makeRequest(
       apiUrl(endPoint, this.serverSettings),
       { method: 'GET' },
@@ -405,7 +408,12 @@ export class DeploymentsClient {
       }
       throw new APIError(response, data);
     }
-    return response.blob();
+    return {
+      blob: await response.blob(),
+      fileName: contentDispositionName(
+        response.headers.get('Content-Disposition')
+      )
+    };
   }
 
   private _request<T>(
@@ -426,6 +434,27 @@ export namespace DeploymentsClient {
     /** Defaults to `ServerConnection.makeSettings()`. */
     serverSettings?: ServerConnection.ISettings;
   }
+}
+
+/**
+ * The file name of a `Content-Disposition` header (`filename*=UTF-8''...`
+ * or `filename="..."`), or `null`.
+ */
+export function contentDispositionName(header: string | null): string | null {
+  if (!header) {
+    return null;
+  }
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // Fall back to the plain parameter.
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(header);
+  const name = plain ? (plain[1] ?? plain[2]) : null;
+  return name ? name.split(/[\\/]/).pop() || null : null;
 }
 
 namespace Private {

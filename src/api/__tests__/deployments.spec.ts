@@ -1,5 +1,6 @@
 import { APIError } from '../request';
 import {
+  contentDispositionName,
   DeploymentsClient,
   MODELS_FILTER,
   MODELS_TAG,
@@ -174,12 +175,34 @@ describe('DeploymentsClient', () => {
         status: 404,
         body: { message: 'No deployment gone.' }
       });
-    const blob = await client.fetchFile(client.manifestPath('iris'));
-    expect(await blob.text()).toBe('kind: Deployment\n');
+    const file = await client.fetchFile(client.manifestPath('iris'));
+    expect(await file.blob.text()).toBe('kind: Deployment\n');
+    expect(file.fileName).toBeNull();
     const error = await client
       .fetchFile(client.manifestPath('gone'))
       .catch((e: unknown) => e);
     expect((error as APIError).message).toBe('No deployment gone.');
+  });
+});
+
+describe('contentDispositionName', () => {
+  it('reads the file name', () => {
+    expect(
+      contentDispositionName('attachment; filename="iris-v2-container.tar.gz"')
+    ).toBe('iris-v2-container.tar.gz');
+    expect(contentDispositionName('attachment; filename=k8s.yaml')).toBe(
+      'k8s.yaml'
+    );
+    expect(
+      contentDispositionName(
+        'attachment; filename="x"; filename*=UTF-8\'\'caf%C3%A9.yaml'
+      )
+    ).toBe('café.yaml');
+    expect(contentDispositionName('attachment; filename="../../etc/x"')).toBe(
+      'x'
+    );
+    expect(contentDispositionName('inline')).toBeNull();
+    expect(contentDispositionName(null)).toBeNull();
   });
 });
 

@@ -12,7 +12,7 @@ import {
   makeRun
 } from '../../__tests__/fakeServer';
 import { DeploymentCard, previousVersion } from '../components/DeploymentCard';
-import { jsonError, TestConsole } from '../components/TestConsole';
+import { jsonError, prettyJson, TestConsole } from '../components/TestConsole';
 import { DeployFlow } from '../deployFlow';
 import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../DeploySidebar';
 import { DeploymentsModel } from '../model';
@@ -125,6 +125,29 @@ describe('TestConsole', () => {
     expect(editor.getAttribute('aria-invalid')).toBe('true');
     expect(view.container.querySelector('[role="alert"]')).not.toBeNull();
     view.unmount();
+  });
+
+  it('prints JSON with rows on one line', () => {
+    const body = { dataframe_split: { columns: ['a', 'b'], data: [[1, 2]] } };
+    const text = prettyJson(body);
+    expect(text).toBe(
+      [
+        '{',
+        '  "dataframe_split": {',
+        '    "columns": ["a", "b"],',
+        '    "data": [',
+        '      [1, 2]',
+        '    ]',
+        '  }',
+        '}'
+      ].join('\n')
+    );
+    expect(JSON.parse(text)).toEqual(body);
+    expect(prettyJson({ predictions: [0, 1, null] })).toBe(
+      '{\n  "predictions": [0, 1, null]\n}'
+    );
+    expect(prettyJson([])).toBe('[]');
+    expect(prettyJson({})).toBe('{}');
   });
 
   it('explains JSON errors', () => {

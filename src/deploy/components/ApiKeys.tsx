@@ -136,44 +136,29 @@ export function ApiKeys(props: IApiKeysProps): JSX.Element {
         <p className={NOTE_CLASS}>{trans.__('No keys yet.')}</p>
       )}
       {keys !== null && keys.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{trans.__('Key')}</th>
-              <th scope="col">{trans.__('Label')}</th>
-              <th scope="col">{trans.__('Created')}</th>
-              <th scope="col">
-                <span className="jp-mlp-DeployVisuallyHidden">
-                  {trans.__('Actions')}
+        <ul aria-label={trans.__('API keys of %1', name)}>
+          {keys.map(key => (
+            <li key={key.id}>
+              <div>
+                <code title={key.prefix}>{key.prefix}…</code>
+                <span className={NOTE_CLASS}>
+                  {[key.name, key.created_by, formatDateTime(key.created_at)]
+                    .filter(Boolean)
+                    .join(' · ')}
                 </span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map(key => (
-              <tr key={key.id}>
-                <td>
-                  <code>{key.prefix}…</code>
-                </td>
-                <td>{key.name ?? '—'}</td>
-                <td title={key.created_by ?? undefined}>
-                  {formatDateTime(key.created_at)}
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className={BUTTON_CLASS}
-                    title={trans.__('Revoke key %1…', key.prefix)}
-                    aria-label={trans.__('Revoke key %1…', key.prefix)}
-                    onClick={() => void revoke(key)}
-                  >
-                    {trans.__('Revoke')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+              </div>
+              <button
+                type="button"
+                className={BUTTON_CLASS}
+                title={trans.__('Revoke key %1…', key.prefix)}
+                aria-label={trans.__('Revoke key %1…', key.prefix)}
+                onClick={() => void revoke(key)}
+              >
+                {trans.__('Revoke')}
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
       <button
         type="button"

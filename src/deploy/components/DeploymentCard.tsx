@@ -193,7 +193,9 @@ export function DeploymentCard(props: IDeploymentCardProps): JSX.Element {
       <dl className={FACTS_CLASS}>
         <dt>{trans.__('URL')}</dt>
         <dd>
-          <code title={d.url}>{d.url}</code>
+          <code className="jp-mlp-DeploymentCard-url" title={d.url}>
+            {d.url}
+          </code>
         </dd>
         <dt>{trans.__('Uptime')}</dt>
         <dd>{formatUptime(uptime)}</dd>
@@ -318,7 +320,7 @@ function Details(props: {
     ['endpoint', trans.__('Endpoint')],
     ['test', trans.__('Test')],
     ['logs', trans.__('Logs')],
-    ['keys', trans.__('API Keys')],
+    ['keys', trans.__('Keys')],
     ['export', trans.__('Export')]
   ];
   const tabId = (t: DetailTab): string => `jp-mlp-deployment-${d.name}-${t}`;

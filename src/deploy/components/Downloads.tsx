@@ -9,8 +9,9 @@ const BUTTON_CLASS = 'jp-mlp-DeployButton';
 const NOTE_CLASS = 'jp-mlp-DeployNote';
 
 /**
- * Fetch an API endpoint and hand it to the browser as a file; a failure is
- * reported with the server's message.
+ * Fetch an API endpoint and hand it to the browser as a file (named as the
+ * server says, else `fileName`); a failure is reported with the server's
+ * message.
  */
 export async function downloadFile(
   client: DeploymentsClient,
@@ -18,17 +19,17 @@ export async function downloadFile(
   fileName: string,
   trans: TranslationBundle
 ): Promise<boolean> {
-  let blob: Blob;
+  let file: { blob: Blob; fileName: string | null };
   try {
-    blob = await client.fetchFile(endPoint);
+    file = await client.fetchFile(endPoint);
   } catch (error) {
     reportError(trans.__('Could not download %1', fileName), error);
     return false;
   }
-  const url = URL.createObjectURL(blob);
+  const url = URL.createObjectURL(file.blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = fileName;
+  link.download = file.fileName ?? fileName;
   document.body.appendChild(link);
   link.click();
   link.remove();
@@ -87,7 +88,7 @@ export function Downloads(props: {
             <button
               type="button"
               className={BUTTON_CLASS}
-              title={item.title}
+              title={`${item.title} (${item.file})`}
               disabled={busy !== null}
               onClick={async () => {
                 setBusy(item.file);
@@ -99,8 +100,7 @@ export function Downloads(props: {
               }}
             >
               {busy === item.file ? trans.__('Downloading…') : item.label}
-            </button>{' '}
-            <code>{item.file}</code>
+            </button>
           </li>
         ))}
       </ul>

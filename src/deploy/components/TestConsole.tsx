@@ -44,10 +44,33 @@ export function jsonError(text: string): string | null {
 }
 
 /**
- * Pretty JSON for a request body.
+ * Pretty JSON that stays short: objects one key per line, arrays of plain
+ * values (a row, the predictions) on one line.
  */
-export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+export function prettyJson(value: unknown, indent = ''): string {
+  const inner = indent + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      return '[]';
+    }
+    if (value.every(item => item === null || typeof item !== 'object')) {
+      return `[${value.map(item => JSON.stringify(item) ?? 'null').join(', ')}]`;
+    }
+    const items = value.map(item => inner + prettyJson(item, inner));
+    return `[\n${items.join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) {
+      return '{}';
+    }
+    const items = entries.map(
+      ([key, item]) =>
+        `${inner}${JSON.stringify(key)}: ${prettyJson(item, inner)}`
+    );
+    return `{\n${items.join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /**
