@@ -318,15 +318,16 @@ DEPLOY_INIT = '''\
 
 def readme(spec: ContextSpec, metadata: ModelMetadata) -> str:
     image = f"{spec.name}:{spec.tag}"
+    source = labels(spec, metadata)["io.mlplatform.model.source"]
+    example = metadata.input_example_file or "<a JSON body>"
     return f"""\
 # {spec.name}: a scoring image for a {metadata.flavor} model
 
-Made by jupyterlab-mlplatform {runtime_version()} from {
-        labels(spec, metadata)["io.mlplatform.model.source"]
-    }.  The image serves the model in `model/` with the
-scoring server in `runtime/` (no JupyterLab): `POST /invocations` (MLflow's request formats:
-`dataframe_split`, `dataframe_records`, `instances`, `inputs`, `text/csv`), `GET /health`,
-`GET /metadata`, `GET /openapi.json`, `GET /metrics` (Prometheus), on port {PORT}.
+Made by jupyterlab-mlplatform {runtime_version()} from {source}.  The image serves the model
+in `model/` with the scoring server in `runtime/` (no JupyterLab): `POST /invocations`
+(MLflow's request formats: `dataframe_split`, `dataframe_records`, `instances`, `inputs`,
+`text/csv`), `GET /health`, `GET /metadata`, `GET /openapi.json`, `GET /metrics`
+(Prometheus), on port {PORT}.
 
 It installs only `model/requirements.txt` (the model's pinned requirements) and
 `requirements.txt` (the server's own: tornado, pydantic, numpy, pandas) into `/opt/venv`
@@ -339,7 +340,7 @@ docker build -t {image} .
 docker run --rm -p 8080:8080 -e MLPLATFORM_WORKERS=2 {image}
 curl -s localhost:8080/health
 curl -s localhost:8080/invocations -H 'Content-Type: application/json' \\
-  -d @model/{metadata.input_example_file or "input_example.json"}
+  -d @model/{example}
 ```
 
 With Podman or Buildah, build with `--format docker`: the OCI format drops the `HEALTHCHECK`.
@@ -367,6 +368,7 @@ make one with the image itself:
 docker run --rm --entrypoint python {image} -c \\
   "from jupyterlab_mlplatform.deploy.serving.keys import *; k = generate_key(); \\
 print('key:', k); print(key_id_of(k), hash_key(k))"
+chmod 0644 keys     # the file: that second line; user {USER_ID} must be able to read it
 docker run --rm -p 8080:8080 -v $PWD/keys:{KEYS_FILE}:ro {image}
 ```
 
