@@ -16,7 +16,7 @@ import { jsonError, prettyJson, TestConsole } from '../components/TestConsole';
 import { DeployFlow } from '../deployFlow';
 import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../DeploySidebar';
 import { DeploymentsModel } from '../model';
-import { nameHint } from '../nameDialog';
+import { NameBody, nameHint } from '../nameDialog';
 import { makeDeployment, makeStats, SKLEARN_MODELS_TAG } from './fixtures';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
@@ -333,6 +333,26 @@ describe('nameHint', () => {
   });
 });
 
+describe('NameBody', () => {
+  it('edits the proposed name and flags invalid ones', () => {
+    const body = new NameBody({
+      name: 'iris-demo',
+      existing: [makeDeployment('iris-demo', { version: 2 })],
+      trans
+    });
+    expect(body.getValue()).toBe('iris-demo');
+    expect(body.node.textContent).toContain('exists (version 2)');
+    body.input.value = 'Bad Name';
+    body.input.dispatchEvent(new Event('input'));
+    expect(body.input.getAttribute('aria-invalid')).toBe('true');
+    body.input.value = ' fresh ';
+    body.input.dispatchEvent(new Event('input'));
+    expect(body.getValue()).toBe('fresh');
+    expect(body.input.getAttribute('aria-invalid')).toBe('false');
+    body.dispose();
+  });
+});
+
 describe('DeploySidebar', () => {
   it('lists deployments and models, and deploys a model with one click', async () => {
     let deployments = [makeDeployment('iris')];
@@ -357,7 +377,15 @@ describe('DeploySidebar', () => {
         deployments = [...deployments, makeDeployment('demo')];
         return { status: 201, body: makeDeployment('demo') };
       })
-      .on('GET', 'deployments/demo', { body: makeDeployment('demo') });
+      .on('GET', 'deployments/demo', { body: makeDeployment('demo') })
+      .on('GET', 'deployments/demo/metadata', {
+        body: {
+          deployment: 'demo',
+          input_example: {
+            dataframe_split: { columns: ['petal_width'], data: [[0.2]] }
+          }
+        }
+      });
     const serverSettings = server.settings();
     const client = new DeploymentsClient({ serverSettings });
     const tracking = new TrackingClient({ serverSettings });
@@ -392,6 +420,8 @@ describe('DeploySidebar', () => {
       sidebar.node.textContent!.includes('demo serves version 1.')
     );
     expect(sidebar.expanded).toBe('demo');
+    // The snippets send the model's input example.
+    await waitFor(() => sidebar.node.textContent!.includes('petal_width'));
     expect(
       [...sidebar.node.querySelectorAll('[data-step]')].map(step =>
         step.getAttribute('data-state')

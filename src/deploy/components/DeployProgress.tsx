@@ -7,6 +7,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import type { DeploymentsClient } from '../../api/deployments';
 import {
   DEPLOY_STEPS,
   DeployStepId,
@@ -14,12 +15,14 @@ import {
   IDeployProgress
 } from '../deployFlow';
 import { Snippets } from './Snippets';
+import { useMetadata } from './useMetadata';
 
 const PROGRESS_CLASS = 'jp-mlp-DeployProgress';
 const STEP_CLASS = 'jp-mlp-DeployProgress-step';
 const BUTTON_CLASS = 'jp-mlp-DeployButton';
 
 export interface IDeployProgressProps {
+  client: DeploymentsClient;
   progress: IDeployProgress;
   /** A key created in this page for the deployment. */
   apiKey: string | null;
@@ -35,7 +38,8 @@ export interface IDeployProgressProps {
  * one spinning; then the endpoint with snippets, or the error.
  */
 export function DeployProgress(props: IDeployProgressProps): JSX.Element {
-  const { progress, apiKey, onCreateKey, onDismiss, onOpen, trans } = props;
+  const { client, progress, apiKey, onCreateKey, onDismiss, onOpen, trans } =
+    props;
   const labels: Record<DeployStepId, string> = {
     packaging: trans.__('Packaging'),
     starting: trans.__('Starting'),
@@ -49,6 +53,13 @@ export function DeployProgress(props: IDeployProgressProps): JSX.Element {
   };
   const succeeded =
     progress.finished && progress.error === null && progress.deployment;
+  // The snippets send the model's input example once it serves.
+  const { metadata } = useMetadata(
+    client,
+    progress.name,
+    progress.deployment?.version ?? 0,
+    Boolean(succeeded)
+  );
   return (
     <section
       className={PROGRESS_CLASS}
@@ -118,6 +129,7 @@ export function DeployProgress(props: IDeployProgressProps): JSX.Element {
           </p>
           <Snippets
             deployment={progress.deployment}
+            example={metadata?.input_example ?? undefined}
             apiKey={apiKey}
             onCreateKey={onCreateKey}
             trans={trans}

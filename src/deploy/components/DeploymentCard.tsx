@@ -3,11 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type {
-  IDeployment,
-  IDeploymentMetadata,
-  IDeploymentVersion
-} from '../../api/deployments';
+import type { IDeployment, IDeploymentVersion } from '../../api/deployments';
 import {
   formatCount,
   formatLatency,
@@ -21,6 +17,7 @@ import { LogsView } from './LogsView';
 import { Snippets } from './Snippets';
 import { StatusBadge } from './StatusBadge';
 import { TestConsole } from './TestConsole';
+import { useMetadata } from './useMetadata';
 
 const CARD_CLASS = 'jp-mlp-DeploymentCard';
 const HEADER_CLASS = 'jp-mlp-DeploymentCard-header';
@@ -310,7 +307,7 @@ function Details(props: {
   const serving = isServing(d);
   const [tab, setTab] = React.useState<DetailTab>('endpoint');
   const { metadata, error: metadataError } = useMetadata(
-    model,
+    client,
     d.name,
     d.version,
     serving
@@ -416,44 +413,4 @@ function Details(props: {
       </div>
     </>
   );
-}
-
-/**
- * The scoring server's metadata, read once per serving version; `null`
- * until read or when unavailable (the snippets and the console then use a
- * generic example, and say why).
- */
-function useMetadata(
-  model: DeploymentsModel,
-  name: string,
-  version: number,
-  serving: boolean
-): { metadata: IDeploymentMetadata | null; error: string | null } {
-  const [metadata, setMetadata] = React.useState<IDeploymentMetadata | null>(
-    null
-  );
-  const [error, setError] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    if (!serving) {
-      return;
-    }
-    let cancelled = false;
-    model.client
-      .metadata(name)
-      .then(value => {
-        if (!cancelled) {
-          setMetadata(value);
-          setError(null);
-        }
-      })
-      .catch(reason => {
-        if (!cancelled) {
-          setError(reason instanceof Error ? reason.message : String(reason));
-        }
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [model, name, version, serving]);
-  return { metadata, error };
 }
