@@ -159,8 +159,18 @@ export class DeploySidebar extends ReactWidget {
           <h3 id="jp-mlp-deploy-deployments" className={SECTION_TITLE_CLASS}>
             {trans.__('Deployments')}
           </h3>
+          {model.listError !== null && (
+            <p
+              className={`${NOTE_CLASS} jp-mlp-DeployConsole-error`}
+              role="alert"
+            >
+              {trans.__('Could not load the deployments: %1', model.listError)}
+            </p>
+          )}
           {!model.loaded ? (
-            <p className={NOTE_CLASS}>{trans.__('Loading…')}</p>
+            model.listError === null && (
+              <p className={NOTE_CLASS}>{trans.__('Loading…')}</p>
+            )
           ) : model.deployments.length === 0 ? (
             <p className={NOTE_CLASS}>
               {trans.__('Nothing deployed yet: deploy a model below.')}

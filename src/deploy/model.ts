@@ -71,6 +71,11 @@ export class DeploymentsModel implements IDisposable {
     return this._loaded;
   }
 
+  /** Why the deployments could not be read the last time, if they could not. */
+  get listError(): string | null {
+    return this._listError;
+  }
+
   /** Recent runs with a model package, newest first. */
   get modelRuns(): readonly IRun[] {
     return this._modelRuns;
@@ -136,6 +141,7 @@ export class DeploymentsModel implements IDisposable {
       if (message !== this._listError) {
         this._listError = message;
         reportError(this._trans.__('Could not load the deployments'), error);
+        this._changed.emit();
       }
       return;
     }

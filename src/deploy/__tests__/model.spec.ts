@@ -117,6 +117,7 @@ describe('DeploymentsModel', () => {
     await other.refreshDeployments();
     await other.refreshDeployments();
     expect(Notification.error).toHaveBeenCalledTimes(1);
+    expect(other.listError).toBe('boom');
     expect(Notification.error).toHaveBeenCalledWith(
       'Could not load the deployments: boom',
       expect.anything()

@@ -195,7 +195,13 @@ export function DeploymentCard(props: IDeploymentCardProps): JSX.Element {
           </code>
         </dd>
         <dt>{trans.__('Uptime')}</dt>
-        <dd>{formatUptime(uptime)}</dd>
+        <dd>
+          {formatUptime(uptime)}
+          {d.restarts > 0 &&
+            ' ' + trans._n('(%1 restart)', '(%1 restarts)', d.restarts)}
+          {' · '}
+          {trans._n('%1 worker', '%1 workers', d.workers)}
+        </dd>
         <dt>{trans.__('Requests')}</dt>
         <dd
           title={
