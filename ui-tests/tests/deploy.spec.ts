@@ -4,7 +4,7 @@
  * lists it, one click deploys it, the test console gets predictions, and
  * the deployment stops.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import { API, openNewNotebook } from './helpers';
 
@@ -37,50 +37,61 @@ function rowCount(body: Record<string, unknown>): number {
   throw new Error(`No rows in ${JSON.stringify(body)}`);
 }
 
+/**
+ * Train the iris model in a new notebook; resolve with the run automatic
+ * tracking made, once it has its model package.
+ */
+async function trainModel(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  notebook: string
+): Promise<IRunInfo> {
+  const path = await openNewNotebook(page, tmpPath, notebook);
+  await page.notebook.setCell(0, 'code', TRAINING_CELL);
+  await page.notebook.runCell(0);
+  let run: IRunInfo | undefined;
+  await expect
+    .poll(
+      async () => {
+        const experiments = await (
+          await page.request.get(`${API}/experiments`)
+        ).json();
+        const experimentId = experiments.experiments.find(
+          (e: { name: string }) => e.name === path
+        )?.experiment_id;
+        if (!experimentId) {
+          return false;
+        }
+        const search = await page.request.post(`${API}/runs/search`, {
+          data: {
+            experiment_ids: [experimentId],
+            filter: 'tags.`mlplatform.models` IS NOT NULL'
+          }
+        });
+        run = (await search.json()).runs[0];
+        return run !== undefined;
+      },
+      { timeout: 90_000 }
+    )
+    .toBe(true);
+  return run!;
+}
+
 test.describe('Deploy sidebar', () => {
   test('deploys a trained model with one click, predicts and stops', async ({
     page,
     tmpPath
   }) => {
     test.setTimeout(180_000);
-    const notebook = 'deploy-iris.ipynb';
-    const path = await openNewNotebook(page, tmpPath, notebook);
-    await page.notebook.setCell(0, 'code', TRAINING_CELL);
-    await page.notebook.runCell(0);
-
-    // Automatic tracking made a run with a model package.
-    let run: IRunInfo | undefined;
-    await expect
-      .poll(
-        async () => {
-          const experiments = await (
-            await page.request.get(`${API}/experiments`)
-          ).json();
-          const experimentId = experiments.experiments.find(
-            (e: { name: string }) => e.name === path
-          )?.experiment_id;
-          if (!experimentId) {
-            return false;
-          }
-          const search = await page.request.post(`${API}/runs/search`, {
-            data: {
-              experiment_ids: [experimentId],
-              filter: 'tags.`mlplatform.models` IS NOT NULL'
-            }
-          });
-          run = (await search.json()).runs[0];
-          return run !== undefined;
-        },
-        { timeout: 90_000 }
-      )
-      .toBe(true);
+    // Automatic tracking makes a run with a model package.
+    const run = await trainModel(page, tmpPath, 'deploy-iris.ipynb');
 
     // The sidebar lists it with a Deploy button.
     await page.sidebar.openTab('jp-mlp-deploy-sidebar');
     const sidebar = page.locator(SIDEBAR);
     await expect(sidebar).toBeVisible();
     const deploy = sidebar.getByRole('button', {
-      name: `Deploy ${run!.name}`,
+      name: `Deploy ${run.name}`,
       exact: true
     });
     await expect(deploy).toBeVisible({ timeout: 30_000 });
@@ -105,7 +116,7 @@ test.describe('Deploy sidebar', () => {
       '.jp-mlp-DeploymentCard[data-name="deploy-iris"]'
     );
     await expect(card.locator('.jp-mlp-DeployStatus')).toHaveText('healthy');
-    await expect(card).toContainText(`from ${run!.name}`);
+    await expect(card).toContainText(`from ${run.name}`);
 
     // The test console starts from the model's input example...
     await card.getByRole('tab', { name: 'Test' }).click();
@@ -138,10 +149,10 @@ test.describe('Deploy sidebar', () => {
       await window.jupyterapp.commands.execute('mlplatform:open-run', {
         runId
       });
-    }, run!.run_id);
+    }, run.run_id);
     await expect(
       page
-        .locator(`#jp-mlp-run-${run!.run_id}`)
+        .locator(`#jp-mlp-run-${run.run_id}`)
         .getByRole('button', { name: 'Deploy model' })
     ).toBeVisible();
 
@@ -163,5 +174,73 @@ test.describe('Deploy sidebar', () => {
     expect(
       (await page.request.delete(`${API}/deployments/deploy-iris`)).ok()
     ).toBe(true);
+  });
+
+  test('deploys a newer model as a new version, then rolls back', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    const run = await trainModel(page, tmpPath, 'iris-versions.ipynb');
+    // Version 1 exists already (from the same run, made through the API).
+    const created = await page.request.post(`${API}/deployments`, {
+      data: { name: 'iris-versions', run_id: run.run_id }
+    });
+    expect(created.status()).toBe(201);
+    expect((await created.json()).status).toBe('healthy');
+
+    await page.sidebar.openTab('jp-mlp-deploy-sidebar');
+    const sidebar = page.locator(SIDEBAR);
+    const card = sidebar.locator(
+      '.jp-mlp-DeploymentCard[data-name="iris-versions"]'
+    );
+    await expect(card.locator('.jp-mlp-DeploymentCard-version')).toHaveText(
+      'v1'
+    );
+    await sidebar
+      .getByRole('button', { name: `Deploy ${run.name}`, exact: true })
+      .click();
+
+    // The proposed name exists: deploy as its next version.
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog.getByRole('textbox')).toHaveValue('iris-versions');
+    await expect(dialog).toContainText('exists (version 1)');
+    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await expect(dialog).toContainText('Deploy this model as version 2?');
+    await dialog.getByRole('button', { name: 'Deploy as New Version' }).click();
+
+    const progress = sidebar.locator('.jp-mlp-DeployProgress');
+    await expect(progress).toContainText('New version of iris-versions');
+    await expect(progress.locator('[data-step="health"]')).toHaveAttribute(
+      'data-state',
+      'done',
+      { timeout: 60_000 }
+    );
+    await expect(card.locator('.jp-mlp-DeploymentCard-version')).toHaveText(
+      'v2'
+    );
+
+    // Roll back to version 1, confirmed.
+    await card
+      .getByRole('button', { name: 'Roll iris-versions back to version 1' })
+      .click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Roll Back' })
+      .click();
+    await expect(card.locator('.jp-mlp-DeploymentCard-version')).toHaveText(
+      'v1',
+      { timeout: 60_000 }
+    );
+    await expect(card.locator('.jp-mlp-DeployStatus')).toHaveText('healthy');
+
+    // Delete, confirmed: the card goes.
+    await card.getByRole('button', { name: 'Delete iris-versions…' }).click();
+    await page.locator('.jp-Dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect(card).toHaveCount(0, { timeout: 30_000 });
+    expect(
+      (await page.request.get(`${API}/deployments/iris-versions`)).status()
+    ).toBe(404);
+    await expect(page.locator('.Toastify__toast--error')).toHaveCount(0);
   });
 });
