@@ -2,7 +2,7 @@
  * One-click deploy in a real browser: a notebook cell trains a scikit-learn
  * model (automatic tracking logs its model package), the Deploy sidebar
  * lists it, one click deploys it, the test console gets predictions, and
- * the deployment stops.
+ * the deployment stops; a newer model becomes version 2, rolled back to 1.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
@@ -143,6 +143,24 @@ test.describe('Deploy sidebar', () => {
       /Requests\s*[1-9]/,
       { timeout: 15_000 }
     );
+
+    // The stats are read only while the panel is visible.
+    let statsReads = 0;
+    page.on('request', request => {
+      // (GETs carry a cache-busting query.)
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('/deployments/deploy-iris/stats')) {
+        statsReads += 1;
+      }
+    });
+    await page.sidebar.openTab('filebrowser');
+    await expect(sidebar).toBeHidden();
+    await page.waitForTimeout(500);
+    statsReads = 0;
+    await page.waitForTimeout(4000);
+    expect(statsReads).toBe(0);
+    await page.sidebar.openTab('jp-mlp-deploy-sidebar');
+    await expect.poll(() => statsReads, { timeout: 10_000 }).toBeGreaterThan(0);
 
     // The run view offers the same one-click deploy.
     await page.evaluate(async runId => {
