@@ -135,6 +135,7 @@ export class DeploySidebar extends ReactWidget {
         </div>
         {progress && (
           <DeployProgress
+            key={`${progress.name}:${progress.runId}:${progress.mode}`}
             client={model.client}
             progress={progress}
             apiKey={model.freshKey(progress.name)}
