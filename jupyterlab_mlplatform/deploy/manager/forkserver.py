@@ -103,10 +103,7 @@ class ForkedChild:
         while True:
             try:
                 os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self._exited(-signal.SIGTERM)
-                return
-            except PermissionError:  # the pid belongs to someone else now
+            except (ProcessLookupError, PermissionError):  # gone (or the pid is reused)
                 self._exited(-signal.SIGTERM)
                 return
             await asyncio.sleep(0.1)
@@ -173,8 +170,10 @@ class ForkServer:
                 stdout=asyncio.subprocess.DEVNULL,
                 preexec_fn=lambda: die_with_parent(parent),
             )
-        except OSError as e:
+        except BaseException as e:
             ours.close()
+            if not isinstance(e, OSError):
+                raise
             self._lost(f"it could not be started: {e}")
             raise ForkServerUnavailable(str(e)) from e
         finally:
@@ -185,7 +184,8 @@ class ForkServer:
             self.info = await asyncio.wait_for(asyncio.shield(self._ready), self.start_timeout)
         except (TimeoutError, ForkServerUnavailable) as e:
             reason = str(e) or f"it did not start within {self.start_timeout:g} s"
-            self._lost(reason)
+            if self._sock is not None:  # (else it has exited: already handled)
+                self._lost(reason)
             raise ForkServerUnavailable(reason) from None
         log.info(
             "Fork server %d ready for scoring servers (imports took %.2f s)",
