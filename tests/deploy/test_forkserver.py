@@ -324,3 +324,21 @@ def test_everything_dies_with_the_jupyter_server(model_dir: Path, tmp_path: Path
     while time.monotonic() < deadline and not all(_gone(pid) for pid in tree):
         time.sleep(0.05)
     assert [pid for pid in tree if not _gone(pid)] == []
+
+
+async def test_close_while_it_imports_does_not_wait_for_it() -> None:
+    server = ForkServer()
+    starting = asyncio.create_task(server.start())
+    for _ in range(200):
+        if server._proc is not None:
+            break
+        await asyncio.sleep(0.01)
+    proc = server._proc
+    assert proc is not None and not server.running
+
+    started = time.monotonic()
+    await server.aclose()
+
+    assert time.monotonic() - started < 1.5
+    assert proc.returncode is not None and _gone(proc.pid)
+    await starting

@@ -150,7 +150,13 @@ class ForkServer:
             raise ForkServerUnavailable("the deployment manager is closed")
         if self._starting is None:
             self._starting = asyncio.create_task(self._launch())
-        await asyncio.shield(self._starting)
+        try:
+            await asyncio.shield(self._starting)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise ForkServerUnavailable("its start was cancelled (closed)") from None
 
     async def _launch(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -333,10 +339,13 @@ class ForkServer:
             starting.cancel()
             with contextlib.suppress(BaseException):
                 await starting
+        proc = self._proc
+        if proc is not None and proc.returncode is None and not self.info:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()  # still importing: no child yet, nothing to wait for
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_WR)  # EOF: the fork server stops
-        proc = self._proc
         if proc is not None and proc.returncode is None:
             try:
                 await asyncio.wait_for(proc.wait(), grace)
@@ -347,8 +356,6 @@ class ForkServer:
         self._on_readable()  # the exit statuses it sent before it exited
         if self._sock is not None:
             self._lost("closed")
-        for child in list(self._children.values()):
-            await child.wait()
 
 
 def _consume(task: asyncio.Future[Any]) -> None:
