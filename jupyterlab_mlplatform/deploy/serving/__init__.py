@@ -8,6 +8,9 @@ Imports only the standard library, tornado, pydantic, numpy, pandas and
 * ``formats``: MLflow's request formats; ``schema``: the signature's checks;
 * ``batching``: predict calls and adaptive micro-batching; ``metrics``: Prometheus;
 * ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.
+* ``forkserver``: the warm fork server the deployment manager starts scoring servers from
+  (it imports scikit-learn and skops once, then forks a child per server);
+  ``imports``: the import guard.
 """
 
 from __future__ import annotations
