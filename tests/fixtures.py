@@ -40,7 +40,13 @@ def mlp_data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
     """``MLPlatformApp`` traits for the test server; override to change them."""
-    return {"data_dir": str(mlp_data_dir), "events_coalesce_interval": 0.05}
+    # No fork server for deployments (its imports cost seconds of CPU per server start);
+    # the deployment tests set their own config and use it.
+    return {
+        "data_dir": str(mlp_data_dir),
+        "events_coalesce_interval": 0.05,
+        "deploy_forkserver": False,
+    }
 
 
 @pytest.fixture
