@@ -172,9 +172,10 @@ class ForkServer:
             if pid == 0:
                 return
             self.children.discard(pid)
-            self._tell({"op": "exited", "pid": pid, "status": os.waitstatus_to_exitcode(status)})
+            self.tell({"op": "exited", "pid": pid, "status": os.waitstatus_to_exitcode(status)})
 
-    def _tell(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    def tell(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
+        """Send ``message`` (and ``fds``) to the manager, unless it is gone."""
         if not self.connected:
             return
         try:
@@ -207,7 +208,7 @@ class ForkServer:
         listener = bool(message.get("listener"))
         if len(fds) != 2 + listener:
             _close_all(fds)
-            self._tell({"op": "spawn_failed", "id": ident, "message": "wrong descriptors"})
+            self.tell({"op": "spawn_failed", "id": ident, "message": "wrong descriptors"})
             return
         if listener:
             argv = [*argv, "--socket-fd", str(fds[2])]
@@ -215,7 +216,7 @@ class ForkServer:
         if threads:  # something started a Python thread: forking now could copy a held lock
             _close_all(fds)
             reason = f"a thread runs in the fork server: {', '.join(threads)}"
-            self._tell({"op": "spawn_failed", "id": ident, "message": reason})
+            self.tell({"op": "spawn_failed", "id": ident, "message": reason})
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -224,7 +225,7 @@ class ForkServer:
             pid = os.fork()
         except OSError as e:
             _close_all(fds)
-            self._tell({"op": "spawn_failed", "id": ident, "message": str(e)})
+            self.tell({"op": "spawn_failed", "id": ident, "message": str(e)})
             return
         if pid == 0:
             self._child(parent, argv, fds[0], fds[1])  # never returns
@@ -233,7 +234,7 @@ class ForkServer:
         pidfds: list[int] = []
         with contextlib.suppress(OSError, AttributeError):
             pidfds.append(os.pidfd_open(pid))
-        self._tell({"op": "spawned", "id": ident, "pid": pid}, pidfds)
+        self.tell({"op": "spawned", "id": ident, "pid": pid}, pidfds)
         _close_all(pidfds)
 
     def _child(self, parent: int, argv: list[str], stdout: int, stderr: int) -> None:
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ForkServer(control)
     seconds = round(time.perf_counter() - started, 4)
     message = {"op": "ready", "pid": os.getpid(), "seconds": seconds}
-    server._tell({**message, "preloaded": loaded, "missing": missing})
+    server.tell({**message, "preloaded": loaded, "missing": missing})
     return server.run()
 
 
