@@ -13,6 +13,9 @@ and "from the lab": forked from the deployment manager's warm fork server
 (``deploy/manager/forkserver.py``) on a listening socket the bench holds, as the manager
 starts a deployment; its cold start runs from the request to the fork server to the first
 200, and its memory is the deployment's own processes (the fork server is reported apart).
+Last, the model is deployed three times through a real Jupyter server's REST API (with
+and without the fork server): ``POST /mlplatform/api/deployments`` to the first 200
+through the server's proxy.
 
     python bench/serving_bench.py [--seconds 10] [--starts 3] [--out bench/results/serving.json]
 
