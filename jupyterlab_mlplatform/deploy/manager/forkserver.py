@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
 import os
@@ -25,21 +24,13 @@ import socket
 import sys
 from typing import Any
 
+from ..serving.lifetime import die_with_parent
+
 FORKSERVER_MODULE = "jupyterlab_mlplatform.deploy.serving.forkserver"
 MAX_MESSAGE = 64 * 1024
 STREAM_LIMIT = 1024 * 1024
 
 log = logging.getLogger(__name__)
-
-
-def die_with_parent(parent: int) -> None:
-    """In a child before exec: SIGTERM when the Jupyter server dies, even by SIGKILL
-    (Linux; the server's own shutdown stops its processes anyway)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
 
 
 class ForkServerUnavailable(Exception):

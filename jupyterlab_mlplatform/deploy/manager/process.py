@@ -15,7 +15,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
-from .forkserver import ForkServer, ForkServerUnavailable, die_with_parent
+from ..serving.lifetime import die_with_parent
+from .forkserver import ForkServer, ForkServerUnavailable
 
 SERVING_MODULE = "jupyterlab_mlplatform.deploy.serving"
 

@@ -10,7 +10,7 @@ Imports only the standard library, tornado, pydantic, numpy, pandas and
 * ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.
 * ``forkserver``: the warm fork server the deployment manager starts scoring servers from
   (it imports scikit-learn and skops once, then forks a child per server);
-  ``imports``: the import guard.
+  ``imports``: the import guard; ``lifetime``: children that die with their parent.
 """
 
 from __future__ import annotations

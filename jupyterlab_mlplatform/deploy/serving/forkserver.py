@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import gc
 import importlib
 import json
@@ -53,6 +52,7 @@ import traceback
 from typing import Any
 
 from .imports import ImportGuard, guard_applies, model_dir_argument
+from .lifetime import die_with_parent
 
 MAX_MESSAGE = 64 * 1024
 MAX_FDS = 8
@@ -240,7 +240,7 @@ class ForkServer:
     def _child(self, parent: int, argv: list[str], stdout: int, stderr: int) -> None:
         code = 1
         try:
-            _die_with_parent(parent)
+            die_with_parent(parent)
             signal.set_wakeup_fd(-1)
             for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
@@ -266,15 +266,6 @@ class ForkServer:
                 sys.stdout.flush()
                 sys.stderr.flush()
             os._exit(code)
-
-
-def _die_with_parent(parent: int) -> None:
-    """SIGTERM when the fork server dies, even by SIGKILL (Linux)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
 
 
 def reseed() -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import json
 import logging
 import os
@@ -53,6 +52,7 @@ from .batching import MicroBatcher, Predictor
 from .formats import parse
 from .imports import guard_imports
 from .keys import KeyStore
+from .lifetime import die_with_parent
 from .metrics import Metrics
 from .schema import InputSchema
 
@@ -238,17 +238,6 @@ def _worker(index: int, state: ServingState, sockets: list[socket.socket], args:
     asyncio.run(_serve(state, sockets, args))
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker gets SIGTERM when the parent dies, even by SIGKILL (Linux only)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
-
-
 def _prefork(
     state: ServingState,
     sockets: list[socket.socket],
@@ -265,7 +254,7 @@ def _prefork(
     def spawn(index: int) -> None:
         pid = os.fork()
         if pid == 0:
-            _die_with_parent(parent)
+            die_with_parent(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0
