@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyterlab_mlplatform.deploy.model import ColumnSpec, Signature, TensorSpec
+from jupyterlab_mlplatform.deploy.model import METADATA_FILE, ColumnSpec, Signature, TensorSpec
+from jupyterlab_mlplatform.deploy.serving import imports
 from jupyterlab_mlplatform.deploy.serving.batching import MicroBatcher, Predictor
 from jupyterlab_mlplatform.deploy.serving.errors import (
     InvalidInput,
@@ -306,3 +307,8 @@ def test_metrics_exposition() -> None:
     assert "mlplatform_serving_workers 2" in text
     assert 'mlplatform_serving_model_info{deployment="a \\"quoted\\"\\nname"} 1' in text
     assert text.endswith("\n")
+
+
+def test_import_guard_reads_the_model_package_file() -> None:
+    # serving.imports keeps its own copy of the name (it must not import deploy.model)
+    assert imports.METADATA_FILE == METADATA_FILE

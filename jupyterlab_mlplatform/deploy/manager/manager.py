@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 from ...errors import Conflict, InvalidArgument, MLPlatformError, NotFound
 from ...tracking.service import TrackingService
+from ..model.metadata import METADATA_FILE
 from .api_keys import ApiKeys
 from .forkserver import ForkServer
 from .models import (
@@ -56,7 +57,6 @@ from .models import (
 )
 from .process import ProcessLog, ScoringProcess, StartFailed
 
-PACKAGE_FILE = "mlplatform_model.json"
 CHUNK = 1024 * 1024
 
 log = logging.getLogger(__name__)
@@ -493,7 +493,7 @@ class DeploymentManager:
         """Copy the version's model package into ``target``; returns its flavor."""
         await self._copy_model(version.run_id, version.artifact_path, target)
         try:
-            description = json.loads((target / PACKAGE_FILE).read_text(encoding="utf-8"))
+            description = json.loads((target / METADATA_FILE).read_text(encoding="utf-8"))
             flavor = description.get("flavor")
         except (OSError, ValueError, AttributeError):
             return None
@@ -516,9 +516,9 @@ class DeploymentManager:
                 if relative.startswith("..") or not destination.is_relative_to(root):
                     raise InvalidArgument("The model folder holds a path outside of it.")
                 files.append((entry.path, destination))
-        if not any(dest == root / PACKAGE_FILE for _, dest in files):
+        if not any(dest == root / METADATA_FILE for _, dest in files):
             raise InvalidArgument(
-                f"The artifact folder holds no model package ({PACKAGE_FILE} is missing)."
+                f"The artifact folder holds no model package ({METADATA_FILE} is missing)."
             )
         for source, destination in files:
             handle, _size, _type = await self.tracking.open_artifact(run_id, source)

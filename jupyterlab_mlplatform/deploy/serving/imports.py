@@ -10,7 +10,9 @@ import os
 import sys
 from typing import Any
 
-METADATA_FILE = "mlplatform_model.json"  # the model package's name for it
+METADATA_FILE = "mlplatform_model.json"
+"""``deploy.model.metadata.METADATA_FILE``, not imported from there: ``deploy.model`` imports
+pandas, which the guard must precede."""
 TABULAR_FLAVORS = ("sklearn", "xgboost", "lightgbm")
 
 
