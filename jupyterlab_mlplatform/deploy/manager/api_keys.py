@@ -15,6 +15,7 @@ import os
 import secrets
 import tempfile
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from ...errors import NotFound
@@ -34,7 +35,12 @@ class ApiKeys:
         self.records_file = folder / "api_keys.json"
         self.keys_file = folder / "keys"
         self.proxy_key = generate_key(PROXY_KEY_ID)
-        self._proxy_hash = hash_key(self.proxy_key)
+
+    @cached_property
+    def _proxy_hash(self) -> str:
+        """The proxy key's scrypt hash (about 50 ms): made when the keys file is first
+        written, not for every deployment the manager restores."""
+        return hash_key(self.proxy_key)
 
     def _records(self) -> list[dict[str, str | None]]:
         try:
