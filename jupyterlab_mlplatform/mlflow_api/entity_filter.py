@@ -275,15 +275,24 @@ def parse_order(
     return Order(key, ascending)
 
 
-def sort_records(items: Iterable[T], records: Callable[[T], Record], order: list[Order]) -> list[T]:
-    """Sorted by each order key in turn; missing values last in either direction."""
-    result = list(items)
+def search(
+    items: Iterable[T],
+    record: Callable[[T], Record],
+    conditions: Sequence[Condition],
+    order: Sequence[Order],
+    token: str | None,
+    size: int,
+) -> tuple[list[T], str | None]:
+    """One page of the items that match ``conditions``, sorted by each order key in turn
+    (missing values last in either direction), and the token of the next page.  Each
+    item's record is built once."""
+    found = [pair for pair in ((record(x), x) for x in items) if matches(conditions, pair[0])]
     for key in reversed(order):
-        present = [x for x in result if records(x).attributes.get(key.key) is not None]
-        missing = [x for x in result if records(x).attributes.get(key.key) is None]
-        present.sort(key=lambda x: _sort_value(records(x), key.key), reverse=not key.ascending)
-        result = present + missing
-    return result
+        present = [pair for pair in found if pair[0].attributes.get(key.key) is not None]
+        missing = [pair for pair in found if pair[0].attributes.get(key.key) is None]
+        present.sort(key=lambda pair: _sort_value(pair[0], key.key), reverse=not key.ascending)
+        found = present + missing
+    return page([x for _, x in found], token, size)
 
 
 def _sort_value(record: Record, key: str) -> tuple[int, float, str]:

@@ -18,7 +18,7 @@ from ..tracking.models import ExperimentUpdate, LifecycleStage, ViewType
 from . import models as wire
 from . import translate
 from .base import TRACKING, MLflowHandler
-from .entity_filter import Order, matches, page, parse_filter, parse_order, sort_records
+from .entity_filter import Order, parse_filter, parse_order, search
 
 DEFAULT_ORDER = [Order("creation_time", ascending=False), Order("experiment_id", ascending=True)]
 """MLflow's order of experiment searches."""
@@ -84,13 +84,14 @@ class SearchExperimentsHandler(MLflowHandler):
             for index, item in enumerate(request.order_by)
         ]
         experiments = await self.tracking.list_experiments(ViewType(request.view_type))
-        found = [
-            e
-            for e in experiments.experiments
-            if matches(conditions, translate.experiment_record(e))
-        ]
-        found = sort_records(found, translate.experiment_record, order + DEFAULT_ORDER)
-        shown, token = page(found, request.page_token, request.max_results)
+        shown, token = search(
+            experiments.experiments,
+            translate.experiment_record,
+            conditions,
+            order + DEFAULT_ORDER,
+            request.page_token,
+            request.max_results,
+        )
         self.finish_mlflow(
             wire.SearchExperimentsResponse(
                 experiments=[translate.experiment_to_mlflow(e) for e in shown],

@@ -23,7 +23,7 @@ from ..tracking.models import LifecycleStage, LoggedModel, LoggedModelUpdate, Vi
 from . import models as wire
 from . import translate
 from .base import TRACKING, MLflowHandler
-from .entity_filter import Order, matches, page, parse_filter, parse_order, sort_records
+from .entity_filter import Order, parse_filter, parse_order, search
 
 MODEL = r"(?P<model_id>[^/]+)"
 DEFAULT_ORDER = [Order("creation_timestamp", ascending=False), Order("model_id", ascending=True)]
@@ -68,9 +68,14 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
         ]
         experiment_ids = [await self.experiment_id(e) for e in request.experiment_ids]
         models = await self.tracking.list_logged_models(experiment_ids, ViewType.ACTIVE_ONLY)
-        found = [m for m in models if matches(conditions, translate.logged_model_record(m))]
-        found = sort_records(found, translate.logged_model_record, order + DEFAULT_ORDER)
-        shown, token = page(found, request.page_token, request.max_results)
+        shown, token = search(
+            models,
+            translate.logged_model_record,
+            conditions,
+            order + DEFAULT_ORDER,
+            request.page_token,
+            request.max_results,
+        )
         self.finish_mlflow(
             wire.SearchLoggedModelsResponse(
                 models=[translate.logged_model_to_mlflow(m) for m in shown],
