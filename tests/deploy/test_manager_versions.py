@@ -296,7 +296,7 @@ async def test_stats_metadata_and_the_runs_model_tag(
     assert stats["latency_p50_ms"] <= stats["latency_p99_ms"] and stats["uptime_seconds"] > 0
 
     status, metadata = await mlp_api("GET", "deployments/counted/metadata")
-    assert status == 200 and metadata["deployment"] == "counted" and metadata["version"] == "1"
+    assert status == 200 and metadata["deployment"] == "counted" and metadata["version"] == 1
     assert metadata["flavor"] == "sklearn"
     assert metadata["input_example"]["dataframe_split"]["columns"] == COLUMNS
 

@@ -372,7 +372,7 @@ def test_health_metadata_and_openapi(servers: dict[str, Server]) -> None:
     assert server.get("/ping").status_code == 200
     metadata = server.get("/metadata").json()
     assert metadata["run_id"] == "run-123"
-    assert metadata["version"] == "7"
+    assert metadata["version"] == 7
     assert metadata["flavor"] == "sklearn"
     assert [c["name"] for c in metadata["signature"]["inputs"]] == COLUMNS
     assert metadata["input_example"]["dataframe_split"]["columns"] == COLUMNS
@@ -380,6 +380,7 @@ def test_health_metadata_and_openapi(servers: dict[str, Server]) -> None:
 
     document = server.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
+    assert document["info"]["version"] == "7"  # OpenAPI wants a string
     operation = document["paths"]["/invocations"]["post"]
     content = operation["requestBody"]["content"]
     assert set(content) == {"application/json", "text/csv"}

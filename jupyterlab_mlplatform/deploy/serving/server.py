@@ -103,7 +103,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"Largest request body (default {DEFAULT_MAX_BODY_BYTES}); larger: 413.",
     )
     parser.add_argument("--deployment-name", default=None)
-    parser.add_argument("--version", default=None, help="The deployment's model version.")
+    parser.add_argument(
+        "--version", type=int, default=None, help="The deployment's model version (a number)."
+    )
     parser.add_argument("--model-id", default=None, help="The model's id in the registry.")
     parser.add_argument(
         "--no-import-guard",
@@ -184,12 +186,12 @@ def build_state(model: LoadedModel, args: argparse.Namespace, metrics: Metrics) 
         metadata.signature,
         example,
         title=f"{name} scoring API",
-        version=str(args.version or "0"),
+        version=str(0 if args.version is None else args.version),
         authenticated=keys is not None,
     )
     metrics.info = {
         "deployment": str(args.deployment_name or ""),
-        "version": str(args.version or ""),
+        "version": "" if args.version is None else str(args.version),
         "run_id": str(metadata.run_id or ""),
         "flavor": metadata.flavor,
     }
