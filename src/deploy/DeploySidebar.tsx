@@ -1,11 +1,17 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { IRun } from '../api/tracking';
 import { deployIcon } from '../icons';
+import {
+  Sidebar,
+  SidebarClasses,
+  SidebarHeader,
+  SidebarIconButton
+} from '../panels/Sidebar';
 import { createKey } from './components/ApiKeys';
 import { DeploymentCard } from './components/DeploymentCard';
 import { DeployProgress } from './components/DeployProgress';
@@ -15,11 +21,8 @@ import { DeployFlow } from './deployFlow';
 import { DeploymentsModel } from './model';
 
 const SIDEBAR_CLASS = 'jp-mlp-DeploySidebar';
-const HEADER_CLASS = 'jp-mlp-DeploySidebar-header';
-const TITLE_CLASS = 'jp-mlp-DeploySidebar-title';
-const ICON_BUTTON_CLASS = 'jp-mlp-DeploySidebar-iconButton';
-const SECTION_CLASS = 'jp-mlp-DeploySidebar-section';
-const SECTION_TITLE_CLASS = 'jp-mlp-DeploySidebar-sectionTitle';
+const SECTION_CLASS = SidebarClasses.section;
+const SECTION_TITLE_CLASS = SidebarClasses.sectionTitle;
 const NOTE_CLASS = 'jp-mlp-DeployNote';
 
 /**
@@ -32,17 +35,18 @@ export const DEPLOY_SIDEBAR_ID = 'jp-mlp-deploy-sidebar';
  * deployments (read every few seconds while visible), and the recent models
  * with a one-click Deploy.
  */
-export class DeploySidebar extends ReactWidget {
+export class DeploySidebar extends Sidebar {
   constructor(options: DeploySidebar.IOptions) {
-    super();
+    super({
+      id: DEPLOY_SIDEBAR_ID,
+      className: SIDEBAR_CLASS,
+      icon: deployIcon,
+      caption: trans => trans.__('Deploy'),
+      trans: options.trans
+    });
     this.model = options.model;
     this.flow = options.flow;
     this._openRun = options.openRun ?? null;
-    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
-    this.id = DEPLOY_SIDEBAR_ID;
-    this.addClass(SIDEBAR_CLASS);
-    this.title.icon = deployIcon;
-    this.title.caption = this._trans.__('Deploy');
     this.flow.changed.connect(this._onFlowChanged, this);
   }
 
@@ -81,21 +85,13 @@ export class DeploySidebar extends ReactWidget {
     super.dispose();
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
+  protected onShown(): void {
     this.model.setVisible(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this.model.setVisible(false);
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (this.isVisible) {
-      this.model.setVisible(true);
-    }
   }
 
   protected onBeforeDetach(msg: Message): void {
@@ -112,7 +108,7 @@ export class DeploySidebar extends ReactWidget {
   }
 
   private _renderContent(): JSX.Element {
-    const trans = this._trans;
+    const trans = this.trans;
     const model = this.model;
     const progress = this.flow.progress;
     const openRun = this._openRun;
@@ -120,19 +116,15 @@ export class DeploySidebar extends ReactWidget {
       model.modelRuns.find(r => r.run_id === runId)?.name || null;
     return (
       <>
-        <div className={HEADER_CLASS}>
-          <h2 className={TITLE_CLASS}>{trans.__('Deploy')}</h2>
-          <button
-            type="button"
-            className={ICON_BUTTON_CLASS}
-            title={trans.__('Refresh deployments and models')}
-            aria-label={trans.__('Refresh deployments and models')}
+        <SidebarHeader title={trans.__('Deploy')}>
+          <SidebarIconButton
+            label={trans.__('Refresh deployments and models')}
             disabled={model.loading}
             onClick={() => void model.refresh()}
           >
             <refreshIcon.react tag="span" />
-          </button>
-        </div>
+          </SidebarIconButton>
+        </SidebarHeader>
         {progress && (
           <DeployProgress
             key={`${progress.name}:${progress.runId}:${progress.mode}`}
@@ -229,7 +221,6 @@ export class DeploySidebar extends ReactWidget {
 
   private _expanded: string | null = null;
   private _openRun: ((runId: string) => void) | null;
-  private _trans: TranslationBundle;
 }
 
 export namespace DeploySidebar {

@@ -8,6 +8,7 @@ import {
 import * as React from 'react';
 
 import type { DeploymentsClient } from '../../api/deployments';
+import { SidebarIconButton } from '../../panels/Sidebar';
 import {
   DEPLOY_STEPS,
   DeployStepId,
@@ -71,16 +72,13 @@ export function DeployProgress(props: IDeployProgressProps): JSX.Element {
             ? trans.__('New version of %1', progress.name)
             : trans.__('Deploying %1', progress.name)}
         </h3>
-        <button
-          type="button"
-          className="jp-mlp-DeploySidebar-iconButton"
-          title={trans.__('Close')}
-          aria-label={trans.__('Close')}
+        <SidebarIconButton
+          label={trans.__('Close')}
           disabled={!progress.finished}
           onClick={onDismiss}
         >
           <closeIcon.react tag="span" />
-        </button>
+        </SidebarIconButton>
       </header>
       <ol>
         {DEPLOY_STEPS.map(step => {

@@ -1,22 +1,24 @@
-import { InputDialog, ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { InputDialog, UseSignal } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon, launchIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { experimentsIcon } from '../../icons';
 import { CommandIDs } from '../../tokens';
+import {
+  Sidebar,
+  SidebarClasses,
+  SidebarHeader,
+  SidebarIconButton
+} from '../Sidebar';
 import { ExperimentList } from './components/ExperimentList';
 import { RunList } from './components/RunList';
 import { ExperimentsModel } from './model';
 
 const SIDEBAR_CLASS = 'jp-mlp-ExperimentsSidebar';
-const HEADER_CLASS = 'jp-mlp-ExperimentsSidebar-header';
-const TITLE_CLASS = 'jp-mlp-ExperimentsSidebar-title';
-const BUTTON_CLASS = 'jp-mlp-ExperimentsSidebar-button';
-const SECTION_CLASS = 'jp-mlp-ExperimentsSidebar-section';
-const SECTION_TITLE_CLASS = 'jp-mlp-ExperimentsSidebar-sectionTitle';
+const SECTION_CLASS = SidebarClasses.section;
+const SECTION_TITLE_CLASS = SidebarClasses.sectionTitle;
 const STATUS_CLASS = 'jp-mlp-ExperimentsSidebar-status';
 
 /**
@@ -30,16 +32,17 @@ export const EXPERIMENTS_SIDEBAR_ID = 'jp-mlp-experiments-sidebar';
  * It loads when first shown and reloads on tracking events. Failures are
  * reported with `Notification.error` by the model.
  */
-export class ExperimentsSidebar extends ReactWidget {
+export class ExperimentsSidebar extends Sidebar {
   constructor(options: ExperimentsSidebar.IOptions) {
-    super();
+    super({
+      id: EXPERIMENTS_SIDEBAR_ID,
+      className: SIDEBAR_CLASS,
+      icon: experimentsIcon,
+      caption: trans => trans.__('Experiments'),
+      trans: options.trans
+    });
     this.model = options.model;
     this._commands = options.commands ?? null;
-    this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
-    this.id = EXPERIMENTS_SIDEBAR_ID;
-    this.addClass(SIDEBAR_CLASS);
-    this.title.icon = experimentsIcon;
-    this.title.caption = this._trans.__('Experiments');
   }
 
   /**
@@ -52,10 +55,10 @@ export class ExperimentsSidebar extends ReactWidget {
    */
   async newExperiment(): Promise<void> {
     const result = await InputDialog.getText({
-      title: this._trans.__('New experiment'),
-      label: this._trans.__('Name'),
-      placeholder: this._trans.__('my-experiment'),
-      okLabel: this._trans.__('Create')
+      title: this.trans.__('New experiment'),
+      label: this.trans.__('Name'),
+      placeholder: this.trans.__('my-experiment'),
+      okLabel: this.trans.__('Create')
     });
     const name = result.value?.trim();
     if (result.button.accept && name) {
@@ -71,16 +74,13 @@ export class ExperimentsSidebar extends ReactWidget {
     super.dispose();
   }
 
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (this.isVisible) {
-      this._activate();
+  /** Loads when first shown. */
+  protected onShown(): void {
+    if (this._activated) {
+      return;
     }
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this._activate();
+    this._activated = true;
+    void this.model.activate();
   }
 
   protected render(): JSX.Element {
@@ -93,27 +93,20 @@ export class ExperimentsSidebar extends ReactWidget {
 
   private _renderContent(): JSX.Element {
     const { model } = this;
-    const trans = this._trans;
+    const trans = this.trans;
     const selected = model.selectedExperiment;
     return (
       <>
-        <div className={HEADER_CLASS}>
-          <h2 className={TITLE_CLASS}>{trans.__('Experiments')}</h2>
-          <button
-            type="button"
-            className={BUTTON_CLASS}
-            title={trans.__('New experiment')}
-            aria-label={trans.__('New experiment')}
+        <SidebarHeader title={trans.__('Experiments')}>
+          <SidebarIconButton
+            label={trans.__('New experiment')}
             onClick={() => void this.newExperiment()}
           >
             <addIcon.react tag="span" />
-          </button>
+          </SidebarIconButton>
           {this._commands && (
-            <button
-              type="button"
-              className={BUTTON_CLASS}
-              title={trans.__('Open the Experiments panel')}
-              aria-label={trans.__('Open the Experiments panel')}
+            <SidebarIconButton
+              label={trans.__('Open the Experiments panel')}
               onClick={() =>
                 void this._commands?.execute(CommandIDs.openExperiments, {
                   experimentIds: model.selectedExperimentId
@@ -123,19 +116,16 @@ export class ExperimentsSidebar extends ReactWidget {
               }
             >
               <launchIcon.react tag="span" width="16px" height="16px" />
-            </button>
+            </SidebarIconButton>
           )}
-          <button
-            type="button"
-            className={BUTTON_CLASS}
-            title={trans.__('Refresh')}
-            aria-label={trans.__('Refresh')}
+          <SidebarIconButton
+            label={trans.__('Refresh')}
             disabled={model.loading}
             onClick={() => void model.refresh()}
           >
             <refreshIcon.react tag="span" />
-          </button>
-        </div>
+          </SidebarIconButton>
+        </SidebarHeader>
         {model.loading && (
           <div className={STATUS_CLASS} role="status">
             {trans.__('Loading…')}
@@ -161,17 +151,8 @@ export class ExperimentsSidebar extends ReactWidget {
     );
   }
 
-  private _activate(): void {
-    if (this._activated) {
-      return;
-    }
-    this._activated = true;
-    void this.model.activate();
-  }
-
   private _activated = false;
   private _commands: CommandRegistry | null;
-  private _trans: TranslationBundle;
 }
 
 export namespace ExperimentsSidebar {
