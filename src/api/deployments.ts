@@ -7,7 +7,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { APIError, apiUrl, requestAPI } from './request';
+import { APIError, requestAPI, requestRaw } from './request';
 
 // -- deployments -----------------------------------------------------------------------
 
@@ -337,13 +337,9 @@ export class DeploymentsClient {
    */
   async invoke(name: string, body: string): Promise<IInvocationResult> {
     const started = performance.now();
-    const response = await ServerConnection.makeRequest(
-      apiUrl(Private.path(name, 'invocations'), this.serverSettings),
-      {
-        method: 'POST',
-        body,
-        headers: { 'Content-Type': 'application/json' }
-      },
+    const response = await requestRaw(
+      Private.path(name, 'invocations'),
+      { method: 'POST', body },
       this.serverSettings
     );
     const text = await response.text();
@@ -393,20 +389,13 @@ export class DeploymentsClient {
   async fetchFile(
     endPoint: string
   ): Promise<{ blob: Blob; fileName: string | null }> {
-    const response = await ServerConnection.makeRequest(
-      apiUrl(endPoint, this.serverSettings),
+    const response = await requestRaw(
+      endPoint,
       { method: 'GET' },
       this.serverSettings
     );
     if (!response.ok) {
-      const text = await response.text();
-      let data: unknown = text;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        // Keep the text.
-      }
-      throw new APIError(response, data);
+      throw await APIError.fromResponse(response);
     }
     return {
       blob: await response.blob(),

@@ -1,7 +1,8 @@
 /*
  * The one place the frontend talks HTTP to the server extension.
  *
- * Every typed client in `src/api/` goes through `requestAPI`; nothing else calls
+ * Every typed client in `src/api/` goes through `requestAPI` (or `requestRaw`
+ * when it needs the response itself); nothing else calls
  * `ServerConnection.makeRequest`.
  */
 import { URLExt } from '@jupyterlab/coreutils';
@@ -45,37 +46,51 @@ export async function requestAPI<T>(
   init: RequestInit,
   serverSettings: ServerConnection.ISettings
 ): Promise<T> {
-  const url = apiUrl(endPoint, serverSettings);
+  const response = await requestRaw(endPoint, init, serverSettings);
+  if (!response.ok) {
+    throw await APIError.fromResponse(response);
+  }
+  const text = await response.text();
+  if (text.length === 0) {
+    return undefined as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ServerConnection.ResponseError(
+      response,
+      `Invalid JSON in the response to ${endPoint}`
+    );
+  }
+}
+
+/**
+ * Call the REST API of the server extension and return the response as it
+ * is, whatever its status: for callers that need more than a JSON body (the
+ * status of an error answer, a file and its headers).
+ *
+ * @param endPoint - Path below `{baseUrl}mlplatform/api/`, already URL-encoded,
+ *   optionally followed by a query string.
+ * @param init - The request options; a string body is sent as JSON unless
+ *   a `Content-Type` is given.
+ * @param serverSettings - The server connection settings.
+ *
+ * @throws {ServerConnection.NetworkError} When the server cannot be reached.
+ */
+export function requestRaw(
+  endPoint: string,
+  init: RequestInit,
+  serverSettings: ServerConnection.ISettings
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (typeof init.body === 'string' && !headers.has('Content-Type')) {
     headers.set('Content-Type', 'application/json');
   }
-  const response = await ServerConnection.makeRequest(
-    url,
+  return ServerConnection.makeRequest(
+    apiUrl(endPoint, serverSettings),
     { ...init, headers },
     serverSettings
   );
-
-  const text = await response.text();
-  let data: unknown = undefined;
-  if (text.length > 0) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      if (response.ok) {
-        throw new ServerConnection.ResponseError(
-          response,
-          `Invalid JSON in the response to ${endPoint}`
-        );
-      }
-      data = text;
-    }
-  }
-
-  if (!response.ok) {
-    throw new APIError(response, data);
-  }
-  return data as T;
 }
 
 /**
@@ -99,6 +114,20 @@ export class APIError extends ServerConnection.ResponseError {
   constructor(response: Response, data: unknown) {
     super(response, Private.errorMessage(data), Private.errorTraceback(data));
     this.details = Private.errorDetails(data);
+  }
+
+  /**
+   * The error of an error answer, read from its body (JSON, else text).
+   */
+  static async fromResponse(response: Response): Promise<APIError> {
+    const text = await response.text();
+    let data: unknown = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return new APIError(response, data);
   }
 
   /** Machine-readable facts about the error, when the server sent them. */
