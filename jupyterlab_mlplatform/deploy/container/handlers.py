@@ -48,6 +48,19 @@ class ContainerExportHandler(MLPlatformAPIHandler):
         except ValueError as e:
             raise InvalidArgument(str(e)) from None
 
+    def deployment_context(self, name: str) -> tuple[Path, ContextSpec]:
+        """The model folder of the version the deployment serves, and its context spec."""
+        deployment = self.deployments.get(name)
+        spec = self.context_spec(
+            name=name,
+            version=deployment.version,
+            run_id=deployment.run_id,
+            artifact_path=deployment.artifact_path,
+            deployment=name,
+            workers=deployment.workers,
+        )
+        return self.deployments.model_dir(name), spec
+
     async def send_context(self, model_dir: Path, spec: ContextSpec, scratch: Path) -> None:
         """Write the context of ``model_dir`` into ``scratch`` and stream it out."""
         archive = scratch / spec.archive_name
@@ -84,16 +97,7 @@ class DeploymentContainerHandler(ContainerExportHandler):
     @authorized
     async def get(self, name: str) -> None:
         """The container build context of the model version the deployment serves."""
-        deployment = self.deployments.get(name)
-        model_dir = self.deployments.model_dir(name)
-        spec = self.context_spec(
-            name=name,
-            version=deployment.version,
-            run_id=deployment.run_id,
-            artifact_path=deployment.artifact_path,
-            deployment=name,
-            workers=deployment.workers,
-        )
+        model_dir, spec = self.deployment_context(name)
         scratch = _scratch()
         try:
             await self.send_context(model_dir, spec, scratch)
@@ -111,16 +115,7 @@ class DeploymentManifestHandler(ContainerExportHandler):
         render = VARIANTS.get(variant)
         if render is None:
             raise InvalidArgument("variant must be kubernetes (the default) or kserve.")
-        deployment = self.deployments.get(name)
-        model_dir = self.deployments.model_dir(name)
-        spec = self.context_spec(
-            name=name,
-            version=deployment.version,
-            run_id=deployment.run_id,
-            artifact_path=deployment.artifact_path,
-            deployment=name,
-            workers=deployment.workers,
-        )
+        model_dir, spec = self.deployment_context(name)
         try:
             metadata = await asyncio.to_thread(read_package_metadata, model_dir)
         except ModelPackageError as e:
