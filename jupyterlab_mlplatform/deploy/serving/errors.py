@@ -76,9 +76,3 @@ class UnsupportedMediaType(ServingError):
 class NotReady(ServingError):
     status_code = 503
     error_code = "TEMPORARILY_UNAVAILABLE"
-
-
-class ModelLoadError(ServingError):
-    """The model package could not be loaded: the process exits (see ``server.main``)."""
-
-    error_code = "MODEL_LOAD_FAILED"
