@@ -27,6 +27,7 @@ from typing import Any
 from ...tracking.client import fluent
 from .capture import CodePath, ExecutedCell
 from .finisher import Finisher
+from .models import save_model
 from .outputs import FigureCapture, OutputTail
 from .resources import ResourceSampler
 from .safety import guard, log
@@ -116,14 +117,21 @@ class TrainingCall:
     def set_tag(self, key: str, value: str) -> None:
         self.autolog.sender.tag(self.run.run_id, key, value)
 
-    def log_model(self, files: Mapping[str, bytes], description: Mapping[str, Any]) -> None:
-        """Upload a saved model as ``model/`` (``model_2/`` ... for the cell's later ones)."""
+    def log_model(self, model: Any, example: Any = None) -> bool:
+        """Save ``model`` as a model package (see :func:`.models.save_model`) and upload it
+        after the cell as ``model/`` (``model_2/`` ... for the cell's later ones); False
+        when it is of no library we save."""
+        saved = save_model(model, self.run.run_id, example)
+        if saved is None:
+            return False
+        files, description = saved.files, saved.description
         self.run.models += 1
         folder = "model" if self.run.models == 1 else f"model_{self.run.models}"
         run_id = self.run.run_id
         self.autolog.finisher.submit(
             lambda: self.autolog.upload_model(run_id, folder, files, description)
         )
+        return True
 
     def add_children(self, make: Callable[[], None]) -> None:
         """Work that creates child runs; done after the cell, before the run ends."""

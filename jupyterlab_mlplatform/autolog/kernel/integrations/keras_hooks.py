@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..models import input_example, save_model
+from ..models import input_example
 from ..safety import guard, log
 from .patching import ORIGINAL
 
@@ -132,9 +132,7 @@ def _record(call: Any, model: Any, bound: Any, callback: Any, outermost: bool) -
         _log_params(call, model, bound, None)
     if outermost:
         x = bound.arguments.get("x") if bound is not None else None
-        saved = save_model(model, call.run.run_id, input_example(x))
-        if saved is not None:
-            call.log_model(saved.files, saved.description)
+        call.log_model(model, input_example(x))
 
 
 def _log_params(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import input_example, save_model
+from ..models import input_example
 from ..safety import guard
 from .patching import patch_train
 
@@ -51,9 +51,7 @@ def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
     if outermost:
         train_set = bound.arguments.get("train_set") if bound is not None else None
         example = input_example(getattr(train_set, "data", None))  # kept by free_raw_data=False
-        saved = save_model(booster, call.run.run_id, example)
-        if saved is not None:
-            call.log_model(saved.files, saved.description)
+        call.log_model(booster, example)
 
 
 def _effective_params(booster: Any) -> dict[str, str]:

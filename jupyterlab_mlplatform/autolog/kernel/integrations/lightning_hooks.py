@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..models import input_example, save_model
+from ..models import input_example
 from ..safety import guard
 from .patching import ORIGINAL
 
@@ -168,9 +168,7 @@ def _record(call: Any, trainer: Any, module: Any, callback: Any, outermost: bool
         _log_params(call, trainer, module)
     if outermost and module is not None:
         example = input_example(getattr(module, "example_input_array", None))
-        saved = save_model(module, call.run.run_id, example)
-        if saved is not None:
-            call.log_model(saved.files, saved.description)
+        call.log_model(module, example)
 
 
 def _log_params(call: Any, trainer: Any, module: Any) -> None:

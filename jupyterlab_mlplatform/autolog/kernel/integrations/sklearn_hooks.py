@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from ..models import input_example, save_model
+from ..models import input_example
 from ..safety import guard
 from .patching import ORIGINAL
 
@@ -102,11 +102,8 @@ def _record(
         _record_search(call, estimator)
     example = input_example(x)
     best = getattr(estimator, "best_estimator_", None) if search else estimator
-    saved = save_model(best, call.run.run_id, example)
-    if saved is None and search:
-        saved = save_model(estimator, call.run.run_id, example)
-    if saved is not None:
-        call.log_model(saved.files, saved.description)
+    if not call.log_model(best, example) and search:
+        call.log_model(estimator, example)
 
 
 def _training_metrics(call: Any, estimator: Any, x: Any, y: Any, weight: Any) -> None:

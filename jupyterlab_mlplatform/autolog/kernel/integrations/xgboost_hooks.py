@@ -12,7 +12,6 @@ import json
 from types import ModuleType
 from typing import Any
 
-from ..models import save_model
 from ..safety import guard
 from .patching import patch_train
 
@@ -56,9 +55,7 @@ def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
     if best is not None:
         call.log_metric("best_iteration", float(best))
     if outermost:
-        saved = save_model(booster, call.run.run_id)  # a DMatrix: no rows to take
-        if saved is not None:
-            call.log_model(saved.files, saved.description)
+        call.log_model(booster)  # a DMatrix: no rows to take
 
 
 def _configuration(booster: Any) -> dict[str, str]:
