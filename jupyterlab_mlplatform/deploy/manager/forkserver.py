@@ -24,10 +24,11 @@ import socket
 import sys
 from typing import Any
 
+from ..serving import forkserver as protocol
+from ..serving.forkserver import MAX_MESSAGE
 from ..serving.lifetime import die_with_parent
 
-FORKSERVER_MODULE = "jupyterlab_mlplatform.deploy.serving.forkserver"
-MAX_MESSAGE = 64 * 1024
+FORKSERVER_MODULE = protocol.__name__
 STREAM_LIMIT = 1024 * 1024
 
 log = logging.getLogger(__name__)
