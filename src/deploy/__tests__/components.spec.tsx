@@ -3,7 +3,11 @@ import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
 import { act } from 'react';
 
-import { DeploymentsClient, MODELS_TAG } from '../../api/deployments';
+import {
+  DeploymentsClient,
+  IDeployment,
+  MODELS_TAG
+} from '../../api/deployments';
 import { TrackingClient } from '../../api/tracking';
 import { changeValue, render } from '../../__tests__/render';
 import {
@@ -11,7 +15,11 @@ import {
   makeExperiment,
   makeRun
 } from '../../__tests__/fakeServer';
-import { DeploymentCard, previousVersion } from '../components/DeploymentCard';
+import {
+  DeploymentCard,
+  IDeploymentCardProps,
+  previousVersion
+} from '../components/DeploymentCard';
 import { jsonError, prettyJson, TestConsole } from '../components/TestConsole';
 import { DeployFlow } from '../deployFlow';
 import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../DeploySidebar';
@@ -51,15 +59,9 @@ async function flush(): Promise<void> {
 }
 
 describe('TestConsole', () => {
-  it('is pre-filled with the example and shows predictions and latency', async () => {
-    const server = new FakeServer().on('POST', 'deployments/iris/invocations', {
-      body: { predictions: [0, 2] }
-    });
-    const client = new DeploymentsClient({
-      serverSettings: server.settings()
-    });
-    const example = { dataframe_split: { columns: ['a'], data: [[1], [2]] } };
-    const view = render(
+  /** A console for deployment `iris` that serves. */
+  function renderConsole(client: DeploymentsClient, example: unknown) {
+    return render(
       <TestConsole
         client={client}
         name="iris"
@@ -68,6 +70,17 @@ describe('TestConsole', () => {
         trans={trans}
       />
     );
+  }
+
+  it('is pre-filled with the example and shows predictions and latency', async () => {
+    const server = new FakeServer().on('POST', 'deployments/iris/invocations', {
+      body: { predictions: [0, 2] }
+    });
+    const client = new DeploymentsClient({
+      serverSettings: server.settings()
+    });
+    const example = { dataframe_split: { columns: ['a'], data: [[1], [2]] } };
+    const view = renderConsole(client, example);
     const editor = view.container.querySelector('textarea')!;
     expect(JSON.parse(editor.value)).toEqual(example);
 
@@ -92,14 +105,9 @@ describe('TestConsole', () => {
       status: 400,
       body: { message: "Missing column 'a'", error_code: 'BAD_REQUEST' }
     });
-    const view = render(
-      <TestConsole
-        client={new DeploymentsClient({ serverSettings: server.settings() })}
-        name="iris"
-        example={{ inputs: [] }}
-        serving={true}
-        trans={trans}
-      />
+    const view = renderConsole(
+      new DeploymentsClient({ serverSettings: server.settings() }),
+      { inputs: [] }
     );
     act(() => button(view.container, 'Send').click());
     await waitFor(() => view.container.textContent!.includes('BAD_REQUEST'));
@@ -110,15 +118,7 @@ describe('TestConsole', () => {
   });
 
   it('does not send invalid JSON', () => {
-    const view = render(
-      <TestConsole
-        client={new DeploymentsClient()}
-        name="iris"
-        example={undefined}
-        serving={true}
-        trans={trans}
-      />
-    );
+    const view = renderConsole(new DeploymentsClient(), undefined);
     const editor = view.container.querySelector('textarea')!;
     changeValue(editor as unknown as HTMLInputElement, '{"a": ');
     expect(button(view.container, 'Send').disabled).toBe(true);
@@ -173,6 +173,25 @@ describe('DeploymentCard', () => {
 
   afterEach(() => model.dispose());
 
+  /** The card of `deployment`, collapsed unless `expanded`, without run links. */
+  function card(
+    deployment: IDeployment,
+    props: Partial<IDeploymentCardProps> = {}
+  ): JSX.Element {
+    return (
+      <DeploymentCard
+        deployment={deployment}
+        model={model}
+        expanded={false}
+        onToggle={() => undefined}
+        openRun={null}
+        runName={() => null}
+        trans={trans}
+        {...props}
+      />
+    );
+  }
+
   const twoVersions = makeDeployment('iris', {
     version: 2,
     run_id: 'run-2',
@@ -202,15 +221,10 @@ describe('DeploymentCard', () => {
     await model.refreshStats();
     const openRun = jest.fn();
     const view = render(
-      <DeploymentCard
-        deployment={twoVersions}
-        model={model}
-        expanded={false}
-        onToggle={() => undefined}
-        openRun={openRun}
-        runName={id => (id === 'run-2' ? 'keen-otter-7' : null)}
-        trans={trans}
-      />
+      card(twoVersions, {
+        openRun,
+        runName: id => (id === 'run-2' ? 'keen-otter-7' : null)
+      })
     );
     const text = view.container.textContent!;
     expect(
@@ -231,17 +245,7 @@ describe('DeploymentCard', () => {
   it('offers no rollback with one version, and Start when stopped', () => {
     const stopped = makeDeployment('iris', { status: 'stopped' });
     expect(previousVersion(stopped)).toBeNull();
-    const view = render(
-      <DeploymentCard
-        deployment={stopped}
-        model={model}
-        expanded={false}
-        onToggle={() => undefined}
-        openRun={null}
-        runName={() => null}
-        trans={trans}
-      />
-    );
+    const view = render(card(stopped));
     expect(view.container.textContent).not.toContain('Roll Back');
     expect(button(view.container, 'Start iris')).toBeTruthy();
     expect(button(view.container, 'Restart iris').disabled).toBe(true);
@@ -254,17 +258,7 @@ describe('DeploymentCard', () => {
     server.on('PATCH', 'deployments/iris', {
       body: makeDeployment('iris', { status: 'stopped' })
     });
-    const view = render(
-      <DeploymentCard
-        deployment={healthy}
-        model={model}
-        expanded={false}
-        onToggle={() => undefined}
-        openRun={null}
-        runName={() => null}
-        trans={trans}
-      />
-    );
+    const view = render(card(healthy));
     act(() => button(view.container, 'Stop iris').click());
     await waitFor(() => model.deployment('iris')?.status === 'stopped');
     expect(server.lastRequest.body).toEqual({ action: 'stop' });
@@ -279,34 +273,14 @@ describe('DeploymentCard', () => {
       }
     });
     const healthy = makeDeployment('iris');
-    const view = render(
-      <DeploymentCard
-        deployment={healthy}
-        model={model}
-        expanded={true}
-        onToggle={() => undefined}
-        openRun={null}
-        runName={() => null}
-        trans={trans}
-      />
-    );
+    const view = render(card(healthy, { expanded: true }));
     await waitFor(() => view.container.textContent!.includes('[[3]]'));
     expect(view.container.textContent).toContain(
       "curl -X POST 'http://127.0.0.1:40123/invocations'"
     );
     expect(view.container.textContent).toContain('Bearer <API_KEY>');
     act(() => model.setFreshKey('iris', 'mlp_fresh'));
-    view.rerender(
-      <DeploymentCard
-        deployment={healthy}
-        model={model}
-        expanded={true}
-        onToggle={() => undefined}
-        openRun={null}
-        runName={() => null}
-        trans={trans}
-      />
-    );
+    view.rerender(card(healthy, { expanded: true }));
     expect(view.container.textContent).toContain('Bearer mlp_fresh');
 
     const tab = [...view.container.querySelectorAll('[role="tab"]')].find(
