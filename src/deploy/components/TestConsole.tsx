@@ -80,18 +80,13 @@ export function prettyJson(value: unknown, indent = ''): string {
 export function TestConsole(props: ITestConsoleProps): JSX.Element {
   const { client, name, example, exampleNote, serving, trans } = props;
   const initial = prettyJson(example ?? GENERIC_EXAMPLE);
-  const [text, setText] = React.useState(initial);
-  const [edited, setEdited] = React.useState(false);
+  // What the user typed; until then (and after Reset) the example, which
+  // may arrive after the first render.
+  const [draft, setDraft] = React.useState<string | null>(null);
+  const text = draft ?? initial;
   const [sending, setSending] = React.useState(false);
   const [result, setResult] = React.useState<IInvocationResult | null>(null);
   const [failure, setFailure] = React.useState<string | null>(null);
-
-  // The example arrives after the first render: take it unless edited.
-  React.useEffect(() => {
-    if (!edited) {
-      setText(initial);
-    }
-  }, [initial]);
 
   const error = jsonError(text);
   const send = async (): Promise<void> => {
@@ -127,10 +122,7 @@ export function TestConsole(props: ITestConsoleProps): JSX.Element {
         spellCheck={false}
         rows={Math.min(14, Math.max(5, text.split('\n').length))}
         aria-invalid={error !== null}
-        onChange={event => {
-          setText(event.target.value);
-          setEdited(true);
-        }}
+        onChange={event => setDraft(event.target.value)}
         onKeyDown={event => {
           if (
             event.key === 'Enter' &&
@@ -168,10 +160,7 @@ export function TestConsole(props: ITestConsoleProps): JSX.Element {
           className={BUTTON_CLASS}
           disabled={text === initial}
           title={trans.__("Put back the model's input example")}
-          onClick={() => {
-            setText(initial);
-            setEdited(false);
-          }}
+          onClick={() => setDraft(null)}
         >
           {trans.__('Reset')}
         </button>
