@@ -9,16 +9,14 @@ the Jupyter server and lives only in its memory.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
-import tempfile
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
 from ...errors import NotFound
+from ..serving.atomic import write_atomically
 from ..serving.keys import generate_key, hash_key, write_keys_file
 from .models import ApiKey, ApiKeyCreated
 
@@ -51,18 +49,7 @@ class ApiKeys:
 
     def _store(self, records: list[dict[str, str | None]]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".api_keys-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"keys": records}, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.records_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomically(self.records_file, json.dumps({"keys": records}, indent=1), fsync=True)
         self.write_keys_file(records)
 
     def write_keys_file(self, records: list[dict[str, str | None]] | None = None) -> Path:

@@ -30,11 +30,9 @@ import builtins
 import contextlib
 import json
 import logging
-import os
 import posixpath
 import shutil
 import socket
-import tempfile
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +42,7 @@ from typing import Any, Literal
 from ...errors import Conflict, InvalidArgument, MLPlatformError, NotFound
 from ...tracking.service import TrackingService
 from ..model.metadata import METADATA_FILE
+from ..serving.atomic import write_atomically
 from .api_keys import ApiKeys
 from .forkserver import ForkServer
 from .models import (
@@ -215,17 +214,7 @@ class DeploymentManager:
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         data = {"deployments": [asdict(rt.record) for rt in self._deployments.values()]}
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".deployments-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._state_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomically(self._state_file, json.dumps(data, indent=1), fsync=True)
 
     def _runtime(self, record: DeploymentRecord) -> _Runtime:
         folder = self.root / record.name

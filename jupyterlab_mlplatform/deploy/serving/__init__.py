@@ -10,7 +10,8 @@ Imports only the standard library, tornado, pydantic, numpy, pandas and
 * ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.
 * ``forkserver``: the warm fork server the deployment manager starts scoring servers from
   (it imports scikit-learn and skops once, then forks a child per server);
-  ``imports``: the import guard; ``lifetime``: children that die with their parent.
+  ``imports``: the import guard; ``lifetime``: children that die with their parent;
+  ``atomic``: files replaced atomically (the keys file, and the manager's state).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ The contract:
   ``scrypt$<n>$<r>$<p>$<salt>$<digest>`` or ``pbkdf2_sha256$<iterations>$<salt>$<digest>``,
   salt and digest in URL-safe base64 (:func:`hash_key` writes scrypt n=2**14, r=8, p=1).
 * Revoking a key = rewriting the file without its line.  Write the file atomically
-  (:func:`write_keys_file`: a temporary file renamed over it, mode 0600).
+  (:func:`write_keys_file`: a temporary file renamed over it, mode 0600; :mod:`.atomic`).
 * A configured file that is missing or unreadable denies every key (fails closed).
 
 A key is hashed slowly once per process: a successful check is remembered (by the SHA-256
@@ -30,9 +30,10 @@ import logging
 import os
 import re
 import secrets
-import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
+
+from .atomic import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +101,12 @@ def check_hash(key: str, encoded: str) -> bool:
 
 def write_keys_file(path: str, hashes: Mapping[str, str]) -> None:
     """Write ``{key_id: hash}`` as a keys file, atomically (readers never see half)."""
-    folder = os.path.dirname(os.path.abspath(path))
     lines = ["# key_id hash  (jupyterlab_mlplatform.deploy.serving.keys)"]
     for key_id, encoded in hashes.items():
         if not KEY_ID.match(key_id) or any(c.isspace() for c in encoded):
             raise ValueError(f"Invalid key id or hash for {key_id!r}.")
         lines.append(f"{key_id} {encoded}")
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".keys-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, "\n".join(lines) + "\n")
 
 
 class KeyStore:
