@@ -106,7 +106,9 @@ class ArtifactRepository:
         fs, root = fsspec.core.url_to_fs(artifact_uri, **self.storage_options)
         return ArtifactLocation(fs, root.rstrip("/") or "/")
 
-    def list(self, artifact_uri: str, path: str = "") -> ArtifactList:
+    def list(self, artifact_uri: str, path: str = "", lenient: bool = False) -> ArtifactList:
+        """The entries of a folder.  A file or nothing at ``path`` is ``InvalidArgument`` or
+        ``NotFound``, or with ``lenient`` an empty list (as MLflow's listing answers)."""
         location = self.location(artifact_uri)
         relative = safe_relative_path(path)
         full = location.path(relative)
@@ -124,9 +126,9 @@ class ArtifactRepository:
                         size=None if is_dir else entry.get("size"),
                     )
                 )
-        elif relative and location.fs.exists(full):
-            raise InvalidArgument("That artifact path is a file, not a folder.")
-        elif relative:
+        elif relative and not lenient:
+            if location.fs.exists(full):
+                raise InvalidArgument("That artifact path is a file, not a folder.")
             raise NotFound("No artifact folder at that path.")
         return ArtifactList(root_uri=artifact_uri, path=relative, files=files)
 

@@ -301,15 +301,7 @@ class TrackingService:
 
     async def list_artifacts_at(self, artifact_uri: str, path: str) -> ArtifactList:
         """The entries of a folder; an empty list for a file or nothing at ``path``."""
-
-        def list_folder() -> ArtifactList:
-            location = self.artifacts.location(artifact_uri)
-            full = location.path(path)
-            if not location.fs.isdir(full):
-                return ArtifactList(root_uri=artifact_uri, path=path, files=[])
-            return self.artifacts.list(artifact_uri, path)
-
-        return await self._read(list_folder)
+        return await self._read(self.artifacts.list, artifact_uri, path, lenient=True)
 
     async def open_artifact_at(self, artifact_uri: str, path: str) -> tuple[IO[bytes], int, str]:
         return await self._read(self.artifacts.open_read, artifact_uri, path)
