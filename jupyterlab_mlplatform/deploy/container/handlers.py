@@ -15,32 +15,23 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ...base import MLPlatformAPIHandler
 from ...errors import Conflict, InvalidArgument
+from ..handlers import API, NAME, DeploymentBaseHandler
 from ..model.metadata import ModelPackageError
 from .context import ContextSpec, read_package_metadata, run_context_name, write_context_file
 from .manifests import VARIANTS
 
-if TYPE_CHECKING:
-    from ..manager import DeploymentManager
-
-API = r"mlplatform/api"
-NAME = r"(?P<name>[^/]+)"
 RUN = r"(?P<run_id>[^/]+)"
 CHUNK_SIZE = 1 << 20
 
 
-class ContainerExportHandler(MLPlatformAPIHandler):
-    @property
-    def deployments(self) -> DeploymentManager:
-        return self.mlplatform.deployments
-
+class ContainerExportHandler(DeploymentBaseHandler):
     def context_spec(self, **fields: Any) -> ContextSpec:
         image = self.get_argument("image", None) or None
         try:
