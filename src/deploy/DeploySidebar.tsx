@@ -6,12 +6,8 @@ import * as React from 'react';
 
 import type { IRun } from '../api/tracking';
 import { deployIcon } from '../icons';
-import {
-  Sidebar,
-  SidebarClasses,
-  SidebarHeader,
-  SidebarIconButton
-} from '../panels/Sidebar';
+import { IconButton } from '../panels/IconButton';
+import { Sidebar, SidebarClasses, SidebarHeader } from '../panels/Sidebar';
 import { createKey } from './components/ApiKeys';
 import { DeploymentCard } from './components/DeploymentCard';
 import { DeployProgress } from './components/DeployProgress';
@@ -117,13 +113,13 @@ export class DeploySidebar extends Sidebar {
     return (
       <>
         <SidebarHeader title={trans.__('Deploy')}>
-          <SidebarIconButton
+          <IconButton
             label={trans.__('Refresh deployments and models')}
             disabled={model.loading}
             onClick={() => void model.refresh()}
           >
             <refreshIcon.react tag="span" />
-          </SidebarIconButton>
+          </IconButton>
         </SidebarHeader>
         {progress && (
           <DeployProgress

@@ -11,7 +11,6 @@ export namespace SidebarClasses {
   export const sidebar = 'jp-mlp-Sidebar';
   export const header = 'jp-mlp-Sidebar-header';
   export const title = 'jp-mlp-Sidebar-title';
-  export const iconButton = 'jp-mlp-Sidebar-iconButton';
   export const section = 'jp-mlp-Sidebar-section';
   export const sectionTitle = 'jp-mlp-Sidebar-sectionTitle';
 }
@@ -76,28 +75,5 @@ export function SidebarHeader(props: {
       <h2 className={SidebarClasses.title}>{props.title}</h2>
       {props.children}
     </div>
-  );
-}
-
-/**
- * An icon button of a sidebar header; `label` is its tooltip and name.
- */
-export function SidebarIconButton(props: {
-  label: string;
-  onClick: () => void;
-  disabled?: boolean;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <button
-      type="button"
-      className={SidebarClasses.iconButton}
-      title={props.label}
-      aria-label={props.label}
-      disabled={props.disabled}
-      onClick={props.onClick}
-    >
-      {props.children}
-    </button>
   );
 }

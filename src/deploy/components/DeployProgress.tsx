@@ -8,7 +8,7 @@ import {
 import * as React from 'react';
 
 import type { DeploymentsClient } from '../../api/deployments';
-import { SidebarIconButton } from '../../panels/Sidebar';
+import { IconButton } from '../../panels/IconButton';
 import {
   DEPLOY_STEPS,
   DeployStepId,
@@ -72,13 +72,13 @@ export function DeployProgress(props: IDeployProgressProps): JSX.Element {
             ? trans.__('New version of %1', progress.name)
             : trans.__('Deploying %1', progress.name)}
         </h3>
-        <SidebarIconButton
+        <IconButton
           label={trans.__('Close')}
           disabled={!progress.finished}
           onClick={onDismiss}
         >
           <closeIcon.react tag="span" />
-        </SidebarIconButton>
+        </IconButton>
       </header>
       <ol>
         {DEPLOY_STEPS.map(step => {

@@ -6,12 +6,8 @@ import * as React from 'react';
 
 import { experimentsIcon } from '../../icons';
 import { CommandIDs } from '../../tokens';
-import {
-  Sidebar,
-  SidebarClasses,
-  SidebarHeader,
-  SidebarIconButton
-} from '../Sidebar';
+import { IconButton } from '../IconButton';
+import { Sidebar, SidebarClasses, SidebarHeader } from '../Sidebar';
 import { ExperimentList } from './components/ExperimentList';
 import { RunList } from './components/RunList';
 import { ExperimentsModel } from './model';
@@ -98,14 +94,14 @@ export class ExperimentsSidebar extends Sidebar {
     return (
       <>
         <SidebarHeader title={trans.__('Experiments')}>
-          <SidebarIconButton
+          <IconButton
             label={trans.__('New experiment')}
             onClick={() => void this.newExperiment()}
           >
             <addIcon.react tag="span" />
-          </SidebarIconButton>
+          </IconButton>
           {this._commands && (
-            <SidebarIconButton
+            <IconButton
               label={trans.__('Open the Experiments panel')}
               onClick={() =>
                 void this._commands?.execute(CommandIDs.openExperiments, {
@@ -116,15 +112,15 @@ export class ExperimentsSidebar extends Sidebar {
               }
             >
               <launchIcon.react tag="span" width="16px" height="16px" />
-            </SidebarIconButton>
+            </IconButton>
           )}
-          <SidebarIconButton
+          <IconButton
             label={trans.__('Refresh')}
             disabled={model.loading}
             onClick={() => void model.refresh()}
           >
             <refreshIcon.react tag="span" />
-          </SidebarIconButton>
+          </IconButton>
         </SidebarHeader>
         {model.loading && (
           <div className={STATUS_CLASS} role="status">

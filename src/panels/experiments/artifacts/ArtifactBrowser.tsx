@@ -4,6 +4,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { TrackingClient } from '../../../api/tracking';
+import { IconButton } from '../../IconButton';
 import { ArtifactPreview } from './ArtifactPreview';
 import { ArtifactTree } from './ArtifactTree';
 import {
@@ -16,7 +17,6 @@ const BROWSER_CLASS = 'jp-mlp-ArtifactBrowser';
 const SIDE_CLASS = 'jp-mlp-ArtifactBrowser-side';
 const TOOLBAR_CLASS = 'jp-mlp-ArtifactBrowser-toolbar';
 const TITLE_CLASS = 'jp-mlp-ArtifactBrowser-title';
-const BUTTON_CLASS = 'jp-mlp-ArtifactBrowser-button';
 const MAIN_CLASS = 'jp-mlp-ArtifactBrowser-main';
 const STATUS_CLASS = 'jp-mlp-ArtifactBrowser-status';
 const ERROR_CLASS = 'jp-mlp-ArtifactBrowser-error';
@@ -89,16 +89,13 @@ function RunArtifacts(props: IArtifactBrowserProps): JSX.Element {
       <div className={SIDE_CLASS}>
         <div className={TOOLBAR_CLASS}>
           <span className={TITLE_CLASS}>{trans.__('Artifacts')}</span>
-          <button
-            type="button"
-            className={BUTTON_CLASS}
-            title={trans.__('Refresh the artifacts')}
-            aria-label={trans.__('Refresh the artifacts')}
+          <IconButton
+            label={trans.__('Refresh the artifacts')}
             disabled={refreshing}
             onClick={refresh}
           >
             <refreshIcon.react tag="span" />
-          </button>
+          </IconButton>
         </div>
         {root?.error && (
           <p className={`${STATUS_CLASS} ${ERROR_CLASS}`} role="alert">
