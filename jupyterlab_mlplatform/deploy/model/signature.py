@@ -163,14 +163,14 @@ def _cast(series: pd.Series, type_: ColumnType, key: str) -> pd.Series:
     kind = getattr(series.dtype, "kind", "O")
     if type_ in ("double", "float"):
         target = np.float64 if type_ == "double" else np.float32
-        if kind in "iuf" or (kind == "O" and all(_is_number(v) for v in values)):
+        if kind in "iuf" or (kind == "O" and all(is_number(v) for v in values)):
             return series.astype(target)
         raise wrong()
     if type_ in ("long", "integer"):
         target_int = np.int64 if type_ == "long" else np.int32
         if kind in "iu":
             return series.astype(target_int)
-        if kind in "fO" and all(_is_number(v) and float(v).is_integer() for v in values):
+        if kind in "fO" and all(is_number(v) and float(v).is_integer() for v in values):
             if len(values) < len(series):
                 return series.astype("float64")  # optional column with nulls
             return series.astype(target_int)
@@ -207,7 +207,8 @@ def column_type_or_none(series: pd.Series) -> str | None:
         return None
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A number (a Python or numpy integer or float), not a boolean."""
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from jupyterlab_mlplatform.deploy.model import Signature, TensorSpec
+from jupyterlab_mlplatform.deploy.model.signature import is_number
 
 from .errors import InvalidInput, MalformedRequest
 
@@ -78,12 +79,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
 
 
 class InputSchema:
@@ -365,7 +360,7 @@ class InputSchema:
     def _floats(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
         array = _array(values)
         if array.dtype.kind not in "iuf" or array.ndim != 1:
-            bad = next((v for v in values if v is not None and not _is_number(v)), _OK)
+            bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
             array = np.array(values, dtype=dtype)  # None -> NaN
@@ -380,7 +375,7 @@ class InputSchema:
         if kind in "iu":
             return array.astype(dtype, copy=False)
         if kind not in "f":
-            bad = next((v for v in values if v is not None and not _is_number(v)), _OK)
+            bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
             array = np.array(values, dtype=np.float64)
