@@ -122,26 +122,25 @@ class ScoringProcess:
             "--workers", str(workers), "--drain-seconds", str(drain_seconds),
             "--deployment-name", name, "--version", str(version),
         ]  # fmt: skip
+        if listener is None:
+            argv += ["--host", "127.0.0.1", "--port", "0"]
         if forkserver is not None:
-            where = [] if listener is not None else ["--host", "127.0.0.1", "--port", "0"]
-            try:
-                child, out, err = await forkserver.spawn([*argv, *where], listener)
+            try:  # the fork server appends --socket-fd for the listener it passes on
+                child, out, err = await forkserver.spawn(argv, listener)
             except ForkServerUnavailable as e:
                 logger.info("Starting deployment %s as a new process: %s", name, e)
             else:
                 return cls(child, log, (out, err))
         parent = os.getpid()
-        where = ["--host", "127.0.0.1", "--port", "0"]
         pass_fds: tuple[int, ...] = ()
         if listener is not None:
-            where = ["--socket-fd", str(listener.fileno())]
+            argv = [*argv, "--socket-fd", str(listener.fileno())]
             pass_fds = (listener.fileno(),)
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             SERVING_MODULE,
             *argv,
-            *where,
             pass_fds=pass_fds,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
