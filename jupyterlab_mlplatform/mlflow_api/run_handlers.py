@@ -235,11 +235,7 @@ class LogModelHandler(MLflowHandler):
         except ValueError:
             raise InvalidArgument("model_json is not valid JSON.") from None
         run = await self.tracking.get_run(run_id)
-        try:
-            history = json.loads(run.tags.get(translate.LOG_MODEL_HISTORY_TAG, "[]"))
-        except ValueError:
-            history = []
-        history = [*(history if isinstance(history, list) else []), entry]
+        history = [*run.json_list_tag(translate.LOG_MODEL_HISTORY_TAG), entry]
         value = json.dumps(history)
         while len(value) > MAX_TAG_VALUE and len(history) > 1:
             history = history[1:]

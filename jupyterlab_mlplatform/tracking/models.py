@@ -7,6 +7,7 @@ definition of what an experiment or a run is.
 
 from __future__ import annotations
 
+import json
 import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
@@ -132,6 +133,14 @@ class Run(Model):
     params: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, LatestMetric] = Field(default_factory=dict)
+
+    def json_list_tag(self, key: str) -> list[Any]:
+        """A tag that holds a JSON list; ``[]`` when it is missing or holds anything else."""
+        try:
+            value = json.loads(self.tags.get(key, "[]"))
+        except ValueError:
+            return []
+        return value if isinstance(value, list) else []
 
 
 class RunCreate(Model):

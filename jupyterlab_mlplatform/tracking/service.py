@@ -282,15 +282,11 @@ class TrackingService:
         except (ValueError, AttributeError):
             flavor = None
         run = await self.get_run(run_id)
-        try:
-            models = json.loads(run.tags.get(MODELS_TAG, "[]"))
-            if not isinstance(models, list):
-                models = []
-        except ValueError:
-            models = []
         entry = {"artifact_path": folder, "flavor": flavor if isinstance(flavor, str) else None}
         models = [
-            m for m in models if not (isinstance(m, dict) and m.get("artifact_path") == folder)
+            m
+            for m in run.json_list_tag(MODELS_TAG)
+            if not (isinstance(m, dict) and m.get("artifact_path") == folder)
         ]
         models.append(entry)
         models.sort(key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else "")
