@@ -25,7 +25,7 @@ import sys
 from typing import Any
 
 from ..serving import forkserver as protocol
-from ..serving.forkserver import MAX_MESSAGE
+from ..serving.forkserver import MAX_MESSAGE, send_message
 from ..serving.lifetime import die_with_parent
 
 FORKSERVER_MODULE = protocol.__name__
@@ -213,7 +213,7 @@ class ForkServer:
         self._pending[ident] = future
         message = {"op": "spawn", "id": ident, "argv": argv, "listener": listener is not None}
         try:
-            socket.send_fds(sock, [json.dumps(message).encode()], fds)
+            send_message(sock, message, fds)
         except OSError as e:
             self._pending.pop(ident, None)
             for fd in (out_r, err_r):

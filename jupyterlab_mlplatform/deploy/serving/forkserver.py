@@ -92,7 +92,10 @@ def preload(modules: tuple[str, ...] = PRELOAD) -> tuple[list[str], list[str]]:
     return loaded, missing
 
 
-def _send(control: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+def send_message(
+    control: socket.socket, message: dict[str, Any], fds: list[int] | None = None
+) -> None:
+    """One message of the protocol (both ends): a JSON object, ``fds`` as ``SCM_RIGHTS``."""
     socket.send_fds(control, [json.dumps(message).encode()], fds or [])
 
 
@@ -179,7 +182,7 @@ class ForkServer:
         if not self.connected:
             return
         try:
-            _send(self.control, message, fds)
+            send_message(self.control, message, fds)
         except OSError:  # the manager is gone
             self.connected = False
             self.stop()
