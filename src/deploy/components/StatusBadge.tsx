@@ -23,7 +23,7 @@ export function StatusBadge(props: {
   };
   return (
     <span
-      className={`${BADGE_CLASS} ${BADGE_CLASS}-${status}`}
+      className={`jp-mlp-StatusBadge ${BADGE_CLASS} ${BADGE_CLASS}-${status}`}
       data-status={status}
     >
       {labels[status] ?? status}

@@ -26,6 +26,7 @@ const TAB_BODY_CLASS = 'jp-mlp-RunPanel-body';
 const BUTTON_CLASS = 'jp-mlp-ToolbarButton';
 const LINK_CLASS = 'jp-mlp-RunsTable-link';
 const STATUS_CLASS = 'jp-mlp-RunStatus';
+const BADGE_CLASS = 'jp-mlp-StatusBadge';
 
 type Tab = 'overview' | 'charts' | 'artifacts' | 'code';
 
@@ -137,12 +138,14 @@ export class RunPanel extends RunViewPanel {
         <h2>
           {run.name || run.run_id}{' '}
           <span
-            className={`${STATUS_CLASS} ${STATUS_CLASS}-${run.status.toLowerCase()}`}
+            className={`${BADGE_CLASS} ${STATUS_CLASS} ${STATUS_CLASS}-${run.status.toLowerCase()}`}
           >
             {run.status}
           </span>
           {run.lifecycle_stage === 'deleted' && (
-            <span className={`${STATUS_CLASS} ${STATUS_CLASS}-deleted`}>
+            <span
+              className={`${BADGE_CLASS} ${STATUS_CLASS} ${STATUS_CLASS}-deleted`}
+            >
               {trans.__('deleted')}
             </span>
           )}

@@ -9,6 +9,7 @@ const ITEM_CLASS = 'jp-mlp-RunList-item';
 const HEADER_CLASS = 'jp-mlp-RunList-header';
 const NAME_CLASS = 'jp-mlp-RunList-name';
 const STATUS_CLASS = 'jp-mlp-RunList-status';
+const BADGE_CLASS = 'jp-mlp-StatusBadge';
 const DETAILS_CLASS = 'jp-mlp-RunList-details';
 const METRICS_CLASS = 'jp-mlp-RunList-metrics';
 const METRIC_CLASS = 'jp-mlp-RunList-metric';
@@ -37,7 +38,7 @@ export function RunList(props: IRunListProps): JSX.Element {
           <div className={HEADER_CLASS}>
             <span className={NAME_CLASS}>{run.name || run.run_id}</span>
             <span
-              className={`${STATUS_CLASS} ${STATUS_CLASS}-${run.status.toLowerCase()}`}
+              className={`${BADGE_CLASS} ${STATUS_CLASS} ${STATUS_CLASS}-${run.status.toLowerCase()}`}
             >
               {run.status}
             </span>

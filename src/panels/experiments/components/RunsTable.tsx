@@ -20,6 +20,7 @@ const DELETED_CLASS = 'jp-mlp-mod-deleted';
 const RESIZER_CLASS = 'jp-mlp-RunsTable-resizer';
 const LINK_CLASS = 'jp-mlp-RunsTable-link';
 const STATUS_CLASS = 'jp-mlp-RunStatus';
+const BADGE_CLASS = 'jp-mlp-StatusBadge';
 const EMPTY_CLASS = 'jp-mlp-RunsTable-empty';
 
 /** Row and header heights in pixels (fixed: the table is virtualized). */
@@ -472,7 +473,9 @@ function Cell(props: {
   }
   if (column.id === 'attributes.status') {
     return (
-      <span className={`${STATUS_CLASS} ${STATUS_CLASS}-${text.toLowerCase()}`}>
+      <span
+        className={`${BADGE_CLASS} ${STATUS_CLASS} ${STATUS_CLASS}-${text.toLowerCase()}`}
+      >
         {text}
       </span>
     );
