@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 from tornado.httpclient import HTTPClientError
 
@@ -296,9 +297,22 @@ def test_a_restarted_jupyter_server_restores_its_deployments(
         paused = _call(server, "POST", "deployments", spec)
         _call(server, "PATCH", "deployments/paused", json.dumps({"action": "stop"}).encode())
 
-        # When the server stops (stop_extension), its scoring servers are gone
+        # Served by a child of the warm fork server, which is the Jupyter server's child
+        assert server.process is not None
+        descendants = psutil.Process(server.process.pid).children(recursive=True)
+        forkserver = [  # (its children, forked, show the same command line)
+            p
+            for p in descendants
+            if p.ppid() == server.process.pid
+            and "deploy.serving.forkserver" in " ".join(p.cmdline())
+        ]
+        assert len(forkserver) == 1
+        assert created["pid"] in {p.pid for p in forkserver[0].children()}
+
+        # When the server stops (stop_extension), its scoring servers and fork server are gone
         server.stop()
         assert _gone(created["pid"]) and _gone(paused["pid"])
+        assert all(_gone(p.pid) for p in descendants)
 
         # Then the next server start serves the deployment again
         server.start()
@@ -331,7 +345,7 @@ async def test_shutdown_during_a_start_leaves_no_process(
     run_id = await _log_model(mlp_api, model_dir)
     manager = mlp_app.deployments
     creating = asyncio.create_task(manager.create(DeploymentCreate(name="late", run_id=run_id)))
-    for _ in range(600):
+    for _ in range(6000):
         runtime = manager._deployments.get("late")
         if runtime is not None and runtime.starting is not None:
             break

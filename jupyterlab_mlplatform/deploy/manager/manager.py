@@ -555,17 +555,22 @@ class DeploymentManager:
         ready; :class:`StartFailed` (or OSError) otherwise."""
         record = runtime.record
         listener = self._listen(runtime)
-        process = await ScoringProcess.spawn(
-            self._model_dir(record.name, version.version),
-            record.workers,
-            runtime.log,
-            record.name,
-            version.version,
-            listener=listener,
-            keys_file=runtime.keys.keys_file,
-            drain_seconds=max(self.policy.stop_grace - 1.0, 0.5),
-            forkserver=self.forkserver,
-        )
+        try:
+            process = await ScoringProcess.spawn(
+                self._model_dir(record.name, version.version),
+                record.workers,
+                runtime.log,
+                record.name,
+                version.version,
+                listener=listener,
+                keys_file=runtime.keys.keys_file,
+                drain_seconds=max(self.policy.stop_grace - 1.0, 0.5),
+                forkserver=self.forkserver,
+            )
+        except (OSError, ValueError) as e:
+            if self._closed:  # close() shut the socket (ValueError: a closed fd) meanwhile
+                raise StartFailed("The Jupyter server shut down during the start.") from e
+            raise
         runtime.starting = process
         try:
             await process.wait_ready(self.policy.start_timeout)
@@ -593,6 +598,9 @@ class DeploymentManager:
             await asyncio.to_thread(runtime.keys.write_keys_file)  # this server's own key
             runtime.process = await self._spawn(runtime, runtime.record.current)
         except StartFailed as e:
+            if self.closed:  # (the property: mypy takes _closed for still False here)
+                runtime.status = DeploymentStatus.STOPPED
+                return
             runtime.status = DeploymentStatus.FAILED
             runtime.error = str(e)
             return
