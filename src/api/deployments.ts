@@ -7,7 +7,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { APIError, requestAPI, requestRaw } from './request';
+import { APIError, requestJSON, requestRaw } from './request';
 
 // -- deployments -----------------------------------------------------------------------
 
@@ -410,11 +410,7 @@ export class DeploymentsClient {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     body?: unknown
   ): Promise<T> {
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-    }
-    return requestAPI<T>(endPoint, init, this.serverSettings);
+    return requestJSON<T>(endPoint, method, body, this.serverSettings);
   }
 }
 

@@ -65,6 +65,25 @@ export async function requestAPI<T>(
 }
 
 /**
+ * Call the REST API with an optional JSON body (`undefined`: none) and parse
+ * the JSON answer: the one request shape of the typed clients.
+ *
+ * @throws {APIError} As `requestAPI`.
+ */
+export function requestJSON<T>(
+  endPoint: string,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  body: unknown,
+  serverSettings: ServerConnection.ISettings
+): Promise<T> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+  }
+  return requestAPI<T>(endPoint, init, serverSettings);
+}
+
+/**
  * Call the REST API of the server extension and return the response as it
  * is, whatever its status: for callers that need more than a JSON body (the
  * status of an error answer, a file and its headers).

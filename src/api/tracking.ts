@@ -9,7 +9,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { API_PATH, apiUrl, requestAPI } from './request';
+import { API_PATH, apiUrl, requestAPI, requestJSON } from './request';
 
 // -- enums -----------------------------------------------------------------------------
 
@@ -463,11 +463,7 @@ export class TrackingClient {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     body?: unknown
   ): Promise<T> {
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-    }
-    return requestAPI<T>(endPoint, init, this.serverSettings);
+    return requestJSON<T>(endPoint, method, body, this.serverSettings);
   }
 }
 
