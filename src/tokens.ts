@@ -38,6 +38,12 @@ export namespace CommandIDs {
    * in the Deploy sidebar (args: `runId`, `artifactPath?`).
    */
   export const deployRun = 'mlplatform:deploy-run';
+  /**
+   * Deploy the model of the selected run (or args: `runId`) through
+   * `deployRun`; shown only for one run with a model package, and only when
+   * the deploy plugin is there.
+   */
+  export const deploySelectedRun = 'mlplatform:deploy-selected-run';
 }
 
 /**

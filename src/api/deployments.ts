@@ -8,6 +8,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { APIError, requestJSON, requestRaw } from './request';
+import type { IRun } from './tracking';
 
 // -- deployments -----------------------------------------------------------------------
 
@@ -225,6 +226,18 @@ export function modelPackages(
       artifact_path: item.artifact_path,
       flavor: typeof item.flavor === 'string' ? item.flavor : null
     }));
+}
+
+/**
+ * Whether a run offers one-click deploy: it is not deleted and has a model
+ * package.
+ */
+export function isDeployable(
+  run: Pick<IRun, 'tags' | 'lifecycle_stage'>
+): boolean {
+  return (
+    run.lifecycle_stage !== 'deleted' && modelPackages(run.tags).length > 0
+  );
 }
 
 // -- REST client -----------------------------------------------------------------------

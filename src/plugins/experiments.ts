@@ -25,6 +25,10 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+// The deploy plugin loads this module at start anyway, and the menu needs it
+// synchronously to decide whether to show "Deploy Model…".
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { isDeployable } from '../api/deployments';
 import type { IRun } from '../api/tracking';
 import { experimentsIcon } from '../icons';
 import type { ComparePanel } from '../panels/compare/ComparePanel';
@@ -208,6 +212,31 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
 
     const findRun = async (runId: string): Promise<IRun> =>
       panel()?.runs.run(runId) ?? (await client.getRun(runId));
+
+    /** The run a command applies to when it is one already loaded (in the
+     * runs table or a run panel), else `null`. */
+    const loadedTargetRun = (args: ReadonlyPartialJSONObject): IRun | null => {
+      const runIds = targetRuns(args);
+      if (runIds.length !== 1) {
+        return null;
+      }
+      const [runId] = runIds;
+      return (
+        panel()?.runs.run(runId) ??
+        runPanels.find(p => p.runId === runId)?.run ??
+        null
+      );
+    };
+
+    /** The run to deploy: one target run with a model package, and the
+     * deploy plugin's command to deploy it with. */
+    const runToDeploy = (args: ReadonlyPartialJSONObject): IRun | null => {
+      if (!commands.hasCommand(CommandIDs.deployRun)) {
+        return null;
+      }
+      const run = loadedTargetRun(args);
+      return run && isDeployable(run) ? run : null;
+    };
 
     const afterChange = async (): Promise<void> => {
       await panel()?.runs.reloadRuns(true);
@@ -454,6 +483,26 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.deploySelectedRun, {
+      label: trans.__('Deploy Model…'),
+      caption: trans.__("Serve the run's model as an HTTP endpoint"),
+      describedBy: RUN_ARGS,
+      isVisible: args => runToDeploy(args) !== null,
+      isEnabled: args => {
+        const run = runToDeploy(args);
+        return (
+          run !== null &&
+          commands.isEnabled(CommandIDs.deployRun, { runId: run.run_id })
+        );
+      },
+      execute: async args => {
+        const run = runToDeploy(args);
+        if (run) {
+          await commands.execute(CommandIDs.deployRun, { runId: run.run_id });
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.exportRuns, {
       label: trans.__('Export Runs as CSV'),
       caption: trans.__('Download every run matching the filter as CSV'),
@@ -485,6 +534,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.renameRun,
       CommandIDs.tagRuns,
       CommandIDs.copyRunId,
+      CommandIDs.deploySelectedRun,
       CommandIDs.deleteRuns,
       CommandIDs.restoreRuns
     ];

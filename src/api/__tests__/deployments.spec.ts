@@ -2,6 +2,7 @@ import { APIError } from '../request';
 import {
   contentDispositionName,
   DeploymentsClient,
+  isDeployable,
   MODELS_FILTER,
   MODELS_TAG,
   modelPackages
@@ -230,5 +231,42 @@ describe('modelPackages', () => {
 
   it('searches with a backquoted tag key', () => {
     expect(MODELS_FILTER).toBe('tags.`mlplatform.models` IS NOT NULL');
+  });
+});
+
+describe('isDeployable', () => {
+  const models = JSON.stringify([
+    { artifact_path: 'model', flavor: 'sklearn' }
+  ]);
+
+  it('takes an active run with a model package', () => {
+    expect(
+      isDeployable({
+        lifecycle_stage: 'active',
+        tags: { [MODELS_TAG]: models }
+      })
+    ).toBe(true);
+  });
+
+  it('refuses a run without a usable model package', () => {
+    expect(isDeployable({ lifecycle_stage: 'active', tags: {} })).toBe(false);
+    expect(
+      isDeployable({ lifecycle_stage: 'active', tags: { [MODELS_TAG]: '[]' } })
+    ).toBe(false);
+    expect(
+      isDeployable({
+        lifecycle_stage: 'active',
+        tags: { [MODELS_TAG]: 'not json' }
+      })
+    ).toBe(false);
+  });
+
+  it('refuses a deleted run, model or not', () => {
+    expect(
+      isDeployable({
+        lifecycle_stage: 'deleted',
+        tags: { [MODELS_TAG]: models }
+      })
+    ).toBe(false);
   });
 });

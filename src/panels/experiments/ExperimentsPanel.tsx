@@ -28,8 +28,8 @@ export const EXPERIMENTS_PANEL_ID = 'jp-mlp-experiments-panel';
 /**
  * The Experiments panel: the experiments at the left, the runs table of the
  * chosen ones at the right, with a filter box, a column chooser and the run
- * actions (compare, tag, delete, restore, export). Live through the events
- * websocket of both models.
+ * actions (compare, tag, delete, restore, deploy, export). Live through the
+ * events websocket of both models.
  */
 export class ExperimentsPanel extends ReactWidget {
   constructor(options: ExperimentsPanel.IOptions) {
@@ -190,6 +190,8 @@ export class ExperimentsPanel extends ReactWidget {
           {runs.viewType === 'ACTIVE_ONLY'
             ? command(CommandIDs.deleteRuns, trans.__('Delete'))
             : command(CommandIDs.restoreRuns, trans.__('Restore'))}
+          {this._commands.isVisible(CommandIDs.deploySelectedRun) &&
+            command(CommandIDs.deploySelectedRun, trans.__('Deploy'))}
           {command(CommandIDs.exportRuns, trans.__('Export CSV'))}
           <button
             type="button"

@@ -2,7 +2,7 @@ import { Clipboard } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
-import { MODELS_TAG } from '../../api/deployments';
+import { isDeployable } from '../../api/deployments';
 import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
 import { ChartControls, IChartSettings } from '../../charts';
 import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
@@ -190,8 +190,7 @@ export class RunPanel extends RunViewPanel {
           </dd>
         </dl>
         <div>
-          {run.tags[MODELS_TAG] !== undefined &&
-            run.lifecycle_stage !== 'deleted' &&
+          {isDeployable(run) &&
             this.commands.hasCommand(CommandIDs.deployRun) &&
             command(CommandIDs.deployRun, trans.__('Deploy model'))}
           {command(CommandIDs.renameRun, trans.__('Rename'))}
