@@ -2,11 +2,12 @@
  * One-click deploy in a real browser: a notebook cell trains a scikit-learn
  * model (automatic tracking logs its model package), the Deploy sidebar
  * lists it, one click deploys it, the test console gets predictions, and
- * the deployment stops; a newer model becomes version 2, rolled back to 1.
+ * the deployment stops; the runs table's context menu offers the deploy for
+ * that run only; a newer model becomes version 2, rolled back to 1.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { API, openNewNotebook } from './helpers';
+import { API, openNewNotebook, openPanel, PANEL, row } from './helpers';
 
 const SIDEBAR = '#jp-mlp-deploy-sidebar';
 
@@ -19,6 +20,7 @@ const TRAINING_CELL = [
 
 interface IRunInfo {
   run_id: string;
+  experiment_id: string;
   name: string;
   tags: Record<string, string>;
 }
@@ -192,6 +194,52 @@ test.describe('Deploy sidebar', () => {
     expect(
       (await page.request.delete(`${API}/deployments/deploy-iris`)).ok()
     ).toBe(true);
+  });
+
+  test('the runs table offers Deploy Model… for a run with a model only', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    const run = await trainModel(page, tmpPath, 'deploy-menu.ipynb');
+    // A run without a model in the same experiment.
+    const plain = await page.request.post(`${API}/runs`, {
+      data: { experiment_id: run.experiment_id, name: 'no-model' }
+    });
+    expect(plain.status()).toBe(201);
+    await openPanel(page, run.experiment_id);
+    const toolbarDeploy = page
+      .locator(PANEL)
+      .getByRole('button', { name: 'Deploy', exact: true });
+
+    // The run without a model: the run actions, but no deploy.
+    await row(page, 'no-model').click({ button: 'right' });
+    const menu = page.locator('.lm-Menu');
+    await expect(
+      menu.getByRole('menuitem', { name: 'Rename Run…' })
+    ).toBeVisible();
+    await expect(
+      menu.getByRole('menuitem', { name: 'Deploy Model…' })
+    ).toHaveCount(0);
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveCount(0);
+    await expect(toolbarDeploy).toHaveCount(0);
+
+    // The trained run: the entry starts the deploy flow, which asks the name.
+    await row(page, run.name).click({ button: 'right' });
+    await menu.getByRole('menuitem', { name: 'Deploy Model…' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog.getByRole('textbox')).toHaveValue('deploy-menu');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+    // The toolbar offers it too while that run is selected.
+    await expect(toolbarDeploy).toBeVisible();
+
+    // Cancelled: nothing deployed, nothing went wrong.
+    expect(
+      (await page.request.get(`${API}/deployments/deploy-menu`)).status()
+    ).toBe(404);
+    await expect(page.locator('.Toastify__toast--error')).toHaveCount(0);
   });
 
   test('deploys a newer model as a new version, then rolls back', async ({
