@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 NAMING_CONVENTION = {
@@ -98,6 +99,10 @@ params = Table(
     Column("key", String(KEY_LENGTH), primary_key=True),
     Column("value", Text, nullable=False),
     Index(None, "key"),
+    # On SQLite only: a search's ``params.k = 'v'`` is then a range of one covering index,
+    # and the planner can tell how selective it is.  PostgreSQL can't index values this long
+    # (its b-tree entries are capped at about 2.7 kB) and plans from its own statistics.
+    Index(None, "key", "value", "run_id", info={"only_dialect": "sqlite"}).ddl_if(dialect="sqlite"),
 )
 
 tags = Table(
@@ -109,19 +114,32 @@ tags = Table(
     Index(None, "key"),
 )
 
+metric_series = Table(
+    "metric_series",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(KEY_LENGTH), nullable=False),
+    UniqueConstraint("run_id", "key"),
+)
+"""One row per run and metric key: metric points refer to their series by its number."""
+
 metrics = Table(
     "metrics",
     metadata,
-    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(KEY_LENGTH), nullable=False),
+    Column("series_id", Integer, nullable=False),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
     Column("value", Float(precision=53), nullable=False),
     Column("is_nan", Boolean, nullable=False, server_default="0"),
     # The whole point is the key (as in MLflow: logging the same point twice stores it once),
     # and on SQLite the table is clustered on it (WITHOUT ROWID): a history read is one range
-    # scan, and an insert writes one b-tree instead of a table and an index.
-    PrimaryKeyConstraint("run_id", "key", "step", "timestamp", "value", "is_nan"),
+    # scan, and an insert writes one b-tree instead of a table and an index.  The series is
+    # a number, not the run id and key: each point is half as wide, and an insert compares
+    # an integer instead of two strings at every level of the tree.  There is no foreign key
+    # either: it would look the series up once per point, and the store checks the run once
+    # per batch and deletes a run's points itself.
+    PrimaryKeyConstraint("series_id", "step", "timestamp", "value", "is_nan"),
     sqlite_with_rowid=False,
 )
 
@@ -134,7 +152,9 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("value", Float(precision=53), nullable=False),
     Column("is_nan", Boolean, nullable=False, server_default="0"),
-    Index(None, "key", "value"),
+    # Covers a search's ``metrics.k > x`` (``is_nan`` is always part of it): a range of the
+    # index alone, without a lookup into the table for each run.
+    Index(None, "key", "is_nan", "value", "run_id"),
 )
 
 log_batches = Table(

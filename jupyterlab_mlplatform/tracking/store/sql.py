@@ -420,8 +420,16 @@ class SqlTrackingStore(TrackingStore):
             return self._get_run(conn, run_id)
 
     def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
+        series = schema.metric_series
+        conn.execute(
+            delete(schema.metrics).where(
+                schema.metrics.c.series_id.in_(
+                    select(series.c.series_id).where(series.c.run_id.in_(run_ids))
+                )
+            )
+        )
         for table in (
-            schema.metrics,
+            series,
             schema.metric_rollups,
             schema.latest_metrics,
             schema.params,

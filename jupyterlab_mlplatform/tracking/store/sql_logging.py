@@ -21,7 +21,10 @@ from ..models import LatestMetric, LogBatch, MetricHistory
 from . import schema
 from .base import BatchOutcome
 from .sql_rollups import MetricRollups
-from .sql_rows import ACTIVE, now_ms
+from .sql_rows import ACTIVE, now_ms, series_of
+
+SERIES_CHUNK = 500
+"""Keys looked up per statement (SQLite allows a few thousand bound values at most)."""
 
 
 class SqlMetricLog:
@@ -43,6 +46,14 @@ class SqlMetricLog:
         runs, lm, batches = schema.runs, schema.latest_metrics, schema.log_batches
         self._run_state = select(runs.c.experiment_id, runs.c.lifecycle_stage).where(
             runs.c.run_id == bindparam("run_id")
+        )
+        # Points have no foreign key to their run (see schema.metrics), so a batch makes
+        # sure, after writing them, that its run is still there and stays so until commit:
+        # SQLite holds the write lock by then; PostgreSQL takes the lock a foreign key would.
+        self._keep_run = (
+            select(runs.c.run_id)
+            .where(runs.c.run_id == bindparam("run_id"))
+            .with_for_update(read=True, key_share=True)
         )
         self._claim_batch = (
             dialect_insert(batches)
@@ -67,10 +78,20 @@ class SqlMetricLog:
             set_={c: insert_latest.excluded[c] for c in ("step", "timestamp", "value", "is_nan")},
             where=newer,
         ).returning(lm.c.key, lm.c.step, lm.c.timestamp, lm.c.value, lm.c.is_nan)
-        columns = ("run_id", "key", "step", "timestamp", "value", "is_nan")
+        series = schema.metric_series
+        self._find_series = select(series.c.key, series.c.series_id).where(
+            series.c.run_id == bindparam("run_id"),
+            series.c.key.in_(bindparam("keys", expanding=True)),
+        )
+        self._add_series = (
+            dialect_insert(series)
+            .values(run_id=bindparam("run_id"), key=bindparam("key"))
+            .on_conflict_do_nothing(index_elements=["run_id", "key"])
+        )
+        columns = ("series_id", "step", "timestamp", "value", "is_nan")
         self._history_sql = (
             'SELECT "step", "timestamp", "value", "is_nan" FROM metrics '
-            f'WHERE "run_id" = {placeholder} AND "key" = {placeholder} '
+            f"WHERE {series_of(placeholder)} "
             'ORDER BY "step", "timestamp", "value", "is_nan"'
         )
         self._insert_metrics_sql = (
@@ -105,6 +126,8 @@ class SqlMetricLog:
             latest: dict[str, LatestMetric] = {}
             if batch.metrics:
                 latest = self._append_metrics(conn, run_id, batch)
+                if conn.execute(self._keep_run, {"run_id": run_id}).first() is None:
+                    raise NotFound("No run with that id.")  # deleted meanwhile: roll back
             return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
 
     def _set_params(self, conn: Connection, run_id: str, new: dict[str, str]) -> None:
@@ -133,18 +156,23 @@ class SqlMetricLog:
     ) -> dict[str, LatestMetric]:
         now = now_ms()
         isnan = math.isnan
-        rows: list[tuple[str, str, int, int, float, bool]] = []
+        # Comprehensions build the rows (a loop with appends costs twice as much at 10k
+        # points).  NaN is stored as 0 with is_nan set.
+        points = [
+            (m["key"], m.get("step", 0), m.get("timestamp", now), m["value"]) for m in batch.metrics
+        ]
         newest: dict[str, tuple[int, int, float]] = {}
-        for m in batch.metrics:
-            key = m["key"]
-            value = m["value"]
-            step = m.get("step", 0)
-            ts = m.get("timestamp", now)
-            nan = isnan(value)
-            rows.append((run_id, key, step, ts, 0.0 if nan else value, nan))
+        for key, step, ts, value in points:
             best = newest.get(key)
             if best is None or step > best[0] or (step == best[0] and ts >= best[1]):
                 newest[key] = (step, ts, value)
+        series = self._series_ids(conn, run_id, list(newest))
+        rows = [
+            (series[key], step, ts, value, False)
+            if not isnan(value)
+            else (series[key], step, ts, 0.0, True)
+            for key, step, ts, value in points
+        ]
         # The bulk insert goes straight to the driver's executemany: SQLAlchemy's per-row
         # parameter processing would cost more than the database's own work.
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -169,6 +197,19 @@ class SqlMetricLog:
             )
             for row in conn.execute(self._set_latest, candidates)
         }
+
+    def _series_ids(self, conn: Connection, run_id: str, keys: list[str]) -> dict[str, int]:
+        """The series number of each key of the run, numbering the keys new to it."""
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), SERIES_CHUNK):
+            chunk = keys[start : start + SERIES_CHUNK]
+            found.update(conn.execute(self._find_series, {"run_id": run_id, "keys": chunk}).all())
+            new = [key for key in chunk if key not in found]
+            if new:
+                # ON CONFLICT: another process may number the same key first; read it back.
+                conn.execute(self._add_series, [{"run_id": run_id, "key": key} for key in new])
+                found.update(conn.execute(self._find_series, {"run_id": run_id, "keys": new}).all())
+        return found
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None

@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..downsample import Extremes, blocks_read_pointwise, extremes, minmax_indices_blocked
 from ..models import MetricHistory
 from . import schema
+from .sql_rows import series_of
 
 BLOCK_SIZE = 32
 """Points per block.  Smaller blocks mean more records to combine, larger ones more single
@@ -110,7 +111,7 @@ class MetricRollups:
         self._lock = threading.Lock()
         self._wanted: set[tuple[str, str]] = set()
         q = placeholder
-        series = f'"run_id" = {q} AND "key" = {q}'
+        series = series_of(q)
         self._count_sql = f"SELECT COUNT(*) FROM metrics WHERE {series}"
         self._all_sql = f"SELECT {_COLUMNS} FROM metrics WHERE {series} ORDER BY {_COLUMNS}"
         self._after_sql = (

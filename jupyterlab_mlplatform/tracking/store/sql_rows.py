@@ -20,6 +20,15 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def series_of(placeholder: str) -> str:
+    """The SQL condition on ``metrics`` that selects one series' points by its run id and
+    key (two placeholders, in that order)."""
+    return (
+        '"series_id" = (SELECT "series_id" FROM metric_series '
+        f'WHERE "run_id" = {placeholder} AND "key" = {placeholder})'
+    )
+
+
 def experiments_from_rows(conn: Connection, rows: Sequence[Row[Any]]) -> list[Experiment]:
     """Wire models for experiment rows, with their tags (one more query)."""
     ids = [row.experiment_id for row in rows]
