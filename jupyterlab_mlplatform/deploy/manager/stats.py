@@ -6,8 +6,6 @@ import math
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..serving.metrics import PREFIX
-
 INVOCATIONS = "/invocations"
 
 
@@ -20,6 +18,10 @@ class Traffic:
         self.latency_sum = 0.0
         self.buckets: list[tuple[float, float]] = []
         """(upper bound in seconds, cumulative count), ascending."""
+        # Imported here: serving.metrics imports numpy, which the Jupyter server otherwise
+        # has no need of at start.
+        from ..serving.metrics import PREFIX
+
         for family in text_string_to_metric_families(exposition):
             for sample in family.samples:
                 if sample.labels.get("handler") != INVOCATIONS:

@@ -6,10 +6,15 @@ Safe formats where they exist (skops, XGBoost's and LightGBM's own, TorchScript,
 packages only from our own artifact store, never from what arrives over HTTP.
 
 Imports only the standard library, pydantic, numpy and pandas (a flavor's library when
-that flavor is saved or loaded): it is copied as-is into serving images.
+that flavor is saved or loaded): it is copied as-is into serving images.  numpy and pandas
+come with the first use of what needs them (saving, loading, signatures), so that the
+Jupyter server, which reads only the metadata, does not import them at start (0.35 s).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .metadata import (
     FORMAT_VERSION,
@@ -24,16 +29,33 @@ from .metadata import (
     Signature,
     TensorSpec,
 )
-from .package import LoadedModel, load_model, read_metadata, save_model
-from .requirements import pinned_requirements
-from .signature import (
-    SignatureError,
-    as_data,
-    example_payload,
-    infer_signature,
-    read_input_example,
-    validate_input,
-)
+
+if TYPE_CHECKING:
+    from .package import LoadedModel, load_model, read_metadata, save_model
+    from .requirements import pinned_requirements
+    from .signature import (
+        SignatureError,
+        as_data,
+        example_payload,
+        infer_signature,
+        read_input_example,
+        validate_input,
+    )
+
+_LAZY = {
+    "LoadedModel": "package",
+    "load_model": "package",
+    "read_metadata": "package",
+    "save_model": "package",
+    "pinned_requirements": "requirements",
+    "SignatureError": "signature",
+    "as_data": "signature",
+    "example_payload": "signature",
+    "infer_signature": "signature",
+    "read_input_example": "signature",
+    "validate_input": "signature",
+}
+"""The names whose modules import numpy and pandas, and those modules."""
 
 __all__ = [
     "FORMAT_VERSION",
@@ -59,3 +81,12 @@ __all__ = [
     "save_model",
     "validate_input",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
