@@ -420,7 +420,10 @@ class SqlTrackingStore(TrackingStore):
             return self._get_run(conn, run_id)
 
     def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
-        series = schema.metric_series
+        # On PostgreSQL, a batch being logged to one of these runs either commits first (and
+        # its points are deleted below) or finds the run gone (see SqlMetricLog._keep_run).
+        runs, series = schema.runs, schema.metric_series
+        conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids)).with_for_update())
         conn.execute(
             delete(schema.metrics).where(
                 schema.metrics.c.series_id.in_(
