@@ -251,7 +251,6 @@ def lab_clicks(model: Path, root: Path, forkserver: bool, count: int = 3) -> dic
     server.cmd.append(f"--MLPlatformApp.deploy_forkserver={forkserver}")
     server.start()
     api = server.url + "mlplatform/api/"
-    started = time.perf_counter()
     result: dict[str, Any] = {"seconds": [], "memory": [], "forked": []}
     try:
         with requests.Session() as session:
@@ -261,9 +260,10 @@ def lab_clicks(model: Path, root: Path, forkserver: bool, count: int = 3) -> dic
                 relative = file.relative_to(model).as_posix()
                 url = f"{api}runs/{run_id}/artifacts/model/{relative}"
                 session.put(url, data=file.read_bytes()).raise_for_status()
-            # The fork server starts with the extension and needs about 2.5 s: a user
-            # clicks Deploy later than that.
-            time.sleep(max(0.0, 5.0 - (time.perf_counter() - started)))
+            # The Deploy panel lists the deployments when it opens, which starts the fork
+            # server (about 2.5 s of imports): a user clicks Deploy later than that.
+            session.get(api + "deployments").raise_for_status()
+            time.sleep(5.0)
             headers = {"Content-Type": "application/json"}
             for i in range(count):
                 t0 = time.perf_counter()

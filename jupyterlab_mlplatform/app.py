@@ -146,8 +146,9 @@ class MLPlatformApp(ExtensionApp):
         True,
         config=True,
         help="Fork deployments' scoring servers from a warm process that has imported "
-        "scikit-learn once (started in the background with the server): a deployment "
-        "answers in a fraction of a second.  False starts each as a new Python process.",
+        "scikit-learn once (started in the background when the Deploy panel lists the "
+        "deployments, or by the first deployment to start): a deployment answers in a "
+        "fraction of a second.  False starts each as a new Python process.",
     )
     deploy_host = Unicode(
         "127.0.0.1",

@@ -64,9 +64,9 @@ def test_the_started_server_has_not_imported_numpy_or_pandas(tmp_path: Path) -> 
         stderr=log,
     )
     try:
-        # When it answers the tracking API (and has listed the deployments to restore)
+        # When it answers the tracking API
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/mlplatform/api/deployments",
+            f"http://127.0.0.1:{port}/mlplatform/api/experiments",
             headers={"Authorization": f"token {token}"},
         )
         deadline = time.monotonic() + 60

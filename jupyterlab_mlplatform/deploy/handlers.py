@@ -88,7 +88,8 @@ class DeploymentsHandler(DeploymentBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """List deployments."""
+        """List deployments (and warm up for one: this is the Deploy panel reading)."""
+        self.deployments.warm_up()
         self.finish_model(DeploymentList(deployments=self.deployments.list()))
 
     @web.authenticated

@@ -275,6 +275,46 @@ def _call(server: Any, method: str, route: str, body: bytes | None = None) -> An
         return json.loads(response.read())
 
 
+def _forkservers(server: Any) -> list[psutil.Process]:
+    """The Jupyter server's fork server child (its forked children show the same command)."""
+    assert server.process is not None
+    return [
+        p
+        for p in psutil.Process(server.process.pid).children()
+        if "deploy.serving.forkserver" in " ".join(p.cmdline())
+    ]
+
+
+def test_the_fork_server_starts_when_the_deployments_are_listed(tmp_path: Path) -> None:
+    import time
+
+    from tests.tracking.test_client import ServerProcess, _free_port
+
+    # Given a real Jupyter server without deployments, answering the tracking API
+    server = ServerProcess(tmp_path, _free_port(), "deploy-token")
+    server.start()
+    try:
+        for _ in range(10):
+            _call(server, "GET", "experiments")
+            time.sleep(0.1)
+        # Then it has started no fork server (130 MB that a user who never deploys saves)
+        assert _forkservers(server) == []
+
+        # When the Deploy panel lists the deployments
+        assert _call(server, "GET", "deployments") == {"deployments": []}
+
+        # Then the fork server starts in the background, and only one for repeated lists
+        for _ in range(300):
+            if _forkservers(server):
+                break
+            time.sleep(0.1)
+        for _ in range(3):
+            _call(server, "GET", "deployments")
+        assert len(_forkservers(server)) == 1
+    finally:
+        server.stop()
+
+
 def test_a_restarted_jupyter_server_restores_its_deployments(
     model_dir: Path, tmp_path: Path
 ) -> None:
@@ -300,12 +340,7 @@ def test_a_restarted_jupyter_server_restores_its_deployments(
         # Served by a child of the warm fork server, which is the Jupyter server's child
         assert server.process is not None
         descendants = psutil.Process(server.process.pid).children(recursive=True)
-        forkserver = [  # (its children, forked, show the same command line)
-            p
-            for p in descendants
-            if p.ppid() == server.process.pid
-            and "deploy.serving.forkserver" in " ".join(p.cmdline())
-        ]
+        forkserver = _forkservers(server)
         assert len(forkserver) == 1
         assert created["pid"] in {p.pid for p in forkserver[0].children()}
 

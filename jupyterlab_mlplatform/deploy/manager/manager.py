@@ -186,8 +186,11 @@ class DeploymentManager:
         """``host`` is the address deployments listen on (``0.0.0.0`` for callers on other
         machines); ``public_host`` the name those callers use (default: ``host``, or this
         machine's name when ``host`` is a wildcard).  With ``forkserver``, scoring servers
-        are forked from a warm fork server (:mod:`.forkserver`) started by :meth:`restore`:
-        a deployment answers in a fraction of a second instead of importing its libraries."""
+        are forked from a warm fork server (:mod:`.forkserver`): a deployment answers in a
+        fraction of a second instead of importing its libraries.  It is started when first
+        needed (:meth:`warm_up`, or the first deployment to start), not with the Jupyter
+        server: it holds about 130 MB, which a server whose user never deploys should not
+        pay."""
         self.root = Path(data_dir) / "deployments"
         self.tracking = tracking
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -225,16 +228,21 @@ class DeploymentManager:
         return _Runtime(record=record, log=log_file, keys=ApiKeys(folder))
 
     def restore(self) -> None:
-        """Start the fork server in the background; load the stored deployments and start
-        again those meant to be running."""
-        if self.forkserver is not None:
-            self._in_background(self.forkserver.start())
+        """Load the stored deployments and start again those meant to be running (which
+        starts the fork server)."""
         for record in self._load():
             runtime = self._runtime(record)
             self._deployments[record.name] = runtime
             if record.desired == "running":
                 runtime.status = DeploymentStatus.STARTING
                 self._in_background(self._start(runtime))
+
+    def warm_up(self) -> None:
+        """A deployment may come soon (the Deploy panel is open): start the fork server in
+        the background, unless it runs or is starting.  It imports for about 3 s; a
+        deployment started before it is ready waits for it."""
+        if self.forkserver is not None and not self._closed and not self.forkserver.running:
+            self._in_background(self.forkserver.start())
 
     def _in_background(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
