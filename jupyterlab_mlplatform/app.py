@@ -37,6 +37,8 @@ from .tracking.service import TrackingService
 from .tracking.store import SqlTrackingStore, TrackingStore
 
 LOOPBACK_FOR_WILDCARD = {"", "0.0.0.0", "*", "::", "[::]"}
+KERNEL_ACTIONS_EVENT = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
+"""jupyter_server's event for kernel starts, restarts and shutdowns."""
 
 
 class MLPlatformApp(ExtensionApp):
@@ -221,6 +223,20 @@ class MLPlatformApp(ExtensionApp):
         settings["kernel_websocket_connection_class"] = identifying_connection_class(
             base, self.execution_authors
         )
+        # Without this, the records of every kernel the server ever ran would stay.
+        assert self.serverapp is not None
+        if self.serverapp.event_logger is not None:
+            self.serverapp.event_logger.add_listener(
+                schema_id=KERNEL_ACTIONS_EVENT, listener=self._on_kernel_action
+            )
+
+    async def _on_kernel_action(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        """jupyter_events calls listeners with these names as keywords; what a listener
+        raises fails the kernel action itself, so this only reads the event."""
+        if data.get("action") == "shutdown" and data.get("status") == "success":
+            kernel_id = data.get("kernel_id")
+            if isinstance(kernel_id, str):
+                self.execution_authors.forget(kernel_id)
 
     def _provision_kernels(self) -> None:
         """Launch kernels through our provisioner, unless another default is configured."""

@@ -39,6 +39,10 @@ class ExecutionAuthors:
         while len(kernel.requests) > self._limit:
             kernel.requests.popitem(last=False)
 
+    def forget(self, kernel_id: str) -> None:
+        """The kernel was shut down: its requests are no one's any more."""
+        self._kernels.pop(kernel_id, None)
+
     def replied(self, kernel_id: str, msg_id: str) -> None:
         """The kernel finished executing ``msg_id``."""
         kernel = self._kernels.get(kernel_id)

@@ -85,3 +85,22 @@ async def test_a_forged_kernel_token_is_refused(jp_fetch: Any, mlp_app: Any) -> 
             )
         assert refused.value.code == 403
         assert "message" in json.loads(refused.value.response.body)
+
+
+async def test_a_shut_down_kernel_leaves_no_author_records(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_app: Any
+) -> None:
+    # Given a kernel that ran a cell of Alice's
+    write_notebook(jp_root_dir / "gone.ipynb")
+    alice = await open_notebook_kernel(
+        jp_fetch, jp_ws_fetch, "gone.ipynb", headers={"X-Test-User": "alice"}
+    )
+    assert (await alice.run("x = 1")).ok
+    assert mlp_app.execution_authors.author(alice.kernel_id).username == "alice"
+    alice.ws.close()
+
+    # When the kernel is shut down through the server's API
+    await jp_fetch("api", "kernels", alice.kernel_id, method="DELETE")
+
+    # Then the server keeps nothing of it
+    assert mlp_app.execution_authors.author(alice.kernel_id) is None
