@@ -48,6 +48,7 @@ from .models import (
     ViewType,
 )
 from .store import TrackingStore
+from .store.base import BatchOutcome
 
 MODEL_PACKAGE_FILE = "mlplatform_model.json"
 """The description of a model package (:mod:`jupyterlab_mlplatform.deploy.model`)."""
@@ -167,6 +168,10 @@ class TrackingService:
 
     async def log_batch(self, run_id: str, batch: LogBatch) -> LogBatchResult:
         outcome = await self._write(self.store.log_batch, run_id, batch)
+        return await self._logged(run_id, batch, outcome)
+
+    async def _logged(self, run_id: str, batch: LogBatch, outcome: BatchOutcome) -> LogBatchResult:
+        """Tell the panels what a batch changed."""
         if outcome.applied and (batch.params or batch.tags):
             run = await self._read(self.store.get_run, run_id)
             self.events.publish(RunEvent(type="run_updated", run=run))
@@ -281,16 +286,25 @@ class TrackingService:
             flavor = json.loads(raw).get("flavor")
         except (ValueError, AttributeError):
             flavor = None
-        run = await self.get_run(run_id)
         entry = {"artifact_path": folder, "flavor": flavor if isinstance(flavor, str) else None}
-        models = [
-            m
-            for m in run.json_list_tag(MODELS_TAG)
-            if not (isinstance(m, dict) and m.get("artifact_path") == folder)
-        ]
-        models.append(entry)
-        models.sort(key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else "")
-        await self.log_batch(run_id, LogBatch(tags={MODELS_TAG: json.dumps(models)}))
+
+        def add_entry() -> tuple[LogBatch, BatchOutcome]:
+            # Read and written in one task on the writer thread: packages uploaded at the
+            # same time each add their entry to what the one before wrote.
+            models = [
+                m
+                for m in self.store.get_run(run_id).json_list_tag(MODELS_TAG)
+                if not (isinstance(m, dict) and m.get("artifact_path") == folder)
+            ]
+            models.append(entry)
+            models.sort(
+                key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else ""
+            )
+            batch = LogBatch(tags={MODELS_TAG: json.dumps(models)})
+            return batch, self.store.log_batch(run_id, batch)
+
+        batch, outcome = await self._write(add_entry)
+        await self._logged(run_id, batch, outcome)
 
     # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is
     # checked against escapes before anything touches a filesystem.

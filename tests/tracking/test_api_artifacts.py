@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -107,3 +109,26 @@ async def test_missing_artifacts_and_runs_are_404(mlp_api: Any) -> None:
     assert status == 404
     status, _ = await mlp_api("PUT", "runs/nope/artifacts/x.txt", raw=b"x")
     assert status == 404
+
+
+async def test_model_packages_uploaded_at_once_are_all_listed_in_the_runs_tag(
+    mlp_api: Any,
+) -> None:
+    # Given a run, and six model packages' descriptions uploaded to it at the same time
+    _, run = await mlp_api("POST", "runs", {})
+    rid = run["run_id"]
+    folders = [f"model_{n}" for n in range(6)]
+    uploads = [
+        mlp_api(
+            "PUT",
+            f"runs/{rid}/artifacts/{folder}/mlplatform_model.json",
+            raw=json.dumps({"flavor": "sklearn"}).encode(),
+        )
+        for folder in folders
+    ]
+    assert [status for status, _ in await asyncio.gather(*uploads)] == [201] * 6
+
+    # Then the run's mlplatform.models tag lists every one (none lost to another's update)
+    _, run = await mlp_api("GET", f"runs/{rid}")
+    listed = json.loads(run["tags"]["mlplatform.models"])
+    assert listed == [{"artifact_path": folder, "flavor": "sklearn"} for folder in folders]
