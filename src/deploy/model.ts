@@ -207,6 +207,11 @@ export class DeploymentsModel implements IDisposable {
     }, this._trans.__('Could not load the models'));
   }
 
+  /** Whether the sidebar is shown (polling happens only then). */
+  get visible(): boolean {
+    return this._visible;
+  }
+
   /**
    * Poll while the sidebar is visible: read everything now, then the
    * deployments and stats every few seconds; stop when hidden.
@@ -216,6 +221,7 @@ export class DeploymentsModel implements IDisposable {
       return;
     }
     this._visible = visible;
+    this._changed.emit(); // views that poll on their own (logs) follow it
     if (visible) {
       this._events?.connect();
       void this.refresh();

@@ -20,6 +20,7 @@ import {
   IDeploymentCardProps,
   previousVersion
 } from '../components/DeploymentCard';
+import { LogsView } from '../components/LogsView';
 import { jsonError, prettyJson, TestConsole } from '../components/TestConsole';
 import { DeployFlow } from '../deployFlow';
 import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../DeploySidebar';
@@ -154,6 +155,43 @@ describe('TestConsole', () => {
     expect(jsonError('{}')).toBeNull();
     expect(jsonError('[1]')).toMatch(/object/);
     expect(jsonError('{')).not.toBeNull();
+  });
+});
+
+describe('LogsView', () => {
+  it('reads the logs while active, and not while the sidebar is hidden', async () => {
+    let reads = 0;
+    const server = new FakeServer().on('GET', 'deployments/iris/logs', () => {
+      reads += 1;
+      return { body: { name: 'iris', lines: [`line ${reads}`] } };
+    });
+    const client = new DeploymentsClient({ serverSettings: server.settings() });
+    const logs = (active: boolean) => (
+      <LogsView
+        client={client}
+        name="iris"
+        trans={trans}
+        interval={20}
+        active={active}
+      />
+    );
+    const view = render(logs(true));
+    await waitFor(() => reads >= 3);
+    expect(view.container.textContent).toContain('line');
+
+    // Hidden: the reads stop (one may have been in flight).
+    view.rerender(logs(false));
+    await flush();
+    const hiddenAt = reads;
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 150));
+    });
+    expect(reads).toBeLessThanOrEqual(hiddenAt + 1);
+
+    // Shown again: they go on.
+    view.rerender(logs(true));
+    await waitFor(() => reads >= hiddenAt + 3);
+    view.unmount();
   });
 });
 

@@ -403,7 +403,12 @@ function Details(props: {
           />
         )}
         {tab === 'logs' && (
-          <LogsView client={client} name={d.name} trans={trans} />
+          <LogsView
+            client={client}
+            name={d.name}
+            trans={trans}
+            active={model.visible}
+          />
         )}
         {tab === 'keys' && (
           <ApiKeys

@@ -14,17 +14,20 @@ export const LOGS_INTERVAL = 2000;
 export const LOGS_TAIL = 500;
 
 /**
- * The scoring server's last lines, read every 2 s while shown; scrolled to
- * the end unless the user scrolled up.
+ * The scoring server's last lines, read every 2 s while shown (not while the
+ * sidebar is hidden: `active` false); scrolled to the end unless the user
+ * scrolled up.
  */
 export function LogsView(props: {
   client: DeploymentsClient;
   name: string;
   trans: TranslationBundle;
   interval?: number;
+  active?: boolean;
 }): JSX.Element {
   const { client, name, trans } = props;
   const interval = props.interval ?? LOGS_INTERVAL;
+  const active = props.active ?? true;
   const [lines, setLines] = React.useState<string[] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [paused, setPaused] = React.useState(false);
@@ -32,7 +35,7 @@ export function LogsView(props: {
   const atEnd = React.useRef(true);
 
   React.useEffect(() => {
-    if (paused) {
+    if (paused || !active) {
       return;
     }
     let cancelled = false;
@@ -60,7 +63,7 @@ export function LogsView(props: {
         clearTimeout(timer);
       }
     };
-  }, [client, name, paused, interval]);
+  }, [client, name, paused, active, interval]);
 
   React.useLayoutEffect(() => {
     const node = pre.current;
