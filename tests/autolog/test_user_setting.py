@@ -64,3 +64,38 @@ async def test_the_user_setting_switches_tracking_off(
     )
     _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
     assert status["enabled"] is True
+
+
+async def test_the_setting_is_read_again_only_when_its_files_change(
+    jp_fetch: Any, jp_root_dir: Path, mlp_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyterlab_server import settings_utils
+
+    reads = []
+    real = settings_utils.get_settings
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs.get("schema_name"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(settings_utils, "get_settings", counted)
+    write_notebook(jp_root_dir / "nb.ipynb")
+
+    # Asked once per training cell: the files unchanged, the setting is read once
+    for _ in range(3):
+        _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
+        assert status["enabled"] is True
+    assert reads == ["jupyterlab-mlplatform:autolog"]
+
+    # Saved from the settings editor: read again, and followed
+    await jp_fetch(
+        "lab",
+        "api",
+        "settings",
+        "jupyterlab-mlplatform:autolog",
+        method="PUT",
+        body=json.dumps({"raw": '{"enabled": false}'}),
+    )
+    _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
+    assert (status["enabled"], status["reason"]) == (False, "setting")
+    assert reads.count("jupyterlab-mlplatform:autolog") == 2

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from glob import glob
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -33,6 +35,8 @@ class AutologSwitches:
         self._serverapp = serverapp
         self._log = log
         self._notebooks: dict[str, _Cached] = {}
+        self._setting: tuple[tuple[Any, ...], bool] | None = None
+        """The user setting as last read, and the state of the files it was read from."""
 
     async def status(self, notebook_path: str | None) -> AutologStatus:
         status = AutologStatus(
@@ -52,9 +56,19 @@ class AutologSwitches:
     # -- the user setting ---------------------------------------------------------------
 
     def user_setting_enabled(self) -> bool:
+        """Asked once per training cell: read again only when a file it comes from has
+        changed (the user's settings file, the overrides)."""
         lab = self._lab_app()
         if lab is None:
             return True
+        files = _setting_files_state(lab)
+        if self._setting is not None and self._setting[0] == files:
+            return self._setting[1]
+        enabled = self._read_user_setting(lab)
+        self._setting = (files, enabled)
+        return enabled
+
+    def _read_user_setting(self, lab: Any) -> bool:
         try:
             from jupyterlab_server.settings_utils import _get_overrides, get_settings
 
@@ -122,3 +136,25 @@ class AutologSwitches:
 def _enabled_in(metadata: dict[str, Any]) -> bool:
     section = metadata.get(METADATA_KEY)
     return not (isinstance(section, dict) and section.get("autolog") is False)
+
+
+def _setting_files_state(lab: Any) -> tuple[Any, ...]:
+    """Size and modification time of each file the user setting is read from (as
+    jupyterlab_server reads them), None for those missing."""
+    plugin = SETTING_ID.replace(":", os.sep, 1) + ".jupyterlab-settings"
+    overrides = os.path.join(lab.app_settings_dir, "overrides")
+    paths = [
+        os.path.join(lab.user_settings_dir, plugin),
+        *sorted(glob(os.path.join(lab.app_settings_dir, "overrides.d", "*.json*"))),
+        overrides + ".json",
+        overrides + ".json5",
+    ]
+    state: list[Any] = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            state.append((path, None))
+        else:
+            state.append((path, stat.st_size, stat.st_mtime_ns))
+    return tuple(state)
