@@ -152,6 +152,13 @@ def test_built_image_serves_the_models_predictions(
         assert code == 200 and answer["predictions"] == loaded.predict(rows).tolist()
         code, answer = _post(f"{base}/invocations", body)
         assert code == 401, answer  # the keys file is in force
+        # /metadata names the image's deployment and model version
+        request = urllib.request.Request(
+            f"{base}/metadata", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            metadata = json.loads(response.read())
+        assert (metadata["deployment"], metadata["version"]) == ("forest", 1), metadata
         assert '"workers": 2' in engine.logs(name)
         assert engine.exec(name, "id", "-u").stdout.strip() == "10001"
         health = engine.exec_healthcheck(name)

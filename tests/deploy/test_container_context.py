@@ -116,6 +116,9 @@ def test_context_holds_dockerfile_model_runtime_and_manifests(
         r"^HEALTHCHECK .*\n\s+CMD \[\"python\", \"-c\", .*/health", dockerfile, re.MULTILINE
     )
     assert "MLPLATFORM_WORKERS=1" in dockerfile
+    # what /metadata names: the deployment and its version (the build test asks the image)
+    assert "MLPLATFORM_DEPLOYMENT_NAME=iris" in dockerfile
+    assert "MLPLATFORM_MODEL_VERSION=2\n" in dockerfile
     assert 'ENTRYPOINT ["/opt/mlplatform/runtime/entrypoint.sh"]' in dockerfile
     assert 'io.mlplatform.model.flavor="sklearn"' in dockerfile
     assert f'io.mlplatform.model.run-id="{RUN_ID}"' in dockerfile

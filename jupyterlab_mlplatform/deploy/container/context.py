@@ -249,7 +249,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
     PATH=/opt/venv/bin:$PATH \\
     PYTHONPATH={RUNTIME_DIR} \\
     MLPLATFORM_WORKERS={spec.workers} \\
-    MLPLATFORM_KEYS_FILE=
+    MLPLATFORM_KEYS_FILE= \\
+    MLPLATFORM_DEPLOYMENT_NAME={spec.deployment or spec.name} \\
+    MLPLATFORM_MODEL_VERSION={spec.version or ""}
 
 # Only the model's pinned requirements and the scoring server's own needs.
 COPY model/{metadata.requirements_file} /tmp/model-requirements.txt
@@ -282,6 +284,8 @@ ENTRYPOINT = f"""\
 #   MLPLATFORM_WORKERS    worker processes (default 1)
 #   MLPLATFORM_KEYS_FILE  an API keys file: every route but /health then needs
 #                         "Authorization: Bearer <key>"; {KEYS_FILE} is used when mounted
+#   MLPLATFORM_DEPLOYMENT_NAME, MLPLATFORM_MODEL_VERSION
+#                         what /metadata and /metrics name (set by the Dockerfile)
 # Arguments after the image name are passed on (e.g. --batch-max-size 16).
 set -e
 keys="${{MLPLATFORM_KEYS_FILE:-}}"
@@ -290,6 +294,12 @@ if [ -z "$keys" ] && [ -e {KEYS_FILE} ]; then
 fi
 if [ -n "$keys" ]; then
   set -- --keys-file "$keys" "$@"
+fi
+if [ -n "${{MLPLATFORM_MODEL_VERSION:-}}" ]; then
+  set -- --version "$MLPLATFORM_MODEL_VERSION" "$@"
+fi
+if [ -n "${{MLPLATFORM_DEPLOYMENT_NAME:-}}" ]; then
+  set -- --deployment-name "$MLPLATFORM_DEPLOYMENT_NAME" "$@"
 fi
 exec python -m jupyterlab_mlplatform.deploy.serving \\
   --model-dir "${{MLPLATFORM_MODEL_DIR:-{MODEL_DIR}}}" --host 0.0.0.0 --port {PORT} \\
