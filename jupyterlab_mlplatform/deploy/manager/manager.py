@@ -203,6 +203,7 @@ class DeploymentManager:
         self._deployments: dict[str, _Runtime] = {}
         self._state_file = self.root / "deployments.json"
         self._background: set[asyncio.Task[None]] = set()
+        self._save_lock = asyncio.Lock()
         self._closed = False
 
     # -- persistence ---------------------------------------------------------------------
@@ -214,10 +215,16 @@ class DeploymentManager:
             return []
         return [DeploymentRecord.from_json(item) for item in data.get("deployments", [])]
 
-    def _save(self) -> None:
+    async def _save(self) -> None:
+        """Store the deployments.  The state is taken on the event loop, the file written
+        (with fsync) on a thread; one save at a time, so the newest state is written last."""
+        async with self._save_lock:
+            data = {"deployments": [asdict(rt.record) for rt in self._deployments.values()]}
+            await asyncio.to_thread(self._write_state, json.dumps(data, indent=1))
+
+    def _write_state(self, text: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        data = {"deployments": [asdict(rt.record) for rt in self._deployments.values()]}
-        write_atomically(self._state_file, json.dumps(data, indent=1), fsync=True)
+        write_atomically(self._state_file, text, fsync=True)
 
     def _runtime(self, record: DeploymentRecord) -> _Runtime:
         folder = self.root / record.name
@@ -367,10 +374,12 @@ class DeploymentManager:
                 if version_dir.exists():
                     await asyncio.to_thread(shutil.rmtree, version_dir)
                 first.flavor = await self._materialize(first, version_dir / "model")
-                self._save()
+                await self._save()
                 await self._start(runtime, locked=True)
         except BaseException:
-            if self._deployments.get(spec.name) is runtime and not self._state_has(spec.name):
+            if self._deployments.get(spec.name) is runtime and not await asyncio.to_thread(
+                self._state_has, spec.name
+            ):
                 del self._deployments[spec.name]
                 await asyncio.to_thread(shutil.rmtree, self.root / spec.name, True)
             raise
@@ -404,7 +413,7 @@ class DeploymentManager:
                 await asyncio.to_thread(shutil.rmtree, version_dir, True)
                 raise
             record.versions.append(version)
-            self._save()
+            await self._save()
         return self._model(runtime)
 
     async def rollback(self, name: str, version: int | None = None) -> Deployment:
@@ -419,14 +428,14 @@ class DeploymentManager:
                 version = max(earlier)
             target = record.find(version)
             await self._switch(runtime, target)
-            self._save()
+            await self._save()
         return self._model(runtime)
 
     async def stop(self, name: str) -> Deployment:
         runtime = self._get(name)
         async with runtime.lock:
             runtime.record.desired = "stopped"
-            self._save()
+            await self._save()
             await self._terminate(runtime)
             self._unlisten(runtime)
             runtime.status = DeploymentStatus.STOPPED
@@ -447,12 +456,12 @@ class DeploymentManager:
                 except BaseException:
                     record.workers = previous
                     raise
-                self._save()
+                await self._save()
                 return self._model(runtime)
             if workers is not None:
                 record.workers = workers
             record.desired = "running"
-            self._save()
+            await self._save()
             await self._terminate(runtime)
             runtime.restarts = 0
             await self._start(runtime, locked=True)
@@ -466,7 +475,7 @@ class DeploymentManager:
             runtime.status = DeploymentStatus.STOPPED
             model = self._model(runtime)
             del self._deployments[name]
-            self._save()
+            await self._save()
             await asyncio.to_thread(shutil.rmtree, self.root / name, True)
         return model
 
@@ -546,10 +555,7 @@ class DeploymentManager:
             )
             listener = socket.create_server((self.host, 0), family=family, backlog=1024)
         runtime.listener = listener
-        port = listener.getsockname()[1]
-        if port != record.port:
-            record.port = port
-            self._save()
+        record.port = listener.getsockname()[1]  # the caller stores it when it changed
         return listener
 
     def _unlisten(self, runtime: _Runtime) -> None:
@@ -562,7 +568,10 @@ class DeploymentManager:
         """Start a process for ``version`` on the deployment's socket and wait until it is
         ready; :class:`StartFailed` (or OSError) otherwise."""
         record = runtime.record
+        port = record.port
         listener = self._listen(runtime)
+        if record.port != port:
+            await self._save()
         try:
             process = await ScoringProcess.spawn(
                 self._model_dir(record.name, version.version),
