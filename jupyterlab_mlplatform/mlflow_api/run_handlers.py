@@ -21,7 +21,6 @@ from tornado import web
 from ..errors import Conflict, InvalidArgument
 from ..tracking.models import (
     LifecycleStage,
-    LogBatch,
     ModelOutput,
     Run,
     RunSource,
@@ -234,17 +233,16 @@ class LogModelHandler(MLflowHandler):
             entry = json.loads(request.model_json)
         except ValueError:
             raise InvalidArgument("model_json is not valid JSON.") from None
-        run = await self.tracking.get_run(run_id)
-        history = [*run.json_list_tag(translate.LOG_MODEL_HISTORY_TAG), entry]
-        value = json.dumps(history)
-        while len(value) > MAX_TAG_VALUE and len(history) > 1:
-            history = history[1:]
-            value = json.dumps(history)
-        if len(value) > MAX_TAG_VALUE:
-            raise InvalidArgument(f"model_json is over {MAX_TAG_VALUE} characters.")
-        await self.tracking.log_batch(
-            run_id, LogBatch(tags={translate.LOG_MODEL_HISTORY_TAG: value})
-        )
+
+        def append(history: list[Any]) -> list[Any]:
+            history = [*history, entry]
+            while len(json.dumps(history)) > MAX_TAG_VALUE and len(history) > 1:
+                history = history[1:]
+            if len(json.dumps(history)) > MAX_TAG_VALUE:
+                raise InvalidArgument(f"model_json is over {MAX_TAG_VALUE} characters.")
+            return history
+
+        await self.tracking.update_list_tag(run_id, translate.LOG_MODEL_HISTORY_TAG, append)
         self.finish_mlflow(wire.Empty())
 
 

@@ -14,7 +14,7 @@ import json
 import posixpath
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, ParamSpec, TypeVar
+from typing import IO, Any, ParamSpec, TypeVar
 
 from .artifacts import ArtifactRepository, ArtifactUpload
 from .events import EventBus
@@ -288,22 +288,31 @@ class TrackingService:
             flavor = None
         entry = {"artifact_path": folder, "flavor": flavor if isinstance(flavor, str) else None}
 
-        def add_entry() -> tuple[LogBatch, BatchOutcome]:
-            # Read and written in one task on the writer thread: packages uploaded at the
-            # same time each add their entry to what the one before wrote.
+        def add_entry(models: list[Any]) -> list[Any]:
             models = [
-                m
-                for m in self.store.get_run(run_id).json_list_tag(MODELS_TAG)
-                if not (isinstance(m, dict) and m.get("artifact_path") == folder)
+                m for m in models if not (isinstance(m, dict) and m.get("artifact_path") == folder)
             ]
             models.append(entry)
-            models.sort(
-                key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else ""
+            return sorted(
+                models,
+                key=lambda m: str(m.get("artifact_path", "")) if isinstance(m, dict) else "",
             )
-            batch = LogBatch(tags={MODELS_TAG: json.dumps(models)})
+
+        await self.update_list_tag(run_id, MODELS_TAG, add_entry)
+
+    async def update_list_tag(
+        self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
+    ) -> None:
+        """Set a run's JSON-list tag to ``change(its list)``, read and written in one task
+        on the writer thread: changes made at the same time each build on the one before
+        (two uploads' entries are both kept).  What ``change`` raises is raised here."""
+
+        def update() -> tuple[LogBatch, BatchOutcome]:
+            current = self.store.get_run(run_id).json_list_tag(key)
+            batch = LogBatch(tags={key: json.dumps(change(current))})
             return batch, self.store.log_batch(run_id, batch)
 
-        batch, outcome = await self._write(add_entry)
+        batch, outcome = await self._write(update)
         await self._logged(run_id, batch, outcome)
 
     # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is

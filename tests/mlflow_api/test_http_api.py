@@ -491,3 +491,25 @@ async def test_mlflow_2_model_records_go_to_the_history_tag(mlflow_api: Call, ml
         "POST", "runs/log-model", {"run_id": run_id, "model_json": "{nope"}
     )
     assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE")
+
+
+async def test_model_records_sent_at_once_are_all_in_the_history(
+    mlflow_api: Call, mlp_app: Any
+) -> None:
+    import asyncio
+
+    run_id = (await _run(mlflow_api))["info"]["run_id"]
+    paths = [f"model_{n}" for n in range(6)]
+    replies = await asyncio.gather(
+        *(
+            mlflow_api(
+                "POST",
+                "runs/log-model",
+                {"run_id": run_id, "model_json": json.dumps({"artifact_path": path})},
+            )
+            for path in paths
+        )
+    )
+    assert [status for status, _ in replies] == [200] * 6
+    history = json.loads(mlp_app.tracking.store.get_run(run_id).tags["mlflow.log-model.history"])
+    assert sorted(entry["artifact_path"] for entry in history) == paths
