@@ -236,10 +236,10 @@ class LogModelHandler(MLflowHandler):
 
         def append(history: list[Any]) -> list[Any]:
             history = [*history, entry]
-            while len(json.dumps(history)) > MAX_TAG_VALUE and len(history) > 1:
+            while len(json.dumps(history)) > MAX_TAG_VALUE:
+                if len(history) == 1:
+                    raise InvalidArgument(f"model_json is over {MAX_TAG_VALUE} characters.")
                 history = history[1:]
-            if len(json.dumps(history)) > MAX_TAG_VALUE:
-                raise InvalidArgument(f"model_json is over {MAX_TAG_VALUE} characters.")
             return history
 
         await self.tracking.update_list_tag(run_id, translate.LOG_MODEL_HISTORY_TAG, append)

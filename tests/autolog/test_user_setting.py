@@ -36,6 +36,18 @@ def jp_server_config(jp_server_config: dict[str, Any], tmp_path: Path) -> dict[s
     return config
 
 
+async def save_setting(jp_fetch: Any, raw: str) -> None:
+    """Save the setting's JSON5 text as the settings editor does (JupyterLab's REST API)."""
+    await jp_fetch(
+        "lab",
+        "api",
+        "settings",
+        "jupyterlab-mlplatform:autolog",
+        method="PUT",
+        body=json.dumps({"raw": raw}),
+    )
+
+
 async def test_the_user_setting_switches_tracking_off(
     jp_fetch: Any, jp_root_dir: Path, mlp_api: Any
 ) -> None:
@@ -43,25 +55,11 @@ async def test_the_user_setting_switches_tracking_off(
     _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
     assert status["enabled"] is True
     # The user switches it off in the settings editor (which saves through this API)
-    await jp_fetch(
-        "lab",
-        "api",
-        "settings",
-        "jupyterlab-mlplatform:autolog",
-        method="PUT",
-        body=json.dumps({"raw": '{\n  // mine\n  "enabled": false\n}'}),
-    )
+    await save_setting(jp_fetch, '{\n  // mine\n  "enabled": false\n}')
     _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
     assert (status["enabled"], status["reason"]) == (False, "setting")
     # and on again
-    await jp_fetch(
-        "lab",
-        "api",
-        "settings",
-        "jupyterlab-mlplatform:autolog",
-        method="PUT",
-        body=json.dumps({"raw": '{"enabled": true}'}),
-    )
+    await save_setting(jp_fetch, '{"enabled": true}')
     _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
     assert status["enabled"] is True
 
@@ -88,14 +86,7 @@ async def test_the_setting_is_read_again_only_when_its_files_change(
     assert reads == ["jupyterlab-mlplatform:autolog"]
 
     # Saved from the settings editor: read again, and followed
-    await jp_fetch(
-        "lab",
-        "api",
-        "settings",
-        "jupyterlab-mlplatform:autolog",
-        method="PUT",
-        body=json.dumps({"raw": '{"enabled": false}'}),
-    )
+    await save_setting(jp_fetch, '{"enabled": false}')
     _, status = await mlp_api("GET", "autolog", path="nb.ipynb")
     assert (status["enabled"], status["reason"]) == (False, "setting")
     assert reads.count("jupyterlab-mlplatform:autolog") == 2

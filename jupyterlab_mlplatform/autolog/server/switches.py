@@ -139,12 +139,14 @@ def _enabled_in(metadata: dict[str, Any]) -> bool:
 
 
 def _setting_files_state(lab: Any) -> tuple[Any, ...]:
-    """Size and modification time of each file the user setting is read from (as
-    jupyterlab_server reads them), None for those missing."""
-    plugin = SETTING_ID.replace(":", os.sep, 1) + ".jupyterlab-settings"
+    """Size and modification time of each file the user setting is read from, None for
+    those missing: the user's settings file where jupyterlab_server keeps it, and the
+    overrides ``_get_overrides`` reads."""
+    from jupyterlab_server.settings_utils import SETTINGS_EXTENSION, _path
+
     overrides = os.path.join(lab.app_settings_dir, "overrides")
     paths = [
-        os.path.join(lab.user_settings_dir, plugin),
+        _path(lab.user_settings_dir, SETTING_ID, extension=SETTINGS_EXTENSION),
         *sorted(glob(os.path.join(lab.app_settings_dir, "overrides.d", "*.json*"))),
         overrides + ".json",
         overrides + ".json5",
