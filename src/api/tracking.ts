@@ -9,6 +9,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import type { IActivityEvent } from './collab';
 import { API_PATH, apiUrl, requestAPI, requestJSON } from './request';
 
 // -- enums -----------------------------------------------------------------------------
@@ -251,7 +252,15 @@ export interface IMetricsEvent {
   count: number;
 }
 
-export type TrackingEvent = IRunEvent | IExperimentEvent | IMetricsEvent;
+/**
+ * Everything the events websocket sends; activity events come from shared
+ * editing (`./collab`).
+ */
+export type TrackingEvent =
+  | IRunEvent
+  | IExperimentEvent
+  | IMetricsEvent
+  | IActivityEvent;
 
 /**
  * Whether an event concerns a run (`run_*`).
