@@ -213,3 +213,27 @@ export namespace CollabClient {
     serverSettings?: ServerConnection.ISettings;
   }
 }
+
+// -- presence (awareness fields this extension publishes) ----------------------------
+
+/**
+ * The awareness field every lab with this extension publishes, both in the
+ * global awareness (`IGlobalAwareness`, room `JupyterLab:globalAwareness`)
+ * and in the awareness of the notebook it is in: where the person is.
+ * Awareness is claimed by the client: show it, never trust it for
+ * attribution (execution records come from the server).
+ */
+export const PRESENCE_FIELD = 'mlplatform';
+
+export interface IPresenceLocation {
+  /** The notebook (contents path), or `null` when no notebook is current. */
+  path: string | null;
+  /** The active cell's id. */
+  cellId: string | null;
+  /** The active cell's position (0-based). */
+  cellIndex: number | null;
+  /** `edit` while typing in the cell, else `command`. */
+  mode: 'command' | 'edit';
+  /** When the location last changed (ms, the client's clock). */
+  at: number;
+}

@@ -83,6 +83,11 @@ export interface IExperimentList {
 export interface IRunSource {
   notebook_path?: string | null;
   cell_id?: string | null;
+  /**
+   * The cell's position in the notebook when the run was created (0-based),
+   * known when the notebook was open for co-editing.
+   */
+  cell_index?: number | null;
   kernel_id?: string | null;
 }
 
