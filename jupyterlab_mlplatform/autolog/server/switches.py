@@ -16,6 +16,7 @@ from glob import glob
 from typing import Any
 
 from jupyter_core.utils import ensure_async
+from pycrdt import Map
 
 from .models import AutologStatus
 
@@ -126,7 +127,9 @@ class AutologSwitches:
             )
             if document is None:
                 return None
-            meta = document.ymeta.get("metadata")
+            # The notebook's metadata, without reading its cells (jupyter_ydoc keeps it
+            # in the document's "meta" map, as JupyterLab's shared model does).
+            meta = document.ydoc.get("meta", type=Map).get("metadata")
             return dict(meta.to_py() if hasattr(meta, "to_py") else meta or {})
         except Exception as e:  # noqa: BLE001 - fall back to the file
             self._log.debug("Could not read the live metadata of %s: %s", path, e, exc_info=True)
