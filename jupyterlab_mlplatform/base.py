@@ -8,6 +8,7 @@ is jupyter_server's ``500 Unhandled error`` with no traceback sent to the client
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from http import HTTPStatus
@@ -20,9 +21,12 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
 from .kernels.names import PARENT_MESSAGE_HEADER
+from .kernels.sessions import kernel_notebook_path
+from .tracking.models import RunSource
 
 if TYPE_CHECKING:
     from .app import MLPlatformApp
+    from .tracking.models import Run
     from .tracking.service import TrackingService
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,6 +61,9 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
 
     calling_kernel_id: str | None = None
     """The kernel that made this request, known from its token (never from the request)."""
+    calling_msg_id: str | None = None
+    """The execute request the calling kernel code runs under (the kernel client's header;
+    it only picks among the kernel's own requests, never who the caller is)."""
 
     async def prepare(self) -> None:  # type: ignore[override]
         app = self.mlplatform
@@ -69,6 +76,7 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             if caller.kernel_id is not None:
                 self.calling_kernel_id = caller.kernel_id
                 parent = self.request.headers.get(PARENT_MESSAGE_HEADER)
+                self.calling_msg_id = parent or None
                 user = app.execution_authors.author(caller.kernel_id, parent) or user
             self._jupyter_current_user = user
             self._token_authenticated = True
@@ -90,18 +98,55 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
         return cookie_user is None
 
     async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
-        """The notebook a kernel serves now, from the server's sessions.
+        """The notebook a kernel serves now, from the server's sessions."""
+        return await kernel_notebook_path(self.settings.get("session_manager"), kernel_id)
 
-        A kernel's own ``JPY_SESSION_NAME`` is fixed when it starts, so it goes stale
-        when the notebook is renamed or moved; the session follows the notebook.
+    async def run_source(self, claimed: RunSource | None) -> RunSource | None:
+        """Where a new run comes from.
+
+        For a kernel: the kernel (from its token), its notebook (from the server's
+        sessions), the cell the kernel code says it runs in, else the cell of the execute
+        request it runs under as the server saw it; and the cell's position, from the live
+        notebook when it is open for co-editing.  Anyone else: what the body says.
         """
-        manager = self.settings.get("session_manager")
-        if not kernel_id or manager is None:
+        kernel_id = self.calling_kernel_id
+        if kernel_id is None and claimed is None:
             return None
-        for session in await manager.list_sessions():
-            if session.get("kernel", {}).get("id") == kernel_id and session.get("path"):
-                return str(session["path"])
-        return None
+        source = claimed.model_copy() if claimed is not None else RunSource()
+        if kernel_id is not None:
+            source.kernel_id = kernel_id
+            execution = self.mlplatform.execution_authors.execution(kernel_id, self.calling_msg_id)
+            if not source.cell_id and execution is not None:
+                source.cell_id = execution.cell_id
+        session_path = await self.kernel_notebook_path(source.kernel_id)
+        if session_path:
+            source.notebook_path = session_path
+        elif source.notebook_path:
+            source.notebook_path = self._contents_path(source.notebook_path)
+        attribution = self.mlplatform.attribution
+        if attribution is not None:
+            source.cell_index = await attribution.cell_index(source.notebook_path, source.cell_id)
+        return source
+
+    def note_run_created(self, run: Run) -> None:
+        """Tell shared editing that the calling kernel's execution created ``run``."""
+        attribution = self.mlplatform.attribution
+        kernel_id = self.calling_kernel_id
+        if attribution is None or kernel_id is None:
+            return
+        execution = self.mlplatform.execution_authors.execution(kernel_id, self.calling_msg_id)
+        if execution is not None:
+            attribution.run_created(execution, run)
+
+    def _contents_path(self, path: str) -> str:
+        """A kernel reports its notebook's absolute path; the lab opens root-relative ones."""
+        if not os.path.isabs(path):
+            return path
+        root = os.path.realpath(self.settings.get("server_root_dir", ""))
+        real = os.path.realpath(path)
+        if real.startswith(root + os.sep):
+            return os.path.relpath(real, root).replace(os.sep, "/")
+        return path
 
     @property
     def user_name(self) -> str | None:

@@ -2,7 +2,8 @@
 
 jupyter-server makes the class configurable (``ServerApp.kernel_websocket_connection_class``);
 the extension derives from whichever class is configured, so other customisations keep
-working, and only reads the headers of shell messages as they pass.
+working, and only reads shell messages as they pass: the header and metadata (the cell) of
+execute requests, the status and execution count of execute replies.
 """
 
 from __future__ import annotations
@@ -42,14 +43,24 @@ def identifying_connection_class(base: type[Any], authors: ExecutionAuthors) -> 
                 if channel != "shell":
                     return
                 header = json.loads(parts[0])
+                if header.get("msg_type") != "execute_request":
+                    return
+                metadata = json.loads(parts[2]) if len(parts) > 2 else {}
             else:
                 message = json.loads(incoming_msg)
                 if message.get("channel", "shell") != "shell":
                     return
                 header = message.get("header") or {}
+                metadata = message.get("metadata") or {}
             if header.get("msg_type") == "execute_request" and header.get("msg_id"):
                 user = self.websocket_handler.current_user
-                authors.requested(self.kernel_id, str(header["msg_id"]), user)
+                cell_id = metadata.get("cellId") if isinstance(metadata, dict) else None
+                authors.requested(
+                    self.kernel_id,
+                    str(header["msg_id"]),
+                    user,
+                    str(cell_id) if isinstance(cell_id, str) and cell_id else None,
+                )
 
         def _note_reply(self, outgoing_msg: list[Any]) -> None:
             _, parts = self.session.feed_identities(outgoing_msg)
@@ -57,7 +68,15 @@ def identifying_connection_class(base: type[Any], authors: ExecutionAuthors) -> 
             if header.get("msg_type") == "execute_reply":
                 parent = json.loads(_bytes(parts[2]))
                 if parent.get("msg_id"):
-                    authors.replied(self.kernel_id, str(parent["msg_id"]))
+                    content = json.loads(_bytes(parts[4])) if len(parts) > 4 else {}
+                    count = content.get("execution_count")
+                    status = content.get("status")
+                    authors.replied(
+                        self.kernel_id,
+                        str(parent["msg_id"]),
+                        status if isinstance(status, str) else None,
+                        count if isinstance(count, int) and not isinstance(count, bool) else None,
+                    )
 
     return IdentifyingKernelConnection
 

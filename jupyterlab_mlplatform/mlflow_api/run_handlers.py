@@ -23,7 +23,6 @@ from ..tracking.models import (
     LifecycleStage,
     ModelOutput,
     Run,
-    RunSource,
     RunsPage,
     RunUpdate,
     SearchRuns,
@@ -43,14 +42,9 @@ class CreateRunHandler(MLflowHandler):
     async def post(self) -> None:
         request = self.get_request(wire.CreateRun)
         experiment_id = await self.experiment_id(request.experiment_id)
-        source = None
-        if self.calling_kernel_id is not None:
-            source = RunSource(
-                kernel_id=self.calling_kernel_id,
-                notebook_path=await self.kernel_notebook_path(self.calling_kernel_id),
-            )
-        spec = translate.run_create(request, experiment_id, source)
+        spec = translate.run_create(request, experiment_id, await self.run_source(None))
         run = await self.tracking.create_run(spec, self.user_name)
+        self.note_run_created(run)
         self.finish_mlflow(wire.RunResponse(run=translate.run_to_mlflow(run)))
 
 

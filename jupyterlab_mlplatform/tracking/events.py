@@ -1,6 +1,7 @@
 """In-process event fan-out for live panels.
 
-Run and experiment changes are published as they happen.  Metric appends are coalesced: the
+Run and experiment changes are published as they happen (and other features' events, such
+as shared editing's activity feed).  Metric appends are coalesced: the
 bus keeps, per run, the newest point of each key and a count, and sends one
 ``metrics_appended`` event per run every ``coalesce_interval`` seconds at most, so a training
 loop that logs 10,000 points a second costs subscribers a few messages a second.
@@ -16,7 +17,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .models import ExperimentEvent, LatestMetric, MetricsEvent, RunEvent
+from pydantic import BaseModel
+
+from .models import LatestMetric, MetricsEvent, RunEvent
 
 Subscriber = Callable[[str], None]
 
@@ -47,8 +50,10 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event: RunEvent | ExperimentEvent | MetricsEvent) -> None:
-        if event.type in ("run_updated", "run_deleted") and isinstance(event, RunEvent):
+    def publish(self, event: BaseModel) -> None:
+        """Send an event (a wire model with a ``type``: run and experiment changes, and
+        other features' events such as the activity feed's)."""
+        if isinstance(event, RunEvent) and event.type in ("run_updated", "run_deleted"):
             # Send the metrics logged before this change first, so panels see them in order.
             self._flush_run(event.run.run_id)
         self._send(event.model_dump_json())

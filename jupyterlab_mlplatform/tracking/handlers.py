@@ -12,7 +12,6 @@ Routes (see ``openapi.json`` for the bodies):
 
 from __future__ import annotations
 
-import os
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,7 +32,6 @@ from .models import (
     MetricHistoriesQuery,
     RunCreate,
     RunKeysQuery,
-    RunSource,
     RunUpdate,
     SearchRuns,
     ViewType,
@@ -90,28 +88,10 @@ class RunsHandler(MLPlatformAPIHandler):
     @authorized
     async def post(self) -> None:
         spec = self.get_json_model(RunCreate)
-        if self.calling_kernel_id is not None:
-            # The token names the kernel: that beats what the body claims.
-            spec.source = spec.source or RunSource()
-            spec.source.kernel_id = self.calling_kernel_id
-        if spec.source is not None:
-            session_path = await self.kernel_notebook_path(spec.source.kernel_id)
-            if session_path:
-                spec.source.notebook_path = session_path
-            elif spec.source.notebook_path:
-                spec.source.notebook_path = self._contents_path(spec.source.notebook_path)
+        spec.source = await self.run_source(spec.source)
         run = await self.tracking.create_run(spec, self.user_name)
+        self.note_run_created(run)
         self.finish_model(run, HTTPStatus.CREATED)
-
-    def _contents_path(self, path: str) -> str:
-        """A kernel reports its notebook's absolute path; the lab opens root-relative ones."""
-        if not os.path.isabs(path):
-            return path
-        root = os.path.realpath(self.settings.get("server_root_dir", ""))
-        real = os.path.realpath(path)
-        if real.startswith(root + os.sep):
-            return os.path.relpath(real, root).replace(os.sep, "/")
-        return path
 
 
 class RunSearchHandler(MLPlatformAPIHandler):

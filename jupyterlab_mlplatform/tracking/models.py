@@ -106,6 +106,9 @@ class ExperimentList(Model):
 class RunSource(Model):
     notebook_path: str | None = None
     cell_id: str | None = None
+    cell_index: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    """The cell's position in the notebook when the run was created (0-based); set by the
+    server from the live notebook when it is open for co-editing."""
     kernel_id: str | None = None
 
 

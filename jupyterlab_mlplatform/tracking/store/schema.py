@@ -88,6 +88,7 @@ runs = Table(
     Column("artifact_uri", Text, nullable=False),
     Column("source_notebook", Text, nullable=True),
     Column("source_cell_id", String(256), nullable=True),
+    Column("source_cell_index", Integer, nullable=True),
     Column("source_kernel_id", String(64), nullable=True),
     Index(None, "experiment_id", "start_time"),
 )

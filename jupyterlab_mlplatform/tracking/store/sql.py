@@ -371,6 +371,7 @@ class SqlTrackingStore(TrackingStore):
                     artifact_uri=f"{self.artifact_root}/{eid}/{run_id}/artifacts",
                     source_notebook=source.notebook_path,
                     source_cell_id=source.cell_id,
+                    source_cell_index=source.cell_index,
                     source_kernel_id=source.kernel_id,
                 )
             )

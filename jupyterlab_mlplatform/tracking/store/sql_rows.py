@@ -100,6 +100,7 @@ def runs_from_rows(conn: Connection, rows: Sequence[Row[Any]], placeholder: str)
             source=RunSource.model_construct(
                 notebook_path=row.source_notebook,
                 cell_id=row.source_cell_id,
+                cell_index=row.source_cell_index,
                 kernel_id=row.source_kernel_id,
             ),
             params=params[row.run_id],
