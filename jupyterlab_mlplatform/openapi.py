@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from .collab import models as collab_models
 from .deploy.manager import models as deploy_models
 from .tracking import models
 
@@ -134,6 +135,19 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("get", "/events", "WebSocket: live run, experiment and metric events", status=101),
     Operation("get", "/openapi.json", "This document", raw_response="application/json"),
+    Operation(
+        "get",
+        "/collaboration",
+        "Whether notebooks are co-edited on this server, and why not",
+        response=collab_models.CollabStatus,
+    ),
+    Operation(
+        "get",
+        "/activity",
+        "The activity feed (executions and deployment changes), newest first",
+        response=collab_models.ActivityPage,
+        query={"limit": "items per page (1-500, default 50)", "before": "an item id"},
+    ),
     Operation("get", "/deployments", "List deployments", response=deploy_models.DeploymentList),
     Operation(
         "post",

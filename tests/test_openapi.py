@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from jupyterlab_mlplatform import handlers as common_handlers
+from jupyterlab_mlplatform.collab import handlers as collab_handlers
 from jupyterlab_mlplatform.deploy import handlers as deploy_handlers
 from jupyterlab_mlplatform.deploy.container import handlers as container_handlers
 from jupyterlab_mlplatform.tracking import handlers as tracking_handlers
@@ -26,6 +27,7 @@ def _registered_operations() -> set[tuple[str, str]]:
         + common_handlers.default_handlers
         + deploy_handlers.default_handlers
         + container_handlers.default_handlers
+        + collab_handlers.default_handlers
     )
     for pattern, handler in registered:
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern).removeprefix("mlplatform/api")

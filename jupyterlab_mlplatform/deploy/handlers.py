@@ -24,14 +24,17 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 
 from ..base import MLPlatformAPIHandler
+from ..collab.models import ActivityDeployment, CollabUser, DeploymentAction
 from .manager.manager import DeploymentUnavailable
 from .manager.models import (
     ApiKeyCreate,
     ApiKeyList,
+    Deployment,
     DeploymentCreate,
     DeploymentList,
     DeploymentLogs,
     DeploymentStats,
+    DeploymentStatus,
     DeploymentUpdate,
     DeploymentVersionCreate,
 )
@@ -83,6 +86,21 @@ class DeploymentBaseHandler(MLPlatformAPIHandler):
             raise DeploymentUnavailable("The deployment's scoring server did not answer.")
         return response
 
+    def note_activity(self, action: DeploymentAction, deployment: Deployment) -> None:
+        """Put what the caller did to a deployment in the activity feed (unless it failed)."""
+        if deployment.status == DeploymentStatus.FAILED:
+            return
+        self.mlplatform.activity.add(
+            kind="deployment",
+            user=CollabUser.from_identity(self.current_user),
+            deployment=ActivityDeployment(
+                name=deployment.name,
+                action=action,
+                version=deployment.version,
+                run_id=deployment.run_id,
+            ),
+        )
+
 
 class DeploymentsHandler(DeploymentBaseHandler):
     @web.authenticated
@@ -98,6 +116,7 @@ class DeploymentsHandler(DeploymentBaseHandler):
         """Create a deployment; answers once it serves or failed."""
         spec = self.get_json_model(DeploymentCreate)
         deployment = await self.deployments.create(spec, self.user_name)
+        self.note_activity("created", deployment)
         self.finish_model(deployment, HTTPStatus.CREATED)
 
 
@@ -114,19 +133,30 @@ class DeploymentHandler(DeploymentBaseHandler):
         """Stop, start, restart (optionally with another number of workers; a serving
         deployment is switched without refusing requests) or roll back to a version."""
         change = self.get_json_model(DeploymentUpdate)
+        action: DeploymentAction
         if change.action == "stop":
             deployment = await self.deployments.stop(name)
+            action = "stopped"
         elif change.action == "rollback":
             deployment = await self.deployments.rollback(name, change.version)
+            action = "rolled_back"
         else:
+            serving = self.deployments.get(name).status not in (
+                DeploymentStatus.STOPPED,
+                DeploymentStatus.FAILED,
+            )
             deployment = await self.deployments.start(name, change.workers)
+            action = "restarted" if serving else "started"
+        self.note_activity(action, deployment)
         self.finish_model(deployment)
 
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
         """Stop a deployment and remove it with its files."""
-        self.finish_model(await self.deployments.delete(name))
+        deployment = await self.deployments.delete(name)
+        self.note_activity("deleted", deployment)
+        self.finish_model(deployment)
 
 
 class DeploymentVersionsHandler(DeploymentBaseHandler):
@@ -136,7 +166,9 @@ class DeploymentVersionsHandler(DeploymentBaseHandler):
         """Redeploy: serve a newer model under this name (422 if it cannot start; the
         version served before keeps serving)."""
         spec = self.get_json_model(DeploymentVersionCreate)
-        self.finish_model(await self.deployments.add_version(name, spec, self.user_name))
+        deployment = await self.deployments.add_version(name, spec, self.user_name)
+        self.note_activity("version_added", deployment)
+        self.finish_model(deployment)
 
 
 class DeploymentLogsHandler(DeploymentBaseHandler):

@@ -4,6 +4,7 @@ serving a model logged into a run, supervision, failures, stop/delete, no orphan
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import signal
@@ -169,6 +170,21 @@ async def test_deploy_invoke_restart_stop_delete(
     status, error = await mlp_api("GET", "deployments/iris-1")
     assert status == 404 and error["message"]
 
+    # The activity feed tells the team what was done, by whom (the token's owner here)
+    _, feed = await mlp_api("GET", "activity")
+    done = [
+        (i["deployment"]["name"], i["deployment"]["action"], i["deployment"]["version"])
+        for i in reversed(feed["items"])
+        if i["kind"] == "deployment"
+    ]
+    assert done == [
+        ("iris-1", "created", 1),
+        ("iris-1", "started", 1),
+        ("iris-1", "stopped", 1),
+        ("iris-1", "deleted", 1),
+    ]
+    assert {i["user"]["username"] for i in feed["items"]} == {getpass.getuser()}
+
 
 async def test_a_model_that_cannot_load_fails_with_the_error(mlp_api: Any, model_dir: Path) -> None:
     run_id = await _log_model(mlp_api, model_dir, corrupt=True)
@@ -180,6 +196,9 @@ async def test_a_model_that_cannot_load_fails_with_the_error(mlp_api: Any, model
     assert any("load_failed" in line for line in logs["lines"])
     status, _ = await mlp_api("DELETE", "deployments/broken")
     assert status == 200
+    # A deployment that never served is not news: the feed has only its removal
+    _, feed = await mlp_api("GET", "activity")
+    assert [i["deployment"]["action"] for i in feed["items"]] == ["deleted"]
 
 
 async def test_bad_requests_are_4xx_json(mlp_api: Any, jp_fetch: Any, model_dir: Path) -> None:

@@ -1,0 +1,211 @@
+"""Who ran each cell, written by the server into the live shared notebook, and the feed.
+
+A real Jupyter server with jupyter-collaboration; people run cells through their own
+authenticated kernel websockets (told apart by a test identity provider), exactly as
+JupyterLab sends execute requests; the shared notebook is the server's live document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from jupyter_server.auth import IdentityProvider, User
+
+from jupyterlab_mlplatform.collab.models import CollabUser, ExecutionRecord
+
+from ..autolog.notebook_kernel import NotebookKernel, open_notebook_kernel
+
+
+class HeaderIdentityProvider(IdentityProvider):  # type: ignore[misc]
+    """``X-Test-User: alice`` is Alice (the token still authenticates)."""
+
+    async def get_user(self, handler: Any) -> User | None:
+        name = handler.request.headers.get("X-Test-User")
+        user = await super().get_user(handler)
+        if name and user is not None:
+            return User(
+                username=name,
+                name=name.title(),
+                display_name=f"{name.title()} Test",
+                color="#ff8800" if name == "alice" else None,
+            )
+        return user
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    config = {key: dict(value) for key, value in jp_server_config.items()}
+    config["ServerApp"]["identity_provider_class"] = HeaderIdentityProvider
+    config["ServerApp"]["jpserver_extensions"] = {
+        **config["ServerApp"]["jpserver_extensions"],
+        "jupyter_server_fileid": True,
+        "jupyter_server_ydoc": True,
+    }
+    config["SQLiteYStore"] = {"db_path": str(tmp_path / "ystore.db")}
+    return config
+
+
+def write_cells(path: Path, sources: list[str]) -> list[str]:
+    notebook = nbformat.v4.new_notebook()
+    for source in sources:
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(notebook, str(path))
+    return [cell.id for cell in notebook.cells]
+
+
+async def live_notebook(jp_serverapp: Any, path: str) -> Any:
+    ydoc_app = jp_serverapp.web_app.settings["jupyter_server_ydoc"]
+    return await ydoc_app.get_document(
+        path=path, content_type="notebook", file_format="json", copy=False, create=True
+    )
+
+
+def record_of(document: Any, index: int) -> dict[str, Any] | None:
+    section = document.ycells[index]["metadata"].get("mlplatform")
+    return section.get("execution") if isinstance(section, dict) else None
+
+
+async def wait_for(predicate: Any, timeout: float = 60) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            value = predicate()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+
+
+async def join(jp_ws_fetch: Any, kernel: NotebookKernel, user: str) -> NotebookKernel:
+    ws = await jp_ws_fetch(
+        "api", "kernels", kernel.kernel_id, "channels", headers={"X-Test-User": user}
+    )
+    other = NotebookKernel(ws, kernel.kernel_id, kernel.session_id)
+    await other.ready()
+    return other
+
+
+async def test_each_execution_is_recorded_in_its_cell_with_the_runs_it_made(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, jp_serverapp: Any, mlp_app: Any
+) -> None:
+    # Given a shared notebook open for co-editing, and Alice and Bob on its kernel
+    ids = write_cells(jp_root_dir / "churn.ipynb", ["x = 1", "y = 2", "z = 3"])
+    document = await live_notebook(jp_serverapp, "churn.ipynb")
+    alice = await open_notebook_kernel(
+        jp_fetch, jp_ws_fetch, "churn.ipynb", headers={"X-Test-User": "alice"}
+    )
+    bob = await join(jp_ws_fetch, alice, "bob")
+
+    # When Bob runs the second cell, which creates a run, and Alice the third
+    made = await bob.run(
+        "import jupyterlab_mlplatform as mlp\n"
+        "with mlp.start_run(name='brave-owl-3'):\n"
+        "    mlp.log_metric('val_acc', 0.91)\n",
+        cell_id=ids[1],
+    )
+    assert made.ok, made.reply
+    assert (await alice.run("z = 3", cell_id=ids[2])).ok
+
+    # Then each cell's record names who ran it, with the run Bob's execution created
+    bobs = await wait_for(lambda: (r := record_of(document, 1)) and r["status"] == "ok" and r)
+    alices = await wait_for(lambda: (r := record_of(document, 2)) and r["status"] == "ok" and r)
+    assert record_of(document, 0) is None
+    bob_record = ExecutionRecord.model_validate(bobs)
+    assert bob_record.user.username == "bob"
+    assert bob_record.user.display_name == "Bob Test"
+    assert bob_record.execution_count == made.reply["execution_count"]
+    assert bob_record.kernel_id == alice.kernel_id
+    assert bob_record.ended is not None and bob_record.ended >= bob_record.started
+    (run_id,) = bob_record.runs
+    run = await mlp_app.tracking.get_run(run_id)
+    assert run.name == "brave-owl-3"
+    assert run.user == "Bob"
+    assert (run.source.cell_id, run.source.cell_index) == (ids[1], 1)
+    assert ExecutionRecord.model_validate(alices).user.color == "#ff8800"
+    assert ExecutionRecord.model_validate(alices).runs == []
+    # signed by the server for that cell
+    assert mlp_app.attribution.signer.verified(ids[1], bobs) is not None
+
+    # And the activity feed says the same, with the run and its metric
+    response = await jp_fetch("mlplatform", "api", "activity")
+    items = json.loads(response.body)["items"]
+    executions = [i for i in items if i["kind"] == "execution" and i["cell_id"] == ids[1]]
+    assert len(executions) == 1
+    (item,) = executions
+    assert item["user"]["username"] == "bob"
+    assert (item["notebook_path"], item["cell_index"], item["status"]) == ("churn.ipynb", 1, "ok")
+    assert [(r["name"], r["metrics"]) for r in item["runs"]] == [("brave-owl-3", {"val_acc": 0.91})]
+
+
+async def test_the_record_is_saved_with_the_notebook(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, jp_serverapp: Any
+) -> None:
+    ids = write_cells(jp_root_dir / "saved.ipynb", ["a = 1"])
+    await live_notebook(jp_serverapp, "saved.ipynb")
+    alice = await open_notebook_kernel(
+        jp_fetch, jp_ws_fetch, "saved.ipynb", headers={"X-Test-User": "alice"}
+    )
+    assert (await alice.run("a = 1", cell_id=ids[0])).ok
+
+    def saved() -> Any:
+        cell = nbformat.read(str(jp_root_dir / "saved.ipynb"), 4).cells[0]
+        record = cell.metadata.get("mlplatform", {}).get("execution")
+        return record if record and record["status"] == "ok" else None
+
+    record = await wait_for(saved)
+    assert record["user"]["username"] == "alice"
+
+
+class TestNotSaved:
+    @pytest.fixture
+    def mlp_app_config(self, mlp_app_config: dict[str, Any]) -> dict[str, Any]:
+        return {**mlp_app_config, "attribution_saved": False}
+
+    async def test_the_record_stays_out_of_the_file(
+        self, jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, jp_serverapp: Any
+    ) -> None:
+        ids = write_cells(jp_root_dir / "private.ipynb", ["a = 1", "b = 2"])
+        document = await live_notebook(jp_serverapp, "private.ipynb")
+        alice = await open_notebook_kernel(
+            jp_fetch, jp_ws_fetch, "private.ipynb", headers={"X-Test-User": "alice"}
+        )
+        assert (await alice.run("print('saved output')", cell_id=ids[0])).ok
+        await wait_for(lambda: (r := record_of(document, 0)) and r["status"] == "ok")
+        # the live document has it; once the room saved the cell's new source...
+        document.set_cell(1, source="b = 3")
+
+        def saved() -> Any:
+            cells = nbformat.read(str(jp_root_dir / "private.ipynb"), 4).cells
+            return cells if cells[1].source == "b = 3" else None
+
+        cells = await wait_for(saved)
+        # ...the file has no record
+        assert "mlplatform" not in cells[0].metadata
+        assert record_of(document, 0) is not None
+
+
+async def test_executions_outside_a_room_still_reach_the_feed(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, mlp_app: Any
+) -> None:
+    # A notebook nobody has open for co-editing: nothing to write into, but the feed
+    # still says who ran what.
+    ids = write_cells(jp_root_dir / "closed.ipynb", ["q = 1"])
+    carol = await open_notebook_kernel(
+        jp_fetch, jp_ws_fetch, "closed.ipynb", headers={"X-Test-User": "carol"}
+    )
+    assert (await carol.run("q = 1", cell_id=ids[0])).ok
+
+    def item() -> Any:
+        page = mlp_app.activity.page(limit=50)
+        return next((i for i in page.items if i.cell_id == ids[0] and i.status == "ok"), None)
+
+    found = await wait_for(item)
+    assert found.user == CollabUser.from_identity(
+        User(username="carol", name="Carol", display_name="Carol Test")
+    )
+    assert (found.notebook_path, found.cell_index) == ("closed.ipynb", None)
+    content = nbformat.read(str(jp_root_dir / "closed.ipynb"), 4)
+    assert "mlplatform" not in content.cells[0].metadata
