@@ -99,7 +99,8 @@ export function describeRunBadge(
       statusClass: 'jp-mlp-RunStatus-unknown',
       metric: null,
       live: false,
-      openable: !loading,
+      // The run view reads it itself.
+      openable: true,
       title: loading
         ? trans.__('Run %1 (loading…)', runId)
         : trans.__('Run %1 could not be read: %2', runId, entry.error ?? '')
