@@ -7,6 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import type { IRun } from '../../../api/tracking';
 import { makeRun } from '../../../__tests__/fakeServer';
+import { initialsColor } from '../avatar';
 import { ExecutionStrip, IStripContext } from '../ExecutionStrip';
 import { describeRunBadge } from '../runBadge';
 import type { IRunCache, IRunEntry } from '../runCache';
@@ -141,6 +142,16 @@ describe('ExecutionStrip', () => {
 
     strip.setVisible(true);
     expect(runs.asked.sort()).toEqual(['r1', 'r1', 'r2', 'r2']);
+  });
+});
+
+describe('initialsColor', () => {
+  it('writes initials in white on dark colours and black on light ones', () => {
+    expect(initialsColor('#7b1fa2')).toBe('#fff');
+    expect(initialsColor('#ffad8e')).toBe('#000');
+    expect(initialsColor('#FFF')).toBe('#000');
+    // Palette colours follow the theme.
+    expect(initialsColor('var(--jp-collaborator-color1)')).toBeNull();
   });
 });
 
