@@ -32,9 +32,7 @@ export namespace CommandIDs {
   export const copyRunId = 'mlplatform:copy-run-id';
   /** Download the runs matching the filter as CSV. */
   export const exportRuns = 'mlplatform:export-runs-csv';
-  /**
-   * Open the Deploy sidebar (args: `name?`: show that deployment's details).
-   */
+  /** Open the Deploy sidebar (args: `name?`: show that deployment). */
   export const openDeploy = 'mlplatform:open-deploy';
   /**
    * Deploy a run's model with one click: ask for the name, show the progress

@@ -107,16 +107,15 @@ export const deployPlugin: JupyterFrontEndPlugin<void> = {
           properties: {
             name: {
               type: 'string',
-              description: 'A deployment whose details to show'
+              description: 'A deployment to show the details of'
             }
           }
         }
       },
       execute: args => {
         shell.activateById(sidebar.id);
-        const name = args['name'];
-        if (typeof name === 'string' && sidebar.model.deployment(name)) {
-          sidebar.expand(name);
+        if (typeof args['name'] === 'string') {
+          sidebar.expand(args['name']);
         }
       }
     });

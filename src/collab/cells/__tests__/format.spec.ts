@@ -18,6 +18,7 @@ import {
   paletteColor,
   userColor
 } from '../identity';
+import { readAttributionSettings } from '../settings';
 import { clockTime, relativeTime, SharedClock } from '../time';
 import { ALICE, BOB, record, T0 } from './records';
 
@@ -248,5 +249,20 @@ describe('execution texts', () => {
     expect(note.title).toContain(
       `Stale: cell 3 was re-run by Bob Jones at ${clockTime(T0, T0)}`
     );
+  });
+});
+
+describe('readAttributionSettings', () => {
+  it('takes booleans and defaults anything else to on', () => {
+    const values: Record<string, unknown> = {
+      showExecutedBy: false,
+      showRunBadges: 'yes',
+      markStaleOutputs: undefined
+    };
+    expect(readAttributionSettings(key => values[key])).toEqual({
+      showExecutedBy: false,
+      showRunBadges: true,
+      markStaleOutputs: true
+    });
   });
 });
