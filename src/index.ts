@@ -1,8 +1,10 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { autologPlugin } from './plugins/autolog';
+import { cellAttributionPlugin } from './plugins/cellAttribution';
 import { deployPlugin } from './plugins/deploy';
 import { experimentsPlugin } from './plugins/experiments';
+import { runCachePlugin } from './plugins/runCache';
 import { trackingPlugin } from './plugins/tracking';
 
 export * from './tokens';
@@ -16,7 +18,9 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   experimentsPlugin,
   autologPlugin,
-  deployPlugin
+  deployPlugin,
+  runCachePlugin,
+  cellAttributionPlugin
 ];
 
 export default plugins;

@@ -4,6 +4,7 @@
 import { Token } from '@lumino/coreutils';
 
 import type { EventsConnection, TrackingClient } from './api/tracking';
+import type { IRunCache as IRunCacheType } from './collab/cells/runCache';
 
 /**
  * Command ids (`mlplatform:<verb-noun>`).
@@ -31,7 +32,7 @@ export namespace CommandIDs {
   export const copyRunId = 'mlplatform:copy-run-id';
   /** Download the runs matching the filter as CSV. */
   export const exportRuns = 'mlplatform:export-runs-csv';
-  /** Open the Deploy sidebar. */
+  /** Open the Deploy sidebar (args: `name?`: show that deployment). */
   export const openDeploy = 'mlplatform:open-deploy';
   /**
    * Deploy a run's model with one click: ask for the name, show the progress
@@ -69,3 +70,15 @@ export const ITrackingService = new Token<ITrackingService>(
  * How many runs the compare view takes.
  */
 export const COMPARE_RUNS_LIMITS = { min: 2, max: 50 } as const;
+
+/**
+ * The runs shown on notebook cells and in provenance chains: each read once
+ * per page, then kept live from `ITrackingService.events` (no polling, no
+ * socket of its own). See `src/collab/cells/runCache.ts`.
+ */
+export type IRunCache = IRunCacheType;
+
+export const IRunCache = new Token<IRunCache>(
+  'jupyterlab-mlplatform:IRunCache',
+  'The shared cache of runs of jupyterlab-mlplatform: run badges on cells and provenance chains.'
+);

@@ -9,7 +9,10 @@ import { deployIcon } from '../icons';
 import { IconButton } from '../panels/IconButton';
 import { Sidebar, SidebarClasses, SidebarHeader } from '../panels/Sidebar';
 import { createKey } from './components/ApiKeys';
-import { DeploymentCard } from './components/DeploymentCard';
+import {
+  DeploymentCard,
+  IDeploymentProvenance
+} from './components/DeploymentCard';
 import { DeployProgress } from './components/DeployProgress';
 import { downloadFile } from './components/Downloads';
 import { ModelList } from './components/ModelList';
@@ -43,6 +46,7 @@ export class DeploySidebar extends Sidebar {
     this.model = options.model;
     this.flow = options.flow;
     this._openRun = options.openRun ?? null;
+    this._provenance = options.provenance ?? null;
     this.flow.changed.connect(this._onFlowChanged, this);
   }
 
@@ -177,6 +181,7 @@ export class DeploySidebar extends Sidebar {
                   }
                   openRun={openRun}
                   runName={runName}
+                  provenance={this._provenance}
                   trans={trans}
                 />
               ))}
@@ -217,6 +222,7 @@ export class DeploySidebar extends Sidebar {
 
   private _expanded: string | null = null;
   private _openRun: ((runId: string) => void) | null;
+  private _provenance: IDeploymentProvenance | null;
 }
 
 export namespace DeploySidebar {
@@ -225,6 +231,8 @@ export namespace DeploySidebar {
     flow: DeployFlow;
     /** Open a run in the Experiments panel (run names become links). */
     openRun?: ((runId: string) => void) | null;
+    /** Show each deployment's provenance chain (its model's run, cell, person). */
+    provenance?: IDeploymentProvenance | null;
     trans?: TranslationBundle;
   }
 }

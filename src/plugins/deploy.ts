@@ -8,11 +8,16 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // The sidebar tab exists from the start, so its modules load with the plugin.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { DeploymentsClient } from '../api/deployments';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { RunCache } from '../collab/cells/runCache';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { provenanceActions } from '../collab/provenance/actions';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { DeployFlow } from '../deploy/deployFlow';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -22,7 +27,7 @@ import { DeploymentsModel } from '../deploy/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { askDeployName } from '../deploy/nameDialog';
 import { deployIcon } from '../icons';
-import { CommandIDs, ITrackingService } from '../tokens';
+import { CommandIDs, IRunCache, ITrackingService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-mlplatform:deploy';
 
@@ -32,13 +37,21 @@ export const deployPlugin: JupyterFrontEndPlugin<void> = {
     'The Deploy sidebar: deployments with their traffic, one-click deploy of a run model, test console, logs, API keys and exports.',
   autoStart: true,
   requires: [ITrackingService],
-  optional: [ICommandPalette, ILayoutRestorer, ITranslator],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ITranslator,
+    IRunCache,
+    IDocumentManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     tracking: ITrackingService,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    runCache: IRunCache | null,
+    docManager: IDocumentManager | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_mlplatform');
     const { commands, shell } = app;
@@ -63,7 +76,22 @@ export const deployPlugin: JupyterFrontEndPlugin<void> = {
         void commands.execute(CommandIDs.openRun, { runId });
       }
     };
-    const sidebar = new DeploySidebar({ model, flow, openRun, trans });
+    const sidebar = new DeploySidebar({
+      model,
+      flow,
+      openRun,
+      provenance: {
+        runs:
+          runCache ??
+          new RunCache({ client: tracking.client, events: tracking.events }),
+        actions: provenanceActions({
+          commands,
+          docManager: docManager ?? null,
+          trans
+        })
+      },
+      trans
+    });
     shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, DEPLOY_SIDEBAR_ID);
 
@@ -73,9 +101,22 @@ export const deployPlugin: JupyterFrontEndPlugin<void> = {
         'Deployments: serve a model, test it, follow its traffic and logs'
       ),
       icon: args => (args['isPalette'] ? undefined : deployIcon),
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            name: {
+              type: 'string',
+              description: 'A deployment to show the details of'
+            }
+          }
+        }
+      },
+      execute: args => {
         shell.activateById(sidebar.id);
+        if (typeof args['name'] === 'string') {
+          sidebar.expand(args['name']);
+        }
       }
     });
 

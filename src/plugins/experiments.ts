@@ -28,7 +28,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 // The deploy plugin loads this module at start anyway, and the menu needs it
 // synchronously to decide whether to show "Deploy Model…".
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { isDeployable } from '../api/deployments';
+import { DeploymentsClient, isDeployable } from '../api/deployments';
 import type { IRun } from '../api/tracking';
 import { experimentsIcon } from '../icons';
 import type { ComparePanel } from '../panels/compare/ComparePanel';
@@ -298,7 +298,10 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           shell.activateById(open.id);
           return;
         }
-        const { RunPanel } = await import('../panels/run/RunPanel');
+        const [{ RunPanel }, { provenanceActions }] = await Promise.all([
+          import('../panels/run/RunPanel'),
+          import('../collab/provenance/actions')
+        ]);
         const widget = new RunPanel({
           runId,
           client,
@@ -306,6 +309,12 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
           commands,
           rendermime,
           maxPoints: settings.chartMaxPoints,
+          provenance: {
+            actions: provenanceActions({ commands, docManager, trans }),
+            deployments: new DeploymentsClient({
+              serverSettings: client.serverSettings
+            })
+          },
           trans
         });
         widget.title.icon = experimentsIcon;

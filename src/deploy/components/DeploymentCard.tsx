@@ -4,6 +4,11 @@ import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IDeployment, IDeploymentVersion } from '../../api/deployments';
+import type { IRunCache } from '../../collab/cells/runCache';
+import {
+  CachedProvenanceChain,
+  IProvenanceActions
+} from '../../collab/provenance/ProvenanceChain';
 import {
   formatCount,
   formatLatency,
@@ -40,7 +45,20 @@ export interface IDeploymentCardProps {
   openRun: ((runId: string) => void) | null;
   /** A run's display name, when known. */
   runName: (runId: string) => string | null;
+  /**
+   * Show where the serving model comes from (endpoint ← run ← cell ←
+   * person) instead of the run alone.
+   */
+  provenance?: IDeploymentProvenance | null;
   trans: TranslationBundle;
+}
+
+/**
+ * What a card needs for its provenance chain.
+ */
+export interface IDeploymentProvenance {
+  runs: IRunCache;
+  actions: IProvenanceActions;
 }
 
 /**
@@ -80,6 +98,7 @@ export function DeploymentCard(props: IDeploymentCardProps): JSX.Element {
     onToggle,
     openRun,
     runName,
+    provenance,
     trans
   } = props;
   const entry = model.stats(d.name);
@@ -234,22 +253,48 @@ export function DeploymentCard(props: IDeploymentCardProps): JSX.Element {
               )
             : '—'}
         </dd>
-        <dt>{trans.__('Deployed')}</dt>
-        <dd>
-          {trans.__('by %1 from ', deployedBy ?? trans.__('unknown'))}
-          {openRun ? (
-            <button
-              type="button"
-              className={LINK_CLASS}
-              title={trans.__('Open run %1 in the Experiments panel', runId)}
-              onClick={() => openRun(runId)}
-            >
-              {runName(runId) ?? runId.slice(0, 8)}
-            </button>
-          ) : (
-            <code>{runName(runId) ?? runId.slice(0, 8)}</code>
-          )}
-        </dd>
+        {provenance ? (
+          <>
+            <dt>{trans.__('Deployed')}</dt>
+            <dd>{trans.__('by %1', deployedBy ?? trans.__('unknown'))}</dd>
+            <dt>{trans.__('Provenance')}</dt>
+            <dd>
+              <CachedProvenanceChain
+                runs={provenance.runs}
+                deployment={{ name: d.name, version: d.version }}
+                runId={runId}
+                actions={{
+                  ...provenance.actions,
+                  openRun: openRun ?? provenance.actions.openRun
+                }}
+                current="deployment"
+                trans={trans}
+              />
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>{trans.__('Deployed')}</dt>
+            <dd>
+              {trans.__('by %1 from ', deployedBy ?? trans.__('unknown'))}
+              {openRun ? (
+                <button
+                  type="button"
+                  className={LINK_CLASS}
+                  title={trans.__(
+                    'Open run %1 in the Experiments panel',
+                    runId
+                  )}
+                  onClick={() => openRun(runId)}
+                >
+                  {runName(runId) ?? runId.slice(0, 8)}
+                </button>
+              ) : (
+                <code>{runName(runId) ?? runId.slice(0, 8)}</code>
+              )}
+            </dd>
+          </>
+        )}
       </dl>
       {d.status === 'failed' && d.error && (
         <p className={ERROR_CLASS} role="alert">

@@ -2,8 +2,14 @@ import { Clipboard } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
-import { isDeployable } from '../../api/deployments';
+import {
+  DeploymentsClient,
+  IDeployment,
+  isDeployable
+} from '../../api/deployments';
 import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
+import type { IProvenanceActions } from '../../collab/provenance/ProvenanceChain';
+import { RunProvenance } from '../../collab/provenance/RunProvenance';
 import { ChartControls, IChartSettings } from '../../charts';
 import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
 import { runDuration } from '../experiments/columns';
@@ -41,6 +47,7 @@ export class RunPanel extends RunViewPanel {
     super({ ...options, runIds: [options.runId] });
     this.runId = options.runId;
     this._rendermime = options.rendermime ?? null;
+    this._provenance = options.provenance ?? null;
     this.id = `jp-mlp-run-${options.runId}`;
     this.addClass(PANEL_CLASS);
     this.title.label = this.trans.__('Run %1', options.runId.slice(0, 8));
@@ -63,8 +70,14 @@ export class RunPanel extends RunViewPanel {
     this.emitChanged();
   }
 
-  /** Reload the run from the server. */
+  /** The deployments, when the provenance has read them. */
+  get deployments(): readonly IDeployment[] | null {
+    return this._deployments;
+  }
+
+  /** Reload the run (and the deployments of its provenance) from the server. */
   async reload(): Promise<void> {
+    const deployments = this._loadDeployments();
     try {
       this._setRun(await this.client.getRun(this.runId));
       this._error = null;
@@ -72,6 +85,7 @@ export class RunPanel extends RunViewPanel {
       this._error = error instanceof Error ? error.message : String(error);
     }
     this.emitChanged();
+    await deployments;
   }
 
   protected renderContent(): JSX.Element {
@@ -170,24 +184,21 @@ export class RunPanel extends RunViewPanel {
           <dd>{duration === null ? '—' : formatDuration(duration)}</dd>
           <dt>{trans.__('Experiment')}</dt>
           <dd>{run.experiment_id}</dd>
-          <dt>{trans.__('Source')}</dt>
-          <dd>
-            {run.source.notebook_path ? (
-              <button
-                type="button"
-                className={LINK_CLASS}
-                onClick={() =>
-                  void this.commands.execute(CommandIDs.openRunSource, {
-                    runId: run.run_id
-                  })
-                }
-              >
-                {run.source.notebook_path}
-              </button>
-            ) : (
-              '—'
-            )}
-          </dd>
+          {this._provenance ? (
+            <>
+              <dt>{trans.__('Provenance')}</dt>
+              <dd>
+                <RunProvenance
+                  run={run}
+                  deployments={this._deployments}
+                  actions={this._provenance.actions}
+                  trans={trans}
+                />
+              </dd>
+            </>
+          ) : (
+            this._renderSource(run)
+          )}
         </dl>
         <div>
           {isDeployable(run) &&
@@ -201,6 +212,49 @@ export class RunPanel extends RunViewPanel {
         </div>
       </header>
     );
+  }
+
+  /** The source notebook as a link (without provenance). */
+  private _renderSource(run: IRun): JSX.Element {
+    const trans = this.trans;
+    return (
+      <>
+        <dt>{trans.__('Source')}</dt>
+        <dd>
+          {run.source.notebook_path ? (
+            <button
+              type="button"
+              className={LINK_CLASS}
+              onClick={() =>
+                void this.commands.execute(CommandIDs.openRunSource, {
+                  runId: run.run_id
+                })
+              }
+            >
+              {run.source.notebook_path}
+            </button>
+          ) : (
+            '—'
+          )}
+        </dd>
+      </>
+    );
+  }
+
+  /** Read the deployments, to show those that serve the run. */
+  private async _loadDeployments(): Promise<void> {
+    const client = this._provenance?.deployments;
+    if (!client) {
+      return;
+    }
+    try {
+      this._deployments = await client.list();
+    } catch (error) {
+      // The provenance then starts at the run; the rest of the view stands.
+      console.warn('mlplatform: could not list the deployments', error);
+      this._deployments = null;
+    }
+    this.emitChanged();
   }
 
   private _renderTab(run: IRun): JSX.Element {
@@ -306,6 +360,13 @@ export class RunPanel extends RunViewPanel {
         metrics: { ...this._run.metrics, ...event.latest }
       };
       this.emitChanged();
+    } else if (
+      (event.type === 'activity_added' || event.type === 'activity_updated') &&
+      event.item.kind === 'deployment'
+    ) {
+      // Deployed, rolled back, deleted...: which endpoints serve the run
+      // may have changed.
+      void this._loadDeployments();
     }
   }
 
@@ -315,7 +376,9 @@ export class RunPanel extends RunViewPanel {
     smoothing: 0
   };
   private _chartsLoaded = false;
+  private _deployments: IDeployment[] | null = null;
   private _error: string | null = null;
+  private _provenance: RunPanel.IProvenance | null;
   private _rendermime: IRenderMimeRegistry | null;
   private _run: IRun | null = null;
   private _tab: Tab = 'overview';
@@ -326,5 +389,16 @@ export namespace RunPanel {
     runId: string;
     /** Artifact previews and captured code; text only without it. */
     rendermime?: IRenderMimeRegistry | null;
+    /**
+     * Show the run's provenance (the endpoints serving it, its cell and
+     * who ran it) instead of its source notebook alone.
+     */
+    provenance?: IProvenance | null;
+  }
+
+  export interface IProvenance {
+    actions: IProvenanceActions;
+    /** Lists the deployments (to find those serving the run). */
+    deployments?: Pick<DeploymentsClient, 'list'> | null;
   }
 }
