@@ -59,9 +59,7 @@ export interface IExecutionRecord {
  * `ICellModel.getMetadata(CELL_METADATA_KEY)`), or `null` when there is none
  * or it does not have the record's shape.
  */
-export function executionRecordOf(
-  metadata: unknown
-): IExecutionRecord | null {
+export function executionRecordOf(metadata: unknown): IExecutionRecord | null {
   if (metadata === null || typeof metadata !== 'object') {
     return null;
   }

@@ -262,10 +262,7 @@ export interface IMetricsEvent {
  * editing (`./collab`).
  */
 export type TrackingEvent =
-  | IRunEvent
-  | IExperimentEvent
-  | IMetricsEvent
-  | IActivityEvent;
+  IRunEvent | IExperimentEvent | IMetricsEvent | IActivityEvent;
 
 /**
  * Whether an event concerns a run (`run_*`).
