@@ -274,10 +274,7 @@ describe('PresenceModel', () => {
       theirs = new YNotebook();
       unlinkDocs = linkDocs(mine.ydoc, theirs.ydoc);
       theirs.awareness.setLocalStateField('user', identity('bob', 'Bob'));
-      unlinkNotebookAwareness = linkAwareness(
-        mine.awareness,
-        theirs.awareness
-      );
+      unlinkNotebookAwareness = linkAwareness(mine.awareness, theirs.awareness);
       source = model.addNotebook(yNotebookSource(mine, () => 'train.ipynb'));
     });
 
@@ -296,7 +293,10 @@ describe('PresenceModel', () => {
 
     it('takes the line of their cursor in edit mode', () => {
       const cell = theirs.cells[1];
-      theirs.awareness.setLocalStateField('cursors', cursorAt(cell.ysource, 15));
+      theirs.awareness.setLocalStateField(
+        'cursors',
+        cursorAt(cell.ysource, 15)
+      );
       bobIsAt(
         location('train.ipynb', cell.id, 40, { cellIndex: 1, mode: 'edit' })
       );
@@ -386,7 +386,10 @@ describe('PresenceModel', () => {
 
     it('stops reading a notebook once closed', () => {
       const cell = theirs.cells[1];
-      theirs.awareness.setLocalStateField('cursors', cursorAt(cell.ysource, 15));
+      theirs.awareness.setLocalStateField(
+        'cursors',
+        cursorAt(cell.ysource, 15)
+      );
       bobIsAt(
         location('train.ipynb', cell.id, 80, { cellIndex: 7, mode: 'edit' })
       );

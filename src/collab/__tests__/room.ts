@@ -54,7 +54,9 @@ export function linkAwareness(...awarenesses: Awareness[]): () => void {
   });
   // Late joiners learn the states already there (the server re-sends them).
   for (const source of awarenesses) {
-    const update = encodeAwarenessUpdate(source, [...source.getStates().keys()]);
+    const update = encodeAwarenessUpdate(source, [
+      ...source.getStates().keys()
+    ]);
     for (const target of awarenesses) {
       if (target !== source) {
         applyAwarenessUpdate(target, update, REMOTE);
