@@ -4,6 +4,7 @@ const jestJupyterLab = require('@jupyterlab/testutils/lib/jest-config');
 // @jupyterlab/testing plus what @jupyterlab/ui-components pulls in).
 const esModules = [
   '@codemirror',
+  '@jupyter/collaborative-drive',
   '@jupyter/ydoc',
   '@jupyter/react-components',
   '@jupyter/web-components',

@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { autologPlugin } from './plugins/autolog';
+import { collabPlugin } from './plugins/collab';
 import { deployPlugin } from './plugins/deploy';
 import { experimentsPlugin } from './plugins/experiments';
 import { trackingPlugin } from './plugins/tracking';
@@ -16,7 +17,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   experimentsPlugin,
   autologPlugin,
-  deployPlugin
+  deployPlugin,
+  collabPlugin
 ];
 
 export default plugins;

@@ -31,7 +31,7 @@ export namespace CommandIDs {
   export const copyRunId = 'mlplatform:copy-run-id';
   /** Download the runs matching the filter as CSV. */
   export const exportRuns = 'mlplatform:export-runs-csv';
-  /** Open the Deploy sidebar. */
+  /** Open the Deploy sidebar (args: `name?`: show that deployment). */
   export const openDeploy = 'mlplatform:open-deploy';
   /**
    * Deploy a run's model with one click: ask for the name, show the progress
@@ -44,6 +44,16 @@ export namespace CommandIDs {
    * the deploy plugin is there.
    */
   export const deploySelectedRun = 'mlplatform:deploy-selected-run';
+  /** Open the Collaboration panel (who is here, the activity feed). */
+  export const openCollaboration = 'mlplatform:open-collaboration';
+  /**
+   * Follow a collaborator: your view goes where they go until you act
+   * (args: `username`; without it, ask whom). Toggles off when already
+   * following them.
+   */
+  export const followUser = 'mlplatform:follow-user';
+  /** Stop following the collaborator you follow. */
+  export const stopFollowing = 'mlplatform:stop-following';
 }
 
 /**

@@ -73,9 +73,22 @@ export const deployPlugin: JupyterFrontEndPlugin<void> = {
         'Deployments: serve a model, test it, follow its traffic and logs'
       ),
       icon: args => (args['isPalette'] ? undefined : deployIcon),
-      describedBy: { args: { type: 'object', properties: {} } },
-      execute: () => {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            name: {
+              type: 'string',
+              description: 'A deployment to show the details of'
+            }
+          }
+        }
+      },
+      execute: args => {
         shell.activateById(sidebar.id);
+        if (typeof args['name'] === 'string') {
+          sidebar.expand(args['name']);
+        }
       }
     });
 

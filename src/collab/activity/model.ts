@@ -65,9 +65,19 @@ export class ActivityModel implements IDisposable {
     return this._error;
   }
 
-  /** Whether new items arrive live (the events websocket is connected). */
-  get live(): boolean {
-    return this.events?.status === 'connected';
+  /**
+   * Whether new items arrive live: `live` while the events websocket is
+   * connected, else `connecting` (never was yet) or `reconnecting`; `null`
+   * without one.
+   */
+  get connection(): 'live' | 'connecting' | 'reconnecting' | null {
+    if (this.events === null) {
+      return null;
+    }
+    if (this.events.status === 'connected') {
+      return 'live';
+    }
+    return this._wasConnected ? 'reconnecting' : 'connecting';
   }
 
   get isDisposed(): boolean {

@@ -24,7 +24,7 @@ import { ICurrentNotebook, PresencePublisher } from '../presence/publisher';
  */
 export function currentNotebookPanel(
   tracker: INotebookTracker,
-  labShell: ILabShell | null
+  labShell: { readonly currentWidget: Widget | null } | null
 ): NotebookPanel | null {
   const panel = tracker.currentWidget;
   if (panel === null || panel.isDisposed) {
@@ -68,16 +68,20 @@ export function connectPublisher(
       publisher.schedule();
     }
   };
-  const watch = (): void => {
-    const panel = tracker.currentWidget;
-    if (panel === watched) {
-      return;
-    }
+  const unwatch = (): void => {
     if (watched && !watched.isDisposed) {
       watched.content.activeCellChanged.disconnect(schedule);
       watched.content.stateChanged.disconnect(onState);
       watched.context.pathChanged.disconnect(schedule);
     }
+    watched = null;
+  };
+  const watch = (): void => {
+    const panel = tracker.currentWidget;
+    if (panel === watched) {
+      return;
+    }
+    unwatch();
     watched = panel;
     if (panel) {
       panel.content.activeCellChanged.connect(schedule);
@@ -105,8 +109,7 @@ export function connectPublisher(
     labShell?.currentChanged.disconnect(onCurrent);
     window.removeEventListener('focus', touch);
     document.removeEventListener('visibilitychange', onVisibility);
-    watched = null;
-    watch();
+    unwatch();
   });
 }
 
