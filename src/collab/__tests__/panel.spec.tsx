@@ -284,7 +284,11 @@ describe('CollabSidebar', () => {
   it('shows the activity with its links, status and times', async () => {
     await open();
     const rows = [...sidebar.node.querySelectorAll('.jp-mlp-ActivityItem')];
-    expect(rows.map(row => row.getAttribute('aria-label'))).toEqual([
+    expect(
+      rows.map(
+        row => row.querySelector('.jp-mlp-ActivityItem-text')!.textContent
+      )
+    ).toEqual([
       'Bob Builder ran cell 7 of churn.ipynb, which failed → run brave-owl-3 (val_acc 0.91)',
       'Bob Builder deployed churn v2'
     ]);

@@ -5,7 +5,7 @@ import { ExecutionStatus, IActivityItem } from '../../api/collab';
 import { Avatar } from '../panel/Avatar';
 import { ActivityModel } from './model';
 import { absoluteTime, relativeTime, RELATIVE_TIME_TICK } from './time';
-import { ActivityLink, activityText, describeActivity } from './wording';
+import { ActivityLink, describeActivity } from './wording';
 
 const FEED_CLASS = 'jp-mlp-ActivityFeed';
 const LIST_CLASS = 'jp-mlp-ActivityFeed-list';
@@ -108,7 +108,7 @@ function ActivityRow(props: {
     classes.push(`jp-mod-${status}`);
   }
   return (
-    <li className={classes.join(' ')} aria-label={activityText(item, trans)}>
+    <li className={classes.join(' ')}>
       <Avatar user={item.user} color={props.color} size="small" />
       <div className={`${ITEM_CLASS}-body`}>
         <p className={`${ITEM_CLASS}-text`}>
