@@ -17,7 +17,13 @@ import {
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Awareness } from 'y-protocols/awareness';
 
 // The sidebar tab and the presence exist from the start, so their modules
@@ -28,7 +34,8 @@ import { ActivityModel } from '../collab/activity/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import {
   COLLAB_SIDEBAR_ID,
-  CollabSidebar
+  CollabSidebar,
+  ICollabActions
 } from '../collab/panel/CollabSidebar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import {
@@ -90,8 +97,8 @@ export const collabPlugin: JupyterFrontEndPlugin<void> = {
       serverSettings: app.serviceManager.serverSettings
     });
 
-    // Presence: who is here (global awareness), refined by the notebooks
-    // open here; where we are, published for the others.
+    // Who is here (global awareness), refined by the notebooks open here;
+    // where we are, published for the others.
     const presence = new PresenceModel(awareness);
     if (awareness && tracker) {
       connectNotebooks(presence, tracker);
@@ -104,110 +111,17 @@ export const collabPlugin: JupyterFrontEndPlugin<void> = {
       });
       connectPublisher(publisher, tracker, labShell);
     }
-
-    // Following: our moves come from the view; our user's own input in the
-    // main area (or a switch to another document) ends it.
-    const mainArea = (): HTMLElement | null =>
-      document.getElementById(MAIN_AREA_ID);
-    let follow: FollowController | null = null;
-    if (awareness && docManager) {
-      const controller = new FollowController({
-        people: presence,
-        view: new LabFollowView(docManager, shell)
-      });
-      follow = controller;
-      watchUserInput(
-        target =>
-          (mainArea() ?? shell.currentWidget?.node)?.contains(target) ?? false,
-        () => controller.userActed()
-      );
-      labShell?.currentChanged.connect((_, change) => {
-        const widget = change.newValue;
-        const context = widget ? docManager.contextForWidget(widget) : null;
-        controller.currentChanged(context ? context.path : null);
-      });
-      frameWhileFollowing(controller, mainArea, name =>
-        trans.__('Following %1', name)
-      );
-      controller.stopped.connect((_, { person, reason }) => {
-        if (reason === 'left') {
-          Notification.info(
-            trans.__(
-              '%1 left: you no longer follow them.',
-              displayName(person)
-            ),
-            { autoClose: 5000 }
-          );
-        }
-        commands.notifyCommandChanged(CommandIDs.stopFollowing);
-        commands.notifyCommandChanged(CommandIDs.followUser);
-      });
-      controller.changed.connect(() => {
-        commands.notifyCommandChanged(CommandIDs.stopFollowing);
-        commands.notifyCommandChanged(CommandIDs.followUser);
-      });
-    }
-
-    const openPerson = (person: IPerson): void => {
-      const location = person.location;
-      if (!location || !docManager) {
-        return;
-      }
-      if (location.kind === 'notebook') {
-        void openNotebookAtCell(
-          docManager,
-          location.path,
-          location.cellId,
-          trans,
-          trans.__(
-            'The cell %1 is on is not in your copy of %2 yet.',
-            displayName(person),
-            location.path
-          )
-        );
-      } else if (!docManager.openOrReveal(location.path)) {
-        Notification.error(trans.__('Could not open %1', location.path), {
-          autoClose: 8000
-        });
-      }
-    };
+    const follow =
+      awareness && docManager
+        ? Private.startFollowing(app, presence, docManager, labShell, trans)
+        : null;
 
     const sidebar = new CollabSidebar({
       presence,
       follow,
       activity: new ActivityModel({ client, events: tracking.events, trans }),
       status: new CollabStatusModel({ client, trans }),
-      actions: {
-        openPerson,
-        openLink: link => {
-          switch (link.kind) {
-            case 'cell':
-              if (docManager) {
-                void openNotebookAtCell(
-                  docManager,
-                  link.path,
-                  link.cellId,
-                  trans
-                );
-              }
-              break;
-            case 'run':
-              if (commands.hasCommand(CommandIDs.openRun)) {
-                void commands.execute(CommandIDs.openRun, {
-                  runId: link.runId
-                });
-              }
-              break;
-            case 'deployment':
-              if (commands.hasCommand(CommandIDs.openDeploy)) {
-                void commands.execute(CommandIDs.openDeploy, {
-                  name: link.name
-                });
-              }
-              break;
-          }
-        }
-      },
+      actions: Private.actions(commands, docManager, trans),
       trans
     });
     shell.add(sidebar, 'left', { rank: 620 });
@@ -224,9 +138,146 @@ export const collabPlugin: JupyterFrontEndPlugin<void> = {
         shell.activateById(sidebar.id);
       }
     });
+    Private.addFollowCommands(commands, presence, follow, trans);
 
+    if (palette) {
+      const category = trans.__('ML Platform');
+      for (const command of [
+        CommandIDs.openCollaboration,
+        CommandIDs.followUser,
+        CommandIDs.stopFollowing
+      ]) {
+        palette.addItem({ command, category });
+      }
+    }
+  }
+};
+
+namespace Private {
+  export function displayName(person: IPerson): string {
+    return person.user.display_name || person.username;
+  }
+
+  /**
+   * Following: our moves come from the view; our user's own input in the
+   * main area (or a switch to another document) ends it.
+   */
+  export function startFollowing(
+    app: JupyterFrontEnd,
+    presence: PresenceModel,
+    docManager: IDocumentManager,
+    labShell: ILabShell | null,
+    trans: TranslationBundle
+  ): FollowController {
+    const { commands, shell } = app;
+    const follow = new FollowController({
+      people: presence,
+      view: new LabFollowView(docManager, shell)
+    });
+    const mainArea = (): HTMLElement | null =>
+      document.getElementById(MAIN_AREA_ID);
+    watchUserInput(
+      target =>
+        (mainArea() ?? shell.currentWidget?.node)?.contains(target) ?? false,
+      () => follow.userActed()
+    );
+    labShell?.currentChanged.connect((_, change) => {
+      const widget = change.newValue;
+      const context = widget ? docManager.contextForWidget(widget) : null;
+      follow.currentChanged(context ? context.path : null);
+    });
+    frameWhileFollowing(follow, mainArea, name =>
+      trans.__('Following %1', name)
+    );
+    follow.changed.connect(() => {
+      commands.notifyCommandChanged(CommandIDs.stopFollowing);
+      commands.notifyCommandChanged(CommandIDs.followUser);
+    });
+    follow.stopped.connect((_, { person, reason }) => {
+      if (reason === 'left') {
+        Notification.info(
+          trans.__('%1 left: you no longer follow them.', displayName(person)),
+          { autoClose: 5000 }
+        );
+      }
+    });
+    return follow;
+  }
+
+  /**
+   * What the panel's rows and links do: go to a person, a cell, a run, a
+   * deployment.
+   */
+  export function actions(
+    commands: CommandRegistry,
+    docManager: IDocumentManager | null,
+    trans: TranslationBundle
+  ): ICollabActions {
+    return {
+      openPerson: person => {
+        const location = person.location;
+        if (!location || !docManager) {
+          return;
+        }
+        if (location.kind === 'notebook') {
+          void openNotebookAtCell(
+            docManager,
+            location.path,
+            location.cellId,
+            trans,
+            trans.__(
+              'The cell %1 is on is not in your copy of %2 yet.',
+              displayName(person),
+              location.path
+            )
+          );
+        } else if (!docManager.openOrReveal(location.path)) {
+          Notification.error(trans.__('Could not open %1', location.path), {
+            autoClose: 8000
+          });
+        }
+      },
+      openLink: link => {
+        switch (link.kind) {
+          case 'cell':
+            if (docManager) {
+              void openNotebookAtCell(
+                docManager,
+                link.path,
+                link.cellId,
+                trans
+              );
+            }
+            break;
+          case 'run':
+            if (commands.hasCommand(CommandIDs.openRun)) {
+              void commands.execute(CommandIDs.openRun, { runId: link.runId });
+            }
+            break;
+          case 'deployment':
+            if (commands.hasCommand(CommandIDs.openDeploy)) {
+              void commands.execute(CommandIDs.openDeploy, {
+                name: link.name
+              });
+            }
+            break;
+        }
+      }
+    };
+  }
+
+  /**
+   * `follow-user` (a Follow toggle per person, or ask whom) and
+   * `stop-following`.
+   */
+  export function addFollowCommands(
+    commands: CommandRegistry,
+    presence: PresenceModel,
+    follow: FollowController | null,
+    trans: TranslationBundle
+  ): void {
     /** The person a command names (`username`), when connected. */
-    const argPerson = (args: { [key: string]: unknown }): IPerson | null =>
+    const argPerson = (args: ReadonlyPartialJSONObject): IPerson | null =>
       typeof args['username'] === 'string'
         ? presence.person(args['username'])
         : null;
@@ -271,28 +322,14 @@ export const collabPlugin: JupyterFrontEndPlugin<void> = {
         }
         let person = argPerson(args);
         if (person === null) {
-          const candidates = others();
-          const labels = candidates.map(
-            p => `${displayName(p)} (${p.username})`
-          );
-          const result = await InputDialog.getItem({
-            title: trans.__('Follow a Collaborator'),
-            label: trans.__('Your view goes where they go until you act.'),
-            items: labels,
-            okLabel: trans.__('Follow')
-          });
-          if (!result.button.accept || result.value === null) {
-            return;
-          }
-          person = candidates[labels.indexOf(result.value)] ?? null;
-          if (person === null) {
-            return;
-          }
+          person = await askWhom(others(), trans);
         } else if (follow.following?.username === person.username) {
           follow.stop('command');
           return;
         }
-        follow.follow(person.username);
+        if (person !== null) {
+          follow.follow(person.username);
+        }
       }
     });
 
@@ -310,20 +347,23 @@ export const collabPlugin: JupyterFrontEndPlugin<void> = {
         follow?.stop('command');
       }
     });
-
-    if (palette) {
-      const category = trans.__('ML Platform');
-      for (const command of [
-        CommandIDs.openCollaboration,
-        CommandIDs.followUser,
-        CommandIDs.stopFollowing
-      ]) {
-        palette.addItem({ command, category });
-      }
-    }
   }
-};
 
-function displayName(person: IPerson): string {
-  return person.user.display_name || person.username;
+  /** Ask whom to follow among `candidates`; `null` when cancelled. */
+  async function askWhom(
+    candidates: IPerson[],
+    trans: TranslationBundle
+  ): Promise<IPerson | null> {
+    const labels = candidates.map(p => `${displayName(p)} (${p.username})`);
+    const result = await InputDialog.getItem({
+      title: trans.__('Follow a Collaborator'),
+      label: trans.__('Your view goes where they go until you act.'),
+      items: labels,
+      okLabel: trans.__('Follow')
+    });
+    if (!result.button.accept || result.value === null) {
+      return null;
+    }
+    return candidates[labels.indexOf(result.value)] ?? null;
+  }
 }

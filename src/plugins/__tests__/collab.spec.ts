@@ -3,6 +3,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
+import { act } from 'react';
 import { Awareness } from 'y-protocols/awareness';
 
 import { PRESENCE_FIELD } from '../../api/collab';
@@ -10,7 +11,8 @@ import { EventsConnection, TrackingClient } from '../../api/tracking';
 import { closeTab, linkAwareness, tab } from '../../collab/__tests__/room';
 import { COLLAB_SIDEBAR_ID } from '../../collab/panel/CollabSidebar';
 import { FOLLOWING_CLASS } from '../../collab/panel/lab';
-import { FakeServer, FakeWebSocket } from '../../__tests__/fakeServer';
+import { FakeServer, FakeWebSocket, waitFor } from '../../__tests__/fakeServer';
+import '../../__tests__/render';
 import { CommandIDs } from '../../tokens';
 import { collabPlugin } from '../collab';
 
@@ -27,7 +29,26 @@ describe('collabPlugin', () => {
       .on('GET', 'collaboration', {
         body: { enabled: true, reason: null, message: '' }
       })
-      .on('GET', 'activity', { body: { items: [], next_before: null } });
+      .on('GET', 'activity', {
+        body: {
+          items: [
+            {
+              id: 1,
+              time: 1_700_000_000_000,
+              kind: 'deployment',
+              user: { username: 'bob', name: 'Bob', display_name: 'Bob' },
+              runs: [],
+              deployment: {
+                name: 'churn',
+                action: 'version_added',
+                version: 3,
+                run_id: 'run-42'
+              }
+            }
+          ],
+          next_before: null
+        }
+      });
     const serverSettings = server.settings({
       WebSocket: FakeWebSocket as unknown as typeof WebSocket
     });
@@ -91,6 +112,27 @@ describe('collabPlugin', () => {
     // Without jupyter-collaboration there is nobody to follow.
     expect(commands.isEnabled(CommandIDs.followUser)).toBe(false);
     expect(commands.isEnabled(CommandIDs.stopFollowing)).toBe(false);
+  });
+
+  it('opens the run and the deployment of an activity line', async () => {
+    const calls: [string, unknown][] = [];
+    for (const id of [CommandIDs.openRun, CommandIDs.openDeploy]) {
+      commands.addCommand(id, { execute: args => void calls.push([id, args]) });
+    }
+    activate(null);
+    const sidebar = added[0].widget;
+    await act(async () => Widget.attach(sidebar, document.body));
+    await waitFor(() => sidebar.node.textContent!.includes('deployed churn'));
+
+    const links = sidebar.node.querySelectorAll<HTMLButtonElement>(
+      '.jp-mlp-ActivityItem-link'
+    );
+    await act(async () => links.forEach(link => link.click()));
+    expect(calls).toEqual([
+      [CommandIDs.openDeploy, { name: 'churn' }],
+      [CommandIDs.openRun, { runId: 'run-42' }]
+    ]);
+    await act(async () => Widget.detach(sidebar));
   });
 
   describe('with the global awareness', () => {
