@@ -11,10 +11,28 @@ import { EventsConnection, TrackingClient } from '../../api/tracking';
 import { closeTab, linkAwareness, tab } from '../../collab/__tests__/room';
 import { COLLAB_SIDEBAR_ID } from '../../collab/panel/CollabSidebar';
 import { FOLLOWING_CLASS } from '../../collab/panel/lab';
-import { FakeServer, FakeWebSocket, waitFor } from '../../__tests__/fakeServer';
-import '../../__tests__/render';
+import { FakeServer, FakeWebSocket } from '../../__tests__/fakeServer';
 import { CommandIDs } from '../../tokens';
 import { collabPlugin } from '../collab';
+
+function actEnvironment(on: boolean): void {
+  (
+    globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }
+  ).IS_REACT_ACT_ENVIRONMENT = on;
+}
+
+/** Wait for a condition, letting React render inside `act` between checks. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > 2000) {
+      throw new Error('Timed out waiting for a condition');
+    }
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    });
+  }
+}
 
 describe('collabPlugin', () => {
   let commands: CommandRegistry;
@@ -121,6 +139,8 @@ describe('collabPlugin', () => {
     }
     activate(null);
     const sidebar = added[0].widget;
+    // React checks act() here only: elsewhere the panel renders unattended.
+    actEnvironment(true);
     await act(async () => Widget.attach(sidebar, document.body));
     await waitFor(() => sidebar.node.textContent!.includes('deployed churn'));
 
@@ -132,7 +152,11 @@ describe('collabPlugin', () => {
       [CommandIDs.openDeploy, { name: 'churn' }],
       [CommandIDs.openRun, { runId: 'run-42' }]
     ]);
-    await act(async () => Widget.detach(sidebar));
+    await act(async () => {
+      Widget.detach(sidebar);
+      sidebar.dispose();
+    });
+    actEnvironment(false);
   });
 
   describe('with the global awareness', () => {
