@@ -341,12 +341,15 @@ describe('ActivityModel', () => {
     expect(model.items[0].runs).toHaveLength(1);
   });
 
-  it('leaves an update of an item older than those read to its page', async () => {
+  it('leaves an item older than those read to its page', async () => {
     const socket = await started();
     socket.receive({
       type: 'activity_updated',
       item: execution(1, { status: 'error' })
     });
+    expect(ids()).toEqual([5, 4]);
+    // Nor is an old item the server sends again put after a gap.
+    socket.receive({ type: 'activity_added', item: execution(2) });
     expect(ids()).toEqual([5, 4]);
   });
 

@@ -232,6 +232,10 @@ export class ActivityModel implements IDisposable {
     ) {
       return;
     }
+    if (!this._started) {
+      // The first page, read when the feed starts, has it.
+      return;
+    }
     this._touched.forEach(touched => touched.add(event.item.id));
     if (!this._loaded) {
       // Applied once the first page is in.
@@ -253,16 +257,14 @@ export class ActivityModel implements IDisposable {
     }
   }
 
-  /** An item added, or an item changed (when it is among those read). */
+  /** An item added or changed, unless it is older than those read. */
   private _apply(event: IActivityEvent): void {
-    if (event.type === 'activity_updated') {
-      const oldest =
-        this._items.length > 0 ? this._items[this._items.length - 1].id : null;
-      const known = this._items.some(item => item.id === event.item.id);
-      // An item older than those read comes with its page, updated.
-      if (!known && oldest !== null && event.item.id < oldest) {
-        return;
-      }
+    const oldest =
+      this._items.length > 0 ? this._items[this._items.length - 1].id : null;
+    const known = this._items.some(item => item.id === event.item.id);
+    // An item older than those read comes with its page, up to date.
+    if (!known && oldest !== null && event.item.id < oldest) {
+      return;
     }
     this._merge([event.item]);
     this._changed.emit();
