@@ -110,7 +110,11 @@ describe('LabFollowView', () => {
       openOrReveal: jest.fn()
     } as unknown as IDocumentManager;
     const view = new LabFollowView(docManager, { currentWidget: panel });
-    const focused = document.activeElement;
+    // We were typing in the notebook, then clicked in the sidebar.
+    panel.content.mode = 'edit';
+    const sidebarButton = document.createElement('button');
+    document.body.appendChild(sidebarButton);
+    sidebarButton.focus();
     const target = panel.content.widgets[2].model.id;
 
     expect(
@@ -118,7 +122,8 @@ describe('LabFollowView', () => {
     ).toBe(true);
 
     expect(panel.content.activeCellIndex).toBe(2);
-    expect(document.activeElement).toBe(focused);
+    expect(panel.content.mode).toBe('command');
+    expect(document.activeElement).toBe(sidebarButton);
     // The notebook was current already: not re-opened (that would focus it).
     expect(docManager.openOrReveal).not.toHaveBeenCalled();
 
@@ -127,6 +132,7 @@ describe('LabFollowView', () => {
       await view.show({ kind: 'notebook', path: 'eda.ipynb', cellId: 'nope' })
     ).toBe(false);
     expect(panel.content.activeCellIndex).toBe(2);
+    sidebarButton.remove();
     panel.dispose();
   });
 

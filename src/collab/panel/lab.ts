@@ -64,7 +64,8 @@ export function connectPublisher(
   let watched: NotebookPanel | null = null;
   const schedule = (): void => publisher.schedule();
   const onState = (_: unknown, change: { name: string }): void => {
-    if (change.name === 'mode') {
+    // The mode; or the active cell's position when cells are put above it.
+    if (change.name === 'mode' || change.name === 'activeCellIndex') {
       publisher.schedule();
     }
   };
@@ -154,6 +155,11 @@ export function connectNotebooks(
   });
 }
 
+/** `Notebook.setMode` (protected in `@jupyterlab/notebook` 4.x). */
+interface IModeSetter {
+  setMode(mode: 'command' | 'edit', options: { focus: boolean }): void;
+}
+
 /**
  * Following's moves in JupyterLab: reveal (or open) the document, then make
  * the cell the active one and scroll to it when out of view. Unlike a
@@ -192,8 +198,11 @@ export class LabFollowView implements IFollowView {
       return false;
     }
     if (notebook.mode === 'edit') {
-      // Else activating the cell would put its editor under our keyboard.
-      notebook.mode = 'command';
+      // Leave edit mode without focusing the cell: the `mode` setter would
+      // (Notebook.setMode is protected; its `focus` option is what we need).
+      (notebook as unknown as IModeSetter).setMode('command', {
+        focus: false
+      });
     }
     if (notebook.activeCellIndex !== index) {
       notebook.activeCellIndex = index;
