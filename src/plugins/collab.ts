@@ -172,7 +172,7 @@ namespace Private {
     const { commands, shell } = app;
     const follow = new FollowController({
       people: presence,
-      view: new LabFollowView(docManager, shell)
+      view: new LabFollowView(docManager, shell, trans)
     });
     const mainArea = (): HTMLElement | null =>
       document.getElementById(MAIN_AREA_ID);

@@ -5,6 +5,7 @@ import { IPresenceLocation, PRESENCE_FIELD } from '../../api/collab';
 import { waitFor } from '../../__tests__/fakeServer';
 import {
   FollowController,
+  FollowResult,
   IFollowTarget,
   IFollowView
 } from '../presence/follow';
@@ -22,13 +23,13 @@ import { closeTab, linkAwareness, tab } from './room';
  */
 class RecordingView implements IFollowView {
   shown: IFollowTarget[] = [];
-  /** Answer `show` with this (a cell not there yet: false). */
-  answer = true;
+  /** Answer `show` with this. */
+  answer: FollowResult = 'shown';
   /** When set, `show` waits for it. */
   gate: PromiseDelegate<void> | null = null;
   controller: FollowController | null = null;
 
-  async show(target: IFollowTarget): Promise<boolean> {
+  async show(target: IFollowTarget): Promise<FollowResult> {
     this.shown.push(target);
     this.controller?.currentChanged(target.path);
     if (this.gate) {
@@ -163,10 +164,10 @@ describe('FollowController', () => {
   });
 
   it('tries a cell again when it was not there yet', async () => {
-    view.answer = false;
+    view.answer = 'missing';
     follow.follow('bob');
     await waitFor(() => !follow.moving);
-    view.answer = true;
+    view.answer = 'shown';
     // Anything about Bob changing (here his name) retries the move.
     bob.setLocalStateField('user', {
       username: 'bob',
@@ -175,6 +176,23 @@ describe('FollowController', () => {
     });
     await waitFor(() => !follow.moving);
     expect(paths()).toEqual(['churn.ipynb#c1', 'churn.ipynb#c1']);
+  });
+
+  it('does not retry a document that could not be opened until they move', async () => {
+    view.answer = 'failed';
+    follow.follow('bob');
+    await waitFor(() => !follow.moving);
+    bob.setLocalStateField('user', {
+      username: 'bob',
+      name: 'Bob',
+      display_name: 'Bob B.'
+    });
+    await waitFor(() => !follow.moving);
+    expect(paths()).toEqual(['churn.ipynb#c1']);
+
+    bob.setLocalStateField(PRESENCE_FIELD, at('eda.ipynb', 'x', 2));
+    await waitFor(() => !follow.moving);
+    expect(paths()).toEqual(['churn.ipynb#c1', 'eda.ipynb#x']);
   });
 
   it('stops when they leave', async () => {
@@ -252,7 +270,7 @@ describe('frameWhileFollowing', () => {
     const presence = new PresenceModel(me);
     const follow = new FollowController({
       people: presence,
-      view: { show: async () => true }
+      view: { show: async () => 'shown' as const }
     });
     const main = document.createElement('div');
     const frame = frameWhileFollowing(

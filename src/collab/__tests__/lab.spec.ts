@@ -1,3 +1,4 @@
+import { Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { NotebookPanel, NotebookTracker } from '@jupyterlab/notebook';
 import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
@@ -119,7 +120,7 @@ describe('LabFollowView', () => {
 
     expect(
       await view.show({ kind: 'notebook', path: 'eda.ipynb', cellId: target })
-    ).toBe(true);
+    ).toBe('shown');
 
     expect(panel.content.activeCellIndex).toBe(2);
     expect(panel.content.mode).toBe('command');
@@ -130,7 +131,7 @@ describe('LabFollowView', () => {
     // A cell not (yet) in our copy.
     expect(
       await view.show({ kind: 'notebook', path: 'eda.ipynb', cellId: 'nope' })
-    ).toBe(false);
+    ).toBe('missing');
     expect(panel.content.activeCellIndex).toBe(2);
     sidebarButton.remove();
     panel.dispose();
@@ -150,9 +151,27 @@ describe('LabFollowView', () => {
         path: 'other.ipynb',
         cellId: panel.content.widgets[1].model.id
       })
-    ).toBe(true);
+    ).toBe('shown');
     expect(docManager.openOrReveal).toHaveBeenCalledWith('other.ipynb');
     expect(panel.content.activeCellIndex).toBe(1);
     panel.dispose();
+  });
+
+  it('says when the document cannot be opened', async () => {
+    const warning = jest.spyOn(Notification, 'warning').mockReturnValue('id');
+    const docManager = {
+      findWidget: () => undefined,
+      openOrReveal: () => undefined
+    } as unknown as IDocumentManager;
+    const view = new LabFollowView(docManager, { currentWidget: null });
+
+    expect(
+      await view.show({ kind: 'document', path: 'gone.py', cellId: null })
+    ).toBe('failed');
+    expect(warning).toHaveBeenCalledWith(
+      'Could not open gone.py to follow there.',
+      expect.anything()
+    );
+    warning.mockRestore();
   });
 });

@@ -176,7 +176,7 @@ describe('CollabSidebar', () => {
             view: {
               show: async target => {
                 shown.push(target);
-                return true;
+                return 'shown' as const;
               }
             }
           });

@@ -6,12 +6,15 @@
 import type { YNotebook } from '@jupyter/ydoc';
 import { ILabShell } from '@jupyterlab/application';
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import {
   FollowController,
+  FollowResult,
   IFollowTarget,
   IFollowView
 } from '../presence/follow';
@@ -170,24 +173,36 @@ interface IModeSetter {
 export class LabFollowView implements IFollowView {
   constructor(
     private readonly _docManager: IDocumentManager,
-    private readonly _shell: { readonly currentWidget: Widget | null }
+    private readonly _shell: { readonly currentWidget: Widget | null },
+    private readonly _trans: TranslationBundle = nullTranslator.load(
+      'jupyterlab_mlplatform'
+    )
   ) {}
 
-  async show(target: IFollowTarget): Promise<boolean> {
+  async show(target: IFollowTarget): Promise<FollowResult> {
     let widget = this._docManager.findWidget(target.path, null);
     if (!widget || this._shell.currentWidget !== widget) {
       widget = this._docManager.openOrReveal(target.path);
     }
     if (!widget) {
-      return false;
+      Notification.warning(
+        this._trans.__('Could not open %1 to follow there.', target.path),
+        { autoClose: 5000 }
+      );
+      return 'failed';
     }
-    await widget.context.ready;
+    try {
+      await widget.context.ready;
+    } catch {
+      // The document manager has told the user why.
+      return 'failed';
+    }
     if (
       target.kind !== 'notebook' ||
       target.cellId === null ||
       !(widget instanceof NotebookPanel)
     ) {
-      return true;
+      return 'shown';
     }
     await widget.revealed;
     const notebook = widget.content;
@@ -195,7 +210,7 @@ export class LabFollowView implements IFollowView {
       cell => cell.model.id === target.cellId
     );
     if (index < 0) {
-      return false;
+      return 'missing';
     }
     if (notebook.mode === 'edit') {
       // Leave edit mode without focusing the cell: the `mode` setter would
@@ -209,7 +224,7 @@ export class LabFollowView implements IFollowView {
     }
     notebook.deselectAll();
     await notebook.scrollToItem(index, 'smart');
-    return true;
+    return 'shown';
   }
 }
 

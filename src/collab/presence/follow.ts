@@ -17,16 +17,23 @@ export interface IFollowTarget {
 }
 
 /**
+ * How a move went: `shown`; `missing` when the document is shown but the
+ * cell is not in our copy (yet: it is tried again when anything changes);
+ * `failed` when the document could not be shown (not tried again until
+ * they move).
+ */
+export type FollowResult = 'shown' | 'missing' | 'failed';
+
+/**
  * How following moves our view. The moves are programmatic: they make no
  * pointer, key or wheel input, so they do not stop following.
  */
 export interface IFollowView {
   /**
    * Show the target: open or reveal the document, then activate and scroll
-   * to the cell. Resolves with whether the cell (or the document, without a
-   * cell) could be shown; a cell not there yet is retried on the next move.
+   * to the cell.
    */
-  show(target: IFollowTarget): Promise<boolean>;
+  show(target: IFollowTarget): Promise<FollowResult>;
 }
 
 /**
@@ -185,15 +192,16 @@ export class FollowController implements IDisposable {
         const target = this._target;
         const generation = this._generation;
         this._target = null;
-        let shown = false;
+        let result: FollowResult = 'failed';
         try {
-          shown = await this._view.show(target);
+          result = await this._view.show(target);
         } catch (error) {
           console.error('mlplatform: following could not move', error);
         }
         if (generation === this._generation) {
-          // A cell not there yet (or a failure) is tried again next time.
-          this._shown = shown ? target : null;
+          // A cell not there yet is tried again with the next change; a
+          // document that cannot be opened is not (it would fail again).
+          this._shown = result === 'missing' ? null : target;
         }
       }
     } finally {
