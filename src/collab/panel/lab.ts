@@ -172,12 +172,14 @@ interface IModeSetter {
  */
 export class LabFollowView implements IFollowView {
   constructor(
-    private readonly _docManager: IDocumentManager,
-    private readonly _shell: { readonly currentWidget: Widget | null },
-    private readonly _trans: TranslationBundle = nullTranslator.load(
-      'jupyterlab_mlplatform'
-    )
-  ) {}
+    docManager: IDocumentManager,
+    shell: { readonly currentWidget: Widget | null },
+    trans?: TranslationBundle
+  ) {
+    this._docManager = docManager;
+    this._shell = shell;
+    this._trans = trans ?? nullTranslator.load('jupyterlab_mlplatform');
+  }
 
   async show(target: IFollowTarget): Promise<FollowResult> {
     let widget = this._docManager.findWidget(target.path, null);
@@ -185,8 +187,9 @@ export class LabFollowView implements IFollowView {
       widget = this._docManager.openOrReveal(target.path);
     }
     if (!widget) {
+      const trans = this._trans;
       Notification.warning(
-        this._trans.__('Could not open %1 to follow there.', target.path),
+        trans.__('Could not open %1 to follow there.', target.path),
         { autoClose: 5000 }
       );
       return 'failed';
@@ -226,6 +229,10 @@ export class LabFollowView implements IFollowView {
     await notebook.scrollToItem(index, 'smart');
     return 'shown';
   }
+
+  private _docManager: IDocumentManager;
+  private _shell: { readonly currentWidget: Widget | null };
+  private _trans: TranslationBundle;
 }
 
 /**
