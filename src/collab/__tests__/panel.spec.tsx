@@ -270,15 +270,17 @@ describe('CollabSidebar', () => {
     ]);
     const banner = sidebar.node.querySelector('.jp-mlp-FollowBanner')!;
     expect(banner.textContent).toContain('Following Bob Builder');
-    expect(
-      button(sidebar.node, 'Stop following Bob Builder').getAttribute(
-        'aria-pressed'
-      )
-    ).toBe('true');
+    expect(followButton.getAttribute('aria-pressed')).toBe('true');
+    expect(followButton.textContent).toBe('Following');
+    expect(sidebar.node.querySelector('[role="status"]')!.textContent).toBe(
+      'Following Bob Builder'
+    );
 
     await act(async () => button(banner as HTMLElement, 'Stop').click());
     expect(follow!.following).toBeNull();
     expect(sidebar.node.querySelector('.jp-mlp-FollowBanner')).toBeNull();
+    expect(followButton.getAttribute('aria-pressed')).toBe('false');
+    expect(sidebar.node.querySelector('[role="status"]')!.textContent).toBe('');
   });
 
   it('shows the activity with its links, status and times', async () => {

@@ -18,6 +18,8 @@ const SIDEBAR_CLASS = 'jp-mlp-CollabSidebar';
 const NOTE_CLASS = 'jp-mlp-CollabSidebar-note';
 const ERROR_CLASS = 'jp-mlp-CollabSidebar-error';
 const LIVE_CLASS = 'jp-mlp-CollabSidebar-live';
+/** Visually hidden: says to screen readers when following starts and ends. */
+const ANNOUNCE_CLASS = 'jp-mlp-CollabSidebar-announce';
 
 /**
  * The id of the sidebar widget (also its layout-restorer key).
@@ -107,6 +109,11 @@ export class CollabSidebar extends Sidebar {
             <refreshIcon.react tag="span" />
           </IconButton>
         </SidebarHeader>
+        <p className={ANNOUNCE_CLASS} role="status">
+          {this.follow?.following
+            ? trans.__('Following %1', this.follow.following.user.display_name)
+            : ''}
+        </p>
         {this._renderFollowing()}
         <section
           className={SidebarClasses.section}

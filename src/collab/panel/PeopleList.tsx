@@ -126,11 +126,7 @@ function PersonRow(props: IPeopleListProps & { person: IPerson }): JSX.Element {
           type="button"
           className={FOLLOW_CLASS}
           aria-pressed={followed}
-          aria-label={
-            followed
-              ? trans.__('Stop following %1', name)
-              : trans.__('Follow %1', name)
-          }
+          aria-label={trans.__('Follow %1', name)}
           title={
             followed
               ? trans.__('Stop following %1', name)
@@ -160,7 +156,6 @@ export function FollowBanner(props: {
   return (
     <div
       className="jp-mlp-FollowBanner"
-      role="status"
       style={
         color
           ? ({ '--jp-mlp-person-color': color } as React.CSSProperties)
