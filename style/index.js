@@ -4,3 +4,4 @@ import './charts.css';
 import './artifacts.css';
 import './autolog.css';
 import './deploy.css';
+import './collab.css';
