@@ -2,6 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { autologPlugin } from './plugins/autolog';
 import { cellAttributionPlugin } from './plugins/cellAttribution';
+import { collabPlugin } from './plugins/collab';
 import { deployPlugin } from './plugins/deploy';
 import { experimentsPlugin } from './plugins/experiments';
 import { runCachePlugin } from './plugins/runCache';
@@ -20,7 +21,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   autologPlugin,
   deployPlugin,
   runCachePlugin,
-  cellAttributionPlugin
+  cellAttributionPlugin,
+  collabPlugin
 ];
 
 export default plugins;

@@ -45,6 +45,16 @@ export namespace CommandIDs {
    * the deploy plugin is there.
    */
   export const deploySelectedRun = 'mlplatform:deploy-selected-run';
+  /** Open the Collaboration panel (who is here, the activity feed). */
+  export const openCollaboration = 'mlplatform:open-collaboration';
+  /**
+   * Follow a collaborator: your view goes where they go until you act
+   * (args: `username`; without it, ask whom). Toggles off when already
+   * following them.
+   */
+  export const followUser = 'mlplatform:follow-user';
+  /** Stop following the collaborator you follow. */
+  export const stopFollowing = 'mlplatform:stop-following';
 }
 
 /**

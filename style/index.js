@@ -5,3 +5,4 @@ import './artifacts.css';
 import './autolog.css';
 import './deploy.css';
 import './cells.css';
+import './collab.css';
