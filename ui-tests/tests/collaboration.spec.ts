@@ -38,9 +38,12 @@ test.describe('Collaboration panel', () => {
 
     const self = page.locator(`${SIDEBAR} .jp-mlp-Person.jp-mod-self`);
     await expect(self).toContainText('(you)');
-    await expect(self.locator('.jp-mlp-Person-where')).toHaveText(
-      'presence.ipynb · cell 1'
-    );
+    // A new notebook starts with its cell in edit mode...
+    const where = self.locator('.jp-mlp-Person-where');
+    await expect(where).toHaveText('presence.ipynb · cell 1 · editing');
+    // ...and in command mode we are on the cell, not typing in it.
+    await page.keyboard.press('Escape');
+    await expect(where).toHaveText('presence.ipynb · cell 1');
     // Nobody to follow: no Follow button on our own row.
     await expect(self.locator('.jp-mlp-Person-follow')).toHaveCount(0);
   });
