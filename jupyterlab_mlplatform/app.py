@@ -20,6 +20,7 @@ from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
 from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
 from .autolog.server.switches import AutologSwitches
+from .collab.extension import CollabExtension
 from .deploy import handlers as deploy_handlers
 from .deploy.container import handlers as container_handlers
 from .deploy.manager import DeploymentManager
@@ -171,8 +172,17 @@ class MLPlatformApp(ExtensionApp):
     kernel_credentials: KernelCredentials
     execution_authors: ExecutionAuthors
     autolog_switches: AutologSwitches
+    collab: CollabExtension
     _default_provisioner: str | None = None
     _optimizer: asyncio.Task[None] | None = None
+
+    def _link_jupyter_server_extension(self, serverapp: Any) -> None:
+        super()._link_jupyter_server_extension(serverapp)
+        # jupyter-collaboration reads its settings when it loads, after every extension linked.
+        self.collab = CollabExtension(
+            serverapp, Path(self.data_dir).expanduser() / "collaboration", self.log
+        )
+        self.collab.link()
 
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
@@ -210,6 +220,7 @@ class MLPlatformApp(ExtensionApp):
         self._export_kernel_env()
         self._identify_execute_requests()
         self._provision_kernels()
+        self.collab.load()
 
     def _identify_execute_requests(self) -> None:
         """Note who sends each execute request (runs are attributed to that person)."""
@@ -313,6 +324,8 @@ class MLPlatformApp(ExtensionApp):
             factory.default_provisioner_name = self._default_provisioner
         if self._optimizer is not None:
             self._optimizer.cancel()
+        if hasattr(self, "collab"):
+            await self.collab.stop()
         if hasattr(self, "deployments"):
             await self.deployments.close()
         if hasattr(self, "tracking"):
