@@ -15,22 +15,31 @@ from tests.collab.ydoc_client import CollabServer, NotebookClient, RoomClient
 
 
 @pytest.fixture
-def mlp_collab_config() -> dict[str, dict[str, Any]]:
+def mlp_collab_config(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
     """More config sections of the test server (``{"YDocExtension": {...}, "SQLiteYStore":
-    {...}}``); override to change them."""
-    return {}
+    {...}}``): parametrize it (``indirect=True``) or override it to change them."""
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
+def mlp_ydoc_enabled(request: pytest.FixtureRequest) -> bool:
+    """Whether the test server loads jupyter-collaboration's server extension (parametrize
+    it with ``indirect=True`` to turn it off)."""
+    return bool(getattr(request, "param", True))
 
 
 @pytest.fixture
 def jp_server_config(
-    jp_server_config: dict[str, Any], mlp_collab_config: dict[str, dict[str, Any]]
+    jp_server_config: dict[str, Any],
+    mlp_collab_config: dict[str, dict[str, Any]],
+    mlp_ydoc_enabled: bool,
 ) -> dict[str, Any]:
     """The platform's test server, with jupyter-collaboration's server extension (and the
     file ids it needs) loaded, as ``pip install jupyter-collaboration`` enables them."""
     config = {**jp_server_config, "ServerApp": dict(jp_server_config["ServerApp"])}
     config["ServerApp"]["jpserver_extensions"] = {
         **config["ServerApp"]["jpserver_extensions"],
-        "jupyter_server_ydoc": True,
+        "jupyter_server_ydoc": mlp_ydoc_enabled,
         "jupyter_server_fileid": True,
     }
     for section, values in mlp_collab_config.items():

@@ -31,7 +31,9 @@ class ServerProcess:
     from ``workdir`` and reads no Jupyter config but ``config.json`` (JUPYTER_NO_CONFIG).
     """
 
-    def __init__(self, workdir: Path, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, config: dict[str, Any] | None = None, launcher: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.root_dir = workdir / "root"
         self.data_dir = workdir / "mlplatform"
@@ -61,6 +63,9 @@ class ServerProcess:
         }
         for section, values in (config or {}).items():
             self.config.setdefault(section, {}).update(values)
+        self.launcher = launcher
+        """Python code to run instead of ``python -m jupyter_server`` (it gets the same
+        arguments)."""
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -79,10 +84,10 @@ class ServerProcess:
         env["JUPYTER_RUNTIME_DIR"] = str(self.workdir / "jupyter" / "runtime")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         with self.log_path.open("wb") as log:
+            command = ["-c", self.launcher] if self.launcher else ["-m", "jupyter_server"]
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "jupyter_server",
+                *command,
                 f"--config={config_file}",
                 cwd=self.workdir,
                 env=env,

@@ -88,8 +88,8 @@ class CollabServer:
         )
 
     async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        """An authenticated REST call; returns (status, JSON body) and never raises on
-        an HTTP error status."""
+        """An authenticated REST call; returns (status, body: JSON when it is, else text)
+        and never raises on an HTTP error status."""
         request = HTTPRequest(
             self.url + path,
             method=method,
@@ -103,7 +103,10 @@ class CollabServer:
             assert e.response is not None, e
             response = e.response
         text = response.body.decode() if response.body else ""
-        return response.code, json.loads(text) if text else None
+        try:
+            return response.code, json.loads(text) if text else None
+        except ValueError:
+            return response.code, text
 
     def ws_url(self, path: str, **params: str) -> str:
         query = urlencode({**params, "token": self.token})
