@@ -63,13 +63,16 @@ TIMEOUT = 30.0
 """Default deadline of every wait, in seconds: generous, a wait ends as soon as it can."""
 
 
-async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-    """Return once ``predicate()`` is true; fail with ``what`` after ``timeout`` seconds."""
+async def wait_until(
+    predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT, poll: float = 0.02
+) -> None:
+    """Return once ``predicate()`` is true (checked every ``poll`` seconds); fail with
+    ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for: {what}")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(poll)
 
 
 @dataclass(frozen=True)
