@@ -56,6 +56,19 @@ def test_the_extension_app_and_the_traits_we_set() -> None:
     assert "self.ystore_class" in inspect.getsource(YDocExtension.initialize_handlers)
 
 
+def test_jupyter_server_ydoc_links_before_us_and_loads_after_every_link() -> None:
+    """Our link sets its traits; it reads them when it loads (see above)."""
+    from jupyter_server.extension.manager import ExtensionManager
+    from jupyter_server.serverapp import ServerApp
+
+    assert compat.YDOC_EXTENSION < "jupyterlab_mlplatform"  # the names are sorted
+    assert "self.sorted_extensions" in inspect.getsource(ExtensionManager.link_all_extensions)
+    init = inspect.getsource(ServerApp.initialize)
+    # init_server_extensions links them all; load_server_extensions loads them all
+    assert init.index("self.init_server_extensions()") < init.index("self.load_server_extensions()")
+    assert "link_all_extensions()" in inspect.getsource(ServerApp.init_server_extensions)
+
+
 def test_the_linked_and_loaded_app_and_its_rooms_server(jp_serverapp: Any) -> None:
     linked = compat.linked_ydoc_app(jp_serverapp)
     assert linked is not None

@@ -40,11 +40,14 @@ class CollabExtension:
         if ydoc_app is None or ydoc_app.disable_rtc:
             return
         configured = ydoc_app.config.get("YDocExtension", {})
-        if "ystore_class" not in configured:
+        if "ystore_class" not in configured or _unbound_platform_store(ydoc_app.ystore_class):
             from .ystore import MLPlatformYStore
 
+            # Ours by default, or the user's choice of our class (or a subclass of it):
+            # bound to this server's folder and config either way.
+            chosen = ydoc_app.ystore_class if "ystore_class" in configured else MLPlatformYStore
             self._make_directory()
-            ydoc_app.ystore_class = MLPlatformYStore.for_server(ydoc_app.config, self.directory)
+            ydoc_app.ystore_class = chosen.for_server(ydoc_app.config, self.directory)
         if "session_store_path" not in configured:
             self._make_directory()
             ydoc_app.session_store_path = str(self.directory / SESSIONS_NAME)
@@ -55,8 +58,16 @@ class CollabExtension:
         if ydoc_app is None or ydoc_app.disable_rtc:
             return
         session_store = compat.session_store_path(ydoc_app, self._serverapp.root_dir)
-        self.restart_check = forget_stale_sessions(
+        check = forget_stale_sessions(
             ydoc_app.ystore_class, ydoc_app.config, session_store, self._log
+        )
+        self.restart_check = check
+        self._log.info(
+            "Co-editing: YStore %s (%s), session store %s; tabs open from before this start %s",
+            check.db_path or ydoc_app.ystore_class.__name__,
+            check.state.value,
+            session_store,
+            "may resume" if check.sessions_kept else "will be asked to reload",
         )
         self.presence = PresenceRelay(self._log)
         compat.on_room_added(compat.websocket_server(ydoc_app), self.presence.watch)
@@ -66,6 +77,18 @@ class CollabExtension:
             await self.presence.stop()
 
     def _make_directory(self) -> None:
+        """``directory``, private to the server's user when we create it."""
         if not self.directory.is_dir():
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.directory.chmod(0o700)
+
+
+def _unbound_platform_store(store_class: Any) -> bool:
+    """Whether the configured store class is the platform's, not yet bound to a server."""
+    from .ystore import MLPlatformYStore
+
+    return (
+        isinstance(store_class, type)
+        and issubclass(store_class, MLPlatformYStore)
+        and store_class.server_config is None
+    )

@@ -55,7 +55,11 @@ class PresenceRelay:
         message = room_states_message(room)
         if message is None:
             return
-        task = asyncio.get_running_loop().create_task(self._send(newcomers, message))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # an update applied outside the server's loop: no one to send to
+            return
+        task = loop.create_task(self._send(newcomers, message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

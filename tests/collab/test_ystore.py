@@ -161,3 +161,15 @@ async def test_the_users_extension_settings_win(
     assert ydoc_app.session_store_path == str(tmp_path / "mine" / "sessions.json")
     assert ydoc_app.ystore_class.__name__ == "TempFileYStore"
     assert not (mlp_data_dir / "collaboration").exists()
+
+
+@pytest.mark.parametrize(
+    "mlp_collab_config",
+    [{"YDocExtension": {"ystore_class": "jupyterlab_mlplatform.collab.ystore.MLPlatformYStore"}}],
+    indirect=True,
+)
+async def test_our_store_chosen_explicitly_is_bound_to_the_server_too(
+    jp_serverapp: Any, mlp_notebook: Any, mlp_data_dir: Path
+) -> None:
+    store = await _room_store(jp_serverapp, mlp_notebook("a.ipynb", ["1"]))
+    assert store.db_path == str(mlp_data_dir / "collaboration" / "ystore.db")
