@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from traitlets.config import Config
 
 from jupyterlab_mlplatform import compat
 from jupyterlab_mlplatform.collab.sessions import IDENTITY_TABLE, _free_name
+from tests.collab.on_disk import sql
 from tests.collab.ydoc_client import AwarenessClient, CollabServer, NotebookClient, RoomClosed
 
 LOG = logging.getLogger("test")
@@ -155,10 +155,8 @@ def _store_class(db: Path) -> Any:
 
 async def test_pycrdt_moves_aside_a_database_of_another_version(tmp_path: Path) -> None:
     db = tmp_path / "y.db"
-    with sqlite3.connect(db) as connection:
-        connection.execute("CREATE TABLE yupdates (path TEXT, yupdate BLOB)")
-        connection.execute(f"PRAGMA user_version = {_store_class(db).version + 1}")
-    connection.close()
+    sql(db, "CREATE TABLE yupdates (path TEXT, yupdate BLOB)")
+    sql(db, f"PRAGMA user_version = {_store_class(db).version + 1}")
     expected_aside = _free_name(db)
     async with _store_class(db)(path="p", log=LOG) as store:
         await store.write(Doc().get_update())
@@ -168,16 +166,12 @@ async def test_pycrdt_moves_aside_a_database_of_another_version(tmp_path: Path) 
 
 async def test_pycrdt_creates_its_tables_next_to_our_identity(tmp_path: Path) -> None:
     db = tmp_path / "y.db"
-    with sqlite3.connect(db) as connection:
-        connection.execute(f"CREATE TABLE {IDENTITY_TABLE} (id TEXT NOT NULL)")
-        connection.execute(f"INSERT INTO {IDENTITY_TABLE} VALUES ('me')")
-    connection.close()
+    sql(db, f"CREATE TABLE {IDENTITY_TABLE} (id TEXT NOT NULL)")
+    sql(db, f"INSERT INTO {IDENTITY_TABLE} VALUES ('me')")
     async with _store_class(db)(path="p", log=LOG) as store:
         await store.write(Doc().get_update())
-    with sqlite3.connect(db) as connection:
-        assert connection.execute(f"SELECT id FROM {IDENTITY_TABLE}").fetchall() == [("me",)]
-        assert connection.execute("SELECT count(*) FROM yupdates").fetchone() == (1,)
-    connection.close()
+    assert sql(db, f"SELECT id FROM {IDENTITY_TABLE}") == [("me",)]
+    assert sql(db, "SELECT count(*) FROM yupdates") == [(1,)]
 
 
 async def _squash(store_class: Any, db: Path) -> str:
@@ -191,9 +185,7 @@ async def _squash(store_class: Any, db: Path) -> str:
     async with store_class(path="p", log=LOG) as store:
         for update in updates:
             await store.write(update)
-    with sqlite3.connect(db) as connection:
-        connection.execute("UPDATE yupdates SET timestamp = timestamp - ?", (2 * DAY,))
-    connection.close()
+    sql(db, "UPDATE yupdates SET timestamp = timestamp - ?", 2 * DAY)
     updates.clear()
     text += "!"
     read = Doc()

@@ -88,8 +88,3 @@ def mlp_collaborators(
 
     yield open_all
     jp_asyncio_loop.run_until_complete(asyncio.gather(*(client.drop() for client in opened)))
-
-
-def notebook_sources(path: Path) -> list[str]:
-    """The cells' sources in the notebook file on disk."""
-    return [cell.source for cell in nbformat.read(path, as_version=4).cells]

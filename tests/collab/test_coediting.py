@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.collab.conftest import notebook_sources
+from tests.collab.on_disk import notebook_sources
 from tests.collab.ydoc_client import NotebookClient, wait_until
 
 SHARED = "first line\nsecond line\n"

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.collab.conftest import notebook_sources
+from tests.collab.on_disk import notebook_sources
 from tests.collab.server_process import ServerProcess
 from tests.collab.ydoc_client import NotebookClient, RoomClosed, wait_until
 

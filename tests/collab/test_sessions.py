@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import sqlite3
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from jupyterlab_mlplatform.collab.sessions import (
     persistent_db_path,
 )
 from jupyterlab_mlplatform.collab.ystore import MLPlatformYStore
+from tests.collab.on_disk import sql
 
 LOG = logging.getLogger("test")
 
@@ -57,9 +57,8 @@ def layout(tmp_path: Path) -> Layout:
 
 
 def _identity(db: Path) -> str:
-    with sqlite3.connect(db) as connection:
-        row = connection.execute(f"SELECT id FROM {IDENTITY_TABLE}").fetchone()
-    return str(row[0])
+    [(identity,)] = sql(db, f"SELECT id FROM {IDENTITY_TABLE}")
+    return str(identity)
 
 
 async def _write(store_class: Any, path: str, text: str) -> None:
@@ -158,9 +157,8 @@ async def test_a_ystore_from_before_the_platform_drops_the_sessions_once(
 
 
 def test_a_ystore_pycrdt_would_move_aside_drops_the_sessions(layout: Layout) -> None:
-    with sqlite3.connect(layout.db) as db:
-        db.execute("CREATE TABLE yupdates (path TEXT, yupdate BLOB, metadata BLOB, timestamp REAL)")
-        db.execute("PRAGMA user_version = 1")
+    sql(layout.db, "CREATE TABLE yupdates (path TEXT, yupdate BLOB, metadata BLOB, timestamp REAL)")
+    sql(layout.db, "PRAGMA user_version = 1")
     layout.record_session()
 
     check = layout.start()

@@ -4,7 +4,6 @@ keeps the document."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pycrdt import Doc, Text
 from traitlets.config import Config
 
 from jupyterlab_mlplatform.collab.ystore import SQUASH_AFTER_INACTIVITY, MLPlatformYStore
+from tests.collab.on_disk import sql
 
 LOG = logging.getLogger("test")
 DAY = 24 * 60 * 60
@@ -50,9 +50,7 @@ async def test_squashing_keeps_the_document(tmp_path: Path) -> None:
     async with store_class(path="nb", log=LOG) as store:
         for update in updates:
             await store.write(update)
-    with sqlite3.connect(tmp_path / "ystore.db") as db:
-        db.execute("UPDATE yupdates SET timestamp = timestamp - ?", (2 * DAY,))
-    db.close()
+    sql(tmp_path / "ystore.db", "UPDATE yupdates SET timestamp = timestamp - ?", 2 * DAY)
 
     # When it is edited again (the write that squashes the history)
     updates.clear()
@@ -62,10 +60,9 @@ async def test_squashing_keeps_the_document(tmp_path: Path) -> None:
             await store.write(update)
 
         # Then the history is one update plus the new one, and the document is whole
-        with sqlite3.connect(tmp_path / "ystore.db") as db:
-            rows = db.execute("SELECT count(*) FROM yupdates WHERE path = 'nb'").fetchone()[0]
-        db.close()
-        assert rows == 2
+        assert sql(tmp_path / "ystore.db", "SELECT count(*) FROM yupdates WHERE path = 'nb'") == [
+            (2,)
+        ]
         read = Doc()
         await store.apply_updates(read)
     assert str(read.get("t", type=Text)) == "hello shared world!"
