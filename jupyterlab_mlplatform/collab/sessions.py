@@ -53,6 +53,10 @@ class YStoreState(StrEnum):
     """Not an SQLite store with a file (TempFileYStore, :memory:, a custom class)."""
 
 
+_NEEDS_IDENTITY = {YStoreState.MISSING, YStoreState.FOREIGN, YStoreState.OUTDATED}
+"""The states after which the YStore gets a new identity (new database, or one we adopt)."""
+
+
 @dataclass(frozen=True)
 class RestartCheck:
     """What :func:`forget_stale_sessions` found and did."""
@@ -103,9 +107,6 @@ def forget_stale_sessions(
         )
         identity = None
     return RestartCheck(state, kept, db_path, identity)
-
-
-_NEEDS_IDENTITY = {YStoreState.MISSING, YStoreState.FOREIGN, YStoreState.OUTDATED}
 
 
 def persistent_db_path(store_class: type[Any], config: Any) -> Path | None:
