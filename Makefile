@@ -18,10 +18,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # Tools call each other by name (jupyter -> jupyter-builder -> jlpm): the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test install system-deps lint pytest jest ui-test bench bench-ui clean
+.PHONY: lab test install install-lab system-deps lint pytest jest ui-test bench bench-ui clean
 
-## Install everything and start JupyterLab with the extension (SQLite + local artifacts).
-lab: install
+## Install what the lab needs and start JupyterLab with the extension (SQLite + local artifacts).
+lab: install-lab
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
 ## Install everything and run every test suite: ruff, mypy, pytest, jest, Galata.
@@ -31,11 +31,21 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(PY) pyproject.toml package.json yarn.lock
-	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[dev,test]"
+# The lab: the package with the `lab` extra (the labextension's build tools, what deployments
+# and the getting-started notebook run) and the `autolog` extra.
+$(VENV)/.installed-lab: $(PY) pyproject.toml package.json yarn.lock
+	$(PY) -m pip install --quiet -e ".[lab,autolog]"
 	$(BIN)/jupyter labextension develop . --overwrite
 	touch $@
+
+# Everything the test suites need on top (torch's CPU build first, see TORCH).
+$(VENV)/.installed: $(VENV)/.installed-lab
+	$(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e ".[lab,autolog,dev,test]"
+	touch $@
+
+install-lab: $(VENV)/.installed-lab
+	cd $(CURDIR) && $(JLPM) build
 
 install: $(VENV)/.installed
 	cd $(CURDIR) && $(JLPM) build

@@ -23,10 +23,7 @@ from .autolog.server.switches import AutologSwitches
 from .collab import handlers as collab_handlers
 from .collab.activity import ActivityFeed
 from .collab.attribution import CellAttribution
-from .collab.guard import RecordGuard
-from .collab.notebooks import LiveNotebooks
-from .collab.saving import strip_execution_records
-from .collab.signing import RecordSigner, load_or_create_key
+from .collab.extension import CollabExtension
 from .deploy import handlers as deploy_handlers
 from .deploy.container import handlers as container_handlers
 from .deploy.manager import DeploymentManager
@@ -36,7 +33,6 @@ from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
 from .kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
-from .kernels.sessions import kernel_notebook_path
 from .mlflow_api import handlers as mlflow_api_handlers
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository
@@ -47,8 +43,6 @@ from .tracking.store import SqlTrackingStore, TrackingStore
 LOOPBACK_FOR_WILDCARD = {"", "0.0.0.0", "*", "::", "[::]"}
 KERNEL_ACTIONS_EVENT = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
 """jupyter_server's event for kernel starts, restarts and shutdowns."""
-COLLABORATION_SESSION_EVENT = "https://schema.jupyter.org/jupyter_collaboration/session/v1"
-"""jupyter-collaboration's event for rooms being initialized, loaded, saved, cleaned."""
 
 
 class MLPlatformApp(ExtensionApp):
@@ -206,8 +200,17 @@ class MLPlatformApp(ExtensionApp):
     kernel_credentials: KernelCredentials
     execution_authors: ExecutionAuthors
     autolog_switches: AutologSwitches
+    collab: CollabExtension
     _default_provisioner: str | None = None
     _optimizer: asyncio.Task[None] | None = None
+
+    def _link_jupyter_server_extension(self, serverapp: Any) -> None:
+        super()._link_jupyter_server_extension(serverapp)
+        # jupyter-collaboration reads its settings when it loads, after every extension linked.
+        self.collab = CollabExtension(
+            serverapp, Path(self.data_dir).expanduser() / "collaboration", self.log
+        )
+        self.collab.link()
 
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
@@ -223,7 +226,14 @@ class MLPlatformApp(ExtensionApp):
         )
         self.kernel_credentials = KernelCredentials(self.kernel_token or None)
         self.execution_authors = ExecutionAuthors()
-        self._initialize_collaboration(data_dir / "collaboration")
+        self.activity = self.collab.activity_feed(self.tracking.events.publish, self.activity_limit)
+        self.attribution = self.collab.attribution(
+            self.attribution_key,
+            self.attribution_saved,
+            self.activity,
+            self.execution_authors,
+            self.tracking.get_run,
+        )
         self.autolog_switches = AutologSwitches(self.autolog, self.serverapp, self.log)
         self.log.info("ML platform tracking store: %s", _redact(uri))
         assert self.serverapp is not None
@@ -246,63 +256,7 @@ class MLPlatformApp(ExtensionApp):
         self._export_kernel_env()
         self._identify_execute_requests()
         self._provision_kernels()
-
-    def _initialize_collaboration(self, folder: Path) -> None:
-        """The activity feed, and who ran each cell written into shared notebooks."""
-        self.activity = ActivityFeed(
-            folder / "activity.jsonl", self.tracking.events.publish, self.activity_limit
-        )
-        try:
-            key = (
-                self.attribution_key.encode()
-                if self.attribution_key
-                else load_or_create_key(folder / "attribution.key")
-            )
-            signer = RecordSigner(key)
-        except (OSError, ValueError) as e:
-            self.log.error("Cells will not show who ran them: %s", e)
-            return
-        assert self.serverapp is not None
-        serverapp = self.serverapp
-        self.attribution = CellAttribution(
-            LiveNotebooks(lambda: serverapp.web_app.settings),
-            signer,
-            RecordGuard(signer),
-            self.activity,
-            session_path=lambda kernel_id: kernel_notebook_path(
-                serverapp.session_manager, kernel_id
-            ),
-            get_run=self.tracking.get_run,
-        )
-        self.execution_authors.add_listener(self.attribution)
-        if not self.attribution_saved:
-            serverapp.contents_manager.register_pre_save_hook(  # type: ignore[no-untyped-call]
-                strip_execution_records
-            )
-        if serverapp.event_logger is not None:
-            try:
-                serverapp.event_logger.add_listener(
-                    schema_id=COLLABORATION_SESSION_EVENT, listener=self._on_room_event
-                )
-            except Exception:
-                self.log.debug("No collaboration events to listen to", exc_info=True)
-
-    async def _on_room_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        """Guard every notebook room against forged execution records from its start."""
-        room = data.get("room")
-        if (
-            self.attribution is None
-            or data.get("action") != "initialize"
-            or not isinstance(room, str)
-            or not room.startswith("json:notebook:")
-        ):
-            return
-        try:
-            document = await self.attribution.notebooks.get_room(room)
-            if document is not None:
-                await self.attribution.guard.watch(document)
-        except Exception:
-            self.log.warning("Could not watch room %s for forged records", room, exc_info=True)
+        self.collab.load()
 
     def _identify_execute_requests(self) -> None:
         """Note who sends each execute request (runs are attributed to that person)."""
@@ -407,10 +361,8 @@ class MLPlatformApp(ExtensionApp):
             factory.default_provisioner_name = self._default_provisioner
         if self._optimizer is not None:
             self._optimizer.cancel()
-        if self.attribution is not None:
-            await self.attribution.close()
-        if hasattr(self, "activity"):
-            self.activity.close()
+        if hasattr(self, "collab"):
+            await self.collab.stop()
         if hasattr(self, "deployments"):
             await self.deployments.close()
         if hasattr(self, "tracking"):

@@ -18,23 +18,16 @@ log = logging.getLogger(__name__)
 ORIGIN = "jupyterlab_mlplatform"
 """The origin of the server's own transactions on shared documents."""
 
-YDOC_SETTING = "jupyter_server_ydoc"
-"""Where jupyter-collaboration's extension app is in the web app's settings."""
-
 
 class LiveNotebooks:
-    def __init__(self, settings: Callable[[], dict[str, Any]]) -> None:
-        self._settings = settings
-
-    @property
-    def available(self) -> bool:
-        """Whether jupyter-collaboration serves rooms on this server."""
-        return self._settings().get(YDOC_SETTING) is not None
+    def __init__(self, ydoc_app: Callable[[], Any | None]) -> None:
+        """``ydoc_app``: jupyter-collaboration's extension app, or None without it."""
+        self._ydoc_app = ydoc_app
 
     async def get(self, path: str) -> Any | None:
         """The live document of the notebook at ``path`` (a ``jupyter_ydoc.YNotebook``),
         or None when it is not open in a room (or co-editing is off)."""
-        ydoc_app = self._settings().get(YDOC_SETTING)
+        ydoc_app = self._ydoc_app()
         if ydoc_app is None:
             return None
         try:
@@ -47,7 +40,7 @@ class LiveNotebooks:
 
     async def get_room(self, room_id: str) -> Any | None:
         """The live document of room ``room_id`` (``json:notebook:<file id>``)."""
-        ydoc_app = self._settings().get(YDOC_SETTING)
+        ydoc_app = self._ydoc_app()
         if ydoc_app is None:
             return None
         try:

@@ -65,6 +65,15 @@ async def live_notebook(jp_serverapp: Any, path: str) -> Any:
     )
 
 
+def read_saved(path: Path) -> Any:
+    """The notebook as saved, or None while the server is writing it (jupyter_server's
+    "atomic" writing rewrites the file in place, so a reader can find it empty)."""
+    try:
+        return nbformat.read(str(path), 4)
+    except (ValueError, OSError):
+        return None
+
+
 def record_of(document: Any, index: int) -> dict[str, Any] | None:
     section = document.ycells[index]["metadata"].get("mlplatform")
     return section.get("execution") if isinstance(section, dict) else None
@@ -151,8 +160,10 @@ async def test_the_record_is_saved_with_the_notebook(
     assert (await alice.run("a = 1", cell_id=ids[0])).ok
 
     def saved() -> Any:
-        cell = nbformat.read(str(jp_root_dir / "saved.ipynb"), 4).cells[0]
-        record = cell.metadata.get("mlplatform", {}).get("execution")
+        notebook = read_saved(jp_root_dir / "saved.ipynb")
+        if notebook is None:
+            return None
+        record = notebook.cells[0].metadata.get("mlplatform", {}).get("execution")
         return record if record and record["status"] == "ok" else None
 
     record = await wait_for(saved)
@@ -178,8 +189,8 @@ class TestNotSaved:
         document.set_cell(1, source="b = 3")
 
         def saved() -> Any:
-            cells = nbformat.read(str(jp_root_dir / "private.ipynb"), 4).cells
-            return cells if cells[1].source == "b = 3" else None
+            notebook = read_saved(jp_root_dir / "private.ipynb")
+            return notebook.cells if notebook and notebook.cells[1].source == "b = 3" else None
 
         cells = await wait_for(saved)
         # ...the file has no record
