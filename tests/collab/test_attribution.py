@@ -15,10 +15,12 @@ from typing import Any
 import nbformat
 import pytest
 from jupyter_server.auth import IdentityProvider, User
+from pycrdt import Map
 
 from jupyterlab_mlplatform.collab.models import CollabUser, ExecutionRecord
 
 from ..autolog.notebook_kernel import NotebookKernel, open_notebook_kernel
+from .ydoc_client import NotebookClient
 
 
 class HeaderIdentityProvider(IdentityProvider):  # type: ignore[misc]
@@ -38,15 +40,10 @@ class HeaderIdentityProvider(IdentityProvider):  # type: ignore[misc]
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    """The collab tests' server (jupyter-collaboration loaded), with test users."""
     config = {key: dict(value) for key, value in jp_server_config.items()}
     config["ServerApp"]["identity_provider_class"] = HeaderIdentityProvider
-    config["ServerApp"]["jpserver_extensions"] = {
-        **config["ServerApp"]["jpserver_extensions"],
-        "jupyter_server_fileid": True,
-        "jupyter_server_ydoc": True,
-    }
-    config["SQLiteYStore"] = {"db_path": str(tmp_path / "ystore.db")}
     return config
 
 
@@ -220,3 +217,118 @@ async def test_executions_outside_a_room_still_reach_the_feed(
     assert (found.notebook_path, found.cell_index) == ("closed.ipynb", None)
     content = nbformat.read(str(jp_root_dir / "closed.ipynb"), 4)
     assert "mlplatform" not in content.cells[0].metadata
+
+
+def execution_in(client: NotebookClient, index: int) -> dict[str, Any] | None:
+    section = client.cell(index)["metadata"].get("mlplatform")
+    return section.get("execution") if isinstance(section, dict) else None
+
+
+async def test_co_editors_see_the_record_and_the_run_at_once(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    mlp_notebook: Any,
+    mlp_collaborators: Any,
+    mlp_app: Any,
+) -> None:
+    # Given Alice and Bob co-editing a notebook through real websocket clients
+    mlp_notebook("team.ipynb", ["x = 1", "y = 2"])
+    alice_doc, _bob_doc = await mlp_collaborators("team.ipynb", ["alice", "bob"])
+    ids = alice_doc.cell_ids()
+    bob = await open_notebook_kernel(
+        jp_fetch, jp_ws_fetch, "team.ipynb", headers={"X-Test-User": "bob"}
+    )
+
+    # When Bob runs the first cell, which creates a run
+    made = await bob.run(
+        "import jupyterlab_mlplatform as mlp\n"
+        "with mlp.start_run(name='shared-run'):\n"
+        "    mlp.log_metric('loss', 0.5)\n",
+        cell_id=ids[0],
+    )
+    assert made.ok, made.reply
+
+    # Then Alice's copy of the notebook has Bob's record with the run, from the server
+    await alice_doc.wait_for(
+        lambda: (r := execution_in(alice_doc, 0)) is not None and r["status"] == "ok",
+        "Alice sees who ran the cell",
+    )
+    record = ExecutionRecord.model_validate(execution_in(alice_doc, 0))
+    assert record.user.username == "bob"
+    (run_id,) = record.runs
+    assert (await mlp_app.tracking.get_run(run_id)).name == "shared-run"
+    assert mlp_app.attribution.signer.verified(ids[0], execution_in(alice_doc, 0))
+
+
+async def test_a_record_forged_by_a_co_editor_never_stays(
+    mlp_notebook: Any, mlp_collaborators: Any, mlp_app: Any
+) -> None:
+    # Given Alice and Bob co-editing, and a record the server signed for the first cell
+    mlp_notebook("forged.ipynb", ["x = 1", "y = 2"])
+    alice_doc, bob_doc = await mlp_collaborators("forged.ipynb", ["alice", "bob"])
+    ids = alice_doc.cell_ids()
+    genuine = mlp_app.attribution.signer.sign(
+        ids[0],
+        ExecutionRecord(
+            user=CollabUser(username="alice", name="Alice", display_name="Alice"),
+            started=1,
+            kernel_id="k",
+        ),
+    ).model_dump(mode="json")
+
+    # When Bob's client writes records of its own: one claiming Alice ran the second cell
+    # (with a signature copied from the first), and a forged signature
+    bob_doc.notebook.ycells[1]["metadata"]["mlplatform"] = {"execution": genuine}
+    bob_doc.notebook.ycells[0]["metadata"]["mlplatform"] = {
+        "execution": {**genuine, "sig": "0" * 32}
+    }
+
+    # Then the server undoes both, for everyone, Bob included
+    for client in (alice_doc, bob_doc):
+        await client.wait_for(
+            lambda c=client: execution_in(c, 0) is None and execution_in(c, 1) is None,
+            f"{client!r} has no forged record",
+        )
+    assert mlp_app.attribution.guard.removed == 2
+
+
+@pytest.mark.parametrize(
+    "mlp_collab_config", [{"YDocExtension": {"document_save_delay": None}}], indirect=True
+)
+async def test_the_autolog_switch_is_read_from_the_live_room(
+    mlp_notebook: Any, mlp_collaborators: Any, mlp_api: Any, jp_root_dir: Path
+) -> None:
+    # Given a notebook open for co-editing (never saved, so the file cannot answer)
+    mlp_notebook("switch.ipynb", ["x = 1"])
+    (alice_doc,) = await mlp_collaborators("switch.ipynb", ["alice"])
+    _, before = await mlp_api("GET", "autolog", path="switch.ipynb")
+    assert before["enabled"] is True
+
+    # When Alice switches tracking off in her copy (as the notebook toolbar does)
+    meta = alice_doc.notebook.ydoc.get("meta", type=Map)
+    metadata = meta["metadata"]
+    metadata["mlplatform"] = {"autolog": False}
+
+    # Then the server reads it from the room at once, not from the file
+    async def switched_off() -> bool:
+        _, status = await mlp_api("GET", "autolog", path="switch.ipynb")
+        return status["enabled"] is False and status["reason"] == "notebook"
+
+    await wait_for_async(switched_off)
+    saved = nbformat.read(str(jp_root_dir / "switch.ipynb"), 4)
+    assert "mlplatform" not in saved.metadata
+
+    # And back on
+    metadata["mlplatform"] = {"autolog": True}
+
+    async def switched_on() -> bool:
+        _, status = await mlp_api("GET", "autolog", path="switch.ipynb")
+        return status["enabled"] is True
+
+    await wait_for_async(switched_on)
+
+
+async def wait_for_async(predicate: Any, timeout: float = 30) -> None:
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.05)
