@@ -64,3 +64,30 @@ async def test_a_collaborator_who_leaves_disappears(
     # A newcomer is not shown bob either (the server forgot his state)
     [carol] = await mlp_collaborators(path, ["carol"])
     await carol.wait_for(lambda: carol.peer_names() == {"alice"}, "carol sees alice only")
+
+
+async def test_a_collaborator_whose_connection_drops_disappears_at_once(
+    mlp_notebook: Any, mlp_collaborators: Any, mlp_collab_server: CollabServer
+) -> None:
+    # Given Alice and Bob in a notebook, and both in the lab-wide presence room
+    path = mlp_notebook("dropped.ipynb", ["x = 1"])
+    alice, bob = await mlp_collaborators(path, ["alice", "bob"])
+    lab_alice = await AwarenessClient.open(mlp_collab_server, user="alice")
+    lab_bob = await AwarenessClient.open(mlp_collab_server, user="bob")
+    try:
+        await alice.wait_for(lambda: alice.peer_names() == {"bob"}, "alice sees bob")
+        await lab_alice.wait_for(lambda: "bob" in lab_alice.peer_names(), "in the lab too")
+
+        # When Bob's tab goes without saying goodbye (closed, network cut)
+        await bob.drop()
+        await lab_bob.drop()
+
+        # Then the server tells Alice he left (these test clients never time peers out
+        # themselves, as the lab does after 30 s without a renewal)
+        await alice.wait_for(lambda: alice.peer_names() == set(), "bob is gone")
+        await lab_alice.wait_for(lambda: "bob" not in lab_alice.peer_names(), "bob left the lab")
+        # and a newcomer is not greeted with him
+        [carol] = await mlp_collaborators(path, ["carol"])
+        await carol.wait_for(lambda: carol.peer_names() == {"alice"}, "carol sees alice only")
+    finally:
+        await lab_alice.drop()
