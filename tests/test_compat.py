@@ -253,3 +253,15 @@ def test_anyio_workers_can_be_released_at_exit() -> None:
     assert callable(threading._register_atexit)  # type: ignore[attr-defined]
     assert "queue" in WorkerThread.__init__.__code__.co_names
     assert "if item is None" in inspect.getsource(WorkerThread.run)
+
+
+def test_rooms_read_each_connection_in_its_own_serving_task() -> None:
+    """The presence relay tells departures by the task that serves a connection: pycrdt's
+    ``YRoom.serve`` reads the channel's messages itself (``async for``), passing each to
+    ``on_message`` before handling it."""
+    from pycrdt.websocket import YRoom
+
+    source = inspect.getsource(YRoom.serve)
+    assert "async for message in channel" in source
+    assert "self.on_message(message)" in source
+    assert isinstance(inspect.getattr_static(YRoom, "on_message"), property)
