@@ -16,7 +16,7 @@ import type { Awareness } from 'y-protocols/awareness';
 // The strips are on the cells of every notebook from the start, so their
 // modules load with the plugin.
 
-import { AwarenessColors } from '../collab/cells/identity';
+import { AwarenessColors } from '../collab/identity';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunCache } from '../collab/cells/runCache';
 import {

@@ -69,7 +69,14 @@ test.describe('Collaboration panel', () => {
     await selectCell(other, 2);
 
     // Then they are listed on that cell
-    const row = page.locator(`${SIDEBAR} .jp-mlp-Person:not(.jp-mod-self)`);
+    const otherName = await other.evaluate(async () => {
+      const user = window.jupyterapp.serviceManager.user;
+      await user.ready;
+      return user.identity!.display_name;
+    });
+    const row = page.locator(`${SIDEBAR} .jp-mlp-Person:not(.jp-mod-self)`, {
+      hasText: otherName
+    });
     await expect(row.locator('.jp-mlp-Person-where')).toHaveText(
       'shared.ipynb · cell 3',
       { timeout: 30_000 }

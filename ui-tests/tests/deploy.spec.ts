@@ -118,7 +118,11 @@ test.describe('Deploy sidebar', () => {
       '.jp-mlp-DeploymentCard[data-name="deploy-iris"]'
     );
     await expect(card.locator('.jp-mlp-DeployStatus')).toHaveText('healthy');
-    await expect(card).toContainText(`from ${run.name}`);
+    // Where it came from: the run, the cell that made it and who ran that cell.
+    const chain = card.locator('.jp-mlp-Provenance');
+    await expect(chain).toContainText(/endpoint\s*deploy-iris v1/);
+    await expect(chain.getByRole('button', { name: run.name })).toBeVisible();
+    await expect(chain).toContainText('cell 1 of deploy-iris.ipynb');
 
     // The test console starts from the model's input example...
     await card.getByRole('tab', { name: 'Test' }).click();

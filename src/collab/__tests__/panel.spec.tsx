@@ -21,7 +21,7 @@ import {
   CollabSidebar,
   ICollabActions
 } from '../panel/CollabSidebar';
-import { safeImageUrl } from '../panel/Avatar';
+import { safeImageUrl } from '../avatar';
 import { CollabStatusModel } from '../panel/statusModel';
 import { FollowController, IFollowTarget } from '../presence/follow';
 import { PresenceModel } from '../presence/model';

@@ -14,7 +14,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import type { IExecutionRecord } from '../../api/collab';
-import { createAvatar, renderAvatar } from './avatar';
+import { createAvatar, renderAvatar } from '../avatar';
 import {
   executionState,
   executionTime,
@@ -22,7 +22,7 @@ import {
   LINK_MARK,
   staleNote
 } from './execution';
-import { displayName, IUserColors, userColor } from './identity';
+import { displayName, IUserColors, userColor } from '../identity';
 import { describeRunBadge, IRunBadgeView } from './runBadge';
 import type { IRunCache, IRunEntry } from './runCache';
 import type { IAttributionSettings } from './settings';

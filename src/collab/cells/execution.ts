@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IExecutionRecord } from '../../api/collab';
 import { formatDuration } from '../../panels/experiments/format';
-import { displayName } from './identity';
+import { displayName } from '../identity';
 import type { IStaleInfo } from './stale';
 import { clockTime, relativeTime, shortClockTime } from './time';
 

@@ -30,7 +30,7 @@ import {
   IStripContext,
   IVisibilityObserver
 } from './ExecutionStrip';
-import type { IUserColors } from './identity';
+import type { IUserColors } from '../identity';
 import type { IRunCache } from './runCache';
 import {
   DEFAULT_ATTRIBUTION_SETTINGS,

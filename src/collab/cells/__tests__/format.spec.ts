@@ -17,7 +17,7 @@ import {
   initialsOf,
   paletteColor,
   userColor
-} from '../identity';
+} from '../../identity';
 import { readAttributionSettings } from '../settings';
 import { clockTime, relativeTime, SharedClock } from '../time';
 import { ALICE, BOB, record, T0 } from './records';

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import type { IRun } from '../../../api/tracking';
 import { makeRun } from '../../../__tests__/fakeServer';
-import { initialsColor } from '../avatar';
+import { initialsColor } from '../../avatar';
 import { ExecutionStrip, IStripContext } from '../ExecutionStrip';
 import { describeRunBadge } from '../runBadge';
 import type { IRunCache, IRunEntry } from '../runCache';

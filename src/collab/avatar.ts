@@ -1,13 +1,16 @@
 /*
- * A person's avatar on a cell: their picture when the identity has one,
- * else their initials on their colour.
+ * A person's avatar (on cells, in the Collaboration panel, in the activity
+ * feed): their picture when the identity has one, else their initials on
+ * their colour. One look everywhere (`.jp-mlp-Avatar` in style/collab.css).
  */
-import type { ICollabUser } from '../../api/collab';
+import type { ICollabUser } from '../api/collab';
 import { initialsOf } from './identity';
 
 export const AVATAR_CLASS = 'jp-mlp-Avatar';
 /** On an avatar that shows a picture. */
-const IMAGE_MOD = 'jp-mlp-Avatar-hasImage';
+export const IMAGE_MOD = 'jp-mlp-Avatar-hasImage';
+/** On the small avatars (cells, the feed). */
+export const SMALL_MOD = 'jp-mod-small';
 /** The custom property the avatar's colour is set in. */
 export const AVATAR_COLOR_PROPERTY = '--jp-mlp-avatar-color';
 /** The custom property of the initials' colour on a colour of the identity. */
@@ -41,7 +44,7 @@ export function initialsColor(background: string): string | null {
  */
 export function createAvatar(): HTMLElement {
   const node = document.createElement('span');
-  node.className = AVATAR_CLASS;
+  node.className = `${AVATAR_CLASS} ${SMALL_MOD}`;
   node.setAttribute('aria-hidden', 'true');
   return node;
 }
@@ -63,7 +66,7 @@ export function renderAvatar(
     node.style.removeProperty(AVATAR_TEXT_PROPERTY);
   }
   const initials = initialsOf(user);
-  const url = user.avatar_url || '';
+  const url = safeImageUrl(user.avatar_url) ?? '';
   if (node.dataset.url === url && node.dataset.initials === initials) {
     return;
   }
@@ -90,4 +93,25 @@ export function renderAvatar(
   image.src = url;
   node.classList.add(IMAGE_MOD);
   node.appendChild(image);
+}
+
+/**
+ * The avatar URL when it is an http(s) or data image URL, else `null` (in
+ * awareness states it is claimed by the other person's browser).
+ */
+export function safeImageUrl(url: string | null | undefined): string | null {
+  if (!url) {
+    return null;
+  }
+  if (/^data:image\/(png|jpeg|gif|webp);/i.test(url)) {
+    return url;
+  }
+  try {
+    const parsed = new URL(url, document.baseURI);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:'
+      ? parsed.href
+      : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,7 +8,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { ICollabUser } from '../../api/collab';
+import type { ICollabUser } from '../api/collab';
 
 /** How many colours JupyterLab's collaborator palette has. */
 export const COLLABORATOR_PALETTE_SIZE = 7;
