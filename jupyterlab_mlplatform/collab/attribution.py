@@ -40,6 +40,7 @@ from .signing import RecordSigner
 
 log = logging.getLogger(__name__)
 
+PARENT_RUN_TAG = "mlflow.parentRunId"
 MAX_TRACKED = 2048
 """Executions remembered (for runs created after their cell ended, e.g. by a thread)."""
 MAX_HINTS = 20_000
@@ -91,8 +92,11 @@ class CellAttribution:
         self._schedule(self._track(execution))
 
     def run_created(self, execution: Execution, run: Run) -> None:
-        """``execution`` created ``run`` (its kernel called the tracking API)."""
-        if run.run_id in execution.runs:
+        """``execution`` created ``run`` (its kernel called the tracking API).
+
+        Child runs (a search's candidates, ``nested=True``) are part of their parent's
+        run: the cell shows the parent, which lists them."""
+        if run.run_id in execution.runs or PARENT_RUN_TAG in run.tags:
             return
         execution.runs.append(run.run_id)
         tracked = self._track(execution)

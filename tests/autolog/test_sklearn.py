@@ -151,8 +151,11 @@ async def test_grouped_fits_pipelines_and_searches(
         cell_id="cell-grid",
     )
     assert search.ok, search.reply
-    (parent,) = await wait_for_runs(mlp_app, 1, cell_id="cell-grid")
+    # the parent and its 3 children all come from the cell that ran the search
+    from_cell = await wait_for_runs(mlp_app, 4, cell_id="cell-grid")
+    (parent,) = [r for r in from_cell if "mlflow.parentRunId" not in r.tags]
     children = await wait_for_runs(mlp_app, 3, f"tags.`mlflow.parentRunId` = '{parent.run_id}'")
+    assert {c.run_id for c in children} == {r.run_id for r in from_cell} - {parent.run_id}
     assert sorted(c.params["n_neighbors"] for c in children) == ["1", "15", "5"]
     assert all("mean_test_score" in c.metrics for c in children)
     assert all(c.experiment_id == parent.experiment_id for c in children)

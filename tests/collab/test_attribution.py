@@ -109,7 +109,9 @@ async def test_each_execution_is_recorded_in_its_cell_with_the_runs_it_made(
     made = await bob.run(
         "import jupyterlab_mlplatform as mlp\n"
         "with mlp.start_run(name='brave-owl-3'):\n"
-        "    mlp.log_metric('val_acc', 0.91)\n",
+        "    mlp.log_metric('val_acc', 0.91)\n"
+        "    with mlp.start_run(name='a-child', nested=True):\n"
+        "        pass\n",
         cell_id=ids[1],
     )
     assert made.ok, made.reply
@@ -125,7 +127,7 @@ async def test_each_execution_is_recorded_in_its_cell_with_the_runs_it_made(
     assert bob_record.execution_count == made.reply["execution_count"]
     assert bob_record.kernel_id == alice.kernel_id
     assert bob_record.ended is not None and bob_record.ended >= bob_record.started
-    (run_id,) = bob_record.runs
+    (run_id,) = bob_record.runs  # its child run is listed by the parent, not the cell
     run = await mlp_app.tracking.get_run(run_id)
     assert run.name == "brave-owl-3"
     assert run.user == "Bob"
