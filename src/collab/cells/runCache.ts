@@ -195,17 +195,7 @@ export class RunCache implements IRunCache, IDisposable {
           // An event brought a newer state while the request was out.
           return;
         }
-        const metrics = slot.pendingMetrics
-          ? mergeLatestMetrics(run.metrics, slot.pendingMetrics)
-          : run.metrics;
-        slot.pendingMetrics = null;
-        slot.failedAt = 0;
-        this._set(slot, {
-          runId,
-          state: 'ready',
-          run: { ...run, metrics },
-          error: null
-        });
+        this._ready(slot, run);
       } catch (error) {
         slot.failedAt = this._now();
         const status = (error as { response?: Response }).response?.status;
@@ -223,6 +213,24 @@ export class RunCache implements IRunCache, IDisposable {
     })();
     slot.fetching = fetching;
     return fetching;
+  }
+
+  /**
+   * The run as the server has it now (a read or a run event), with the
+   * metrics that arrived meanwhile merged in.
+   */
+  private _ready(slot: ISlot, run: IRun): void {
+    const metrics = slot.pendingMetrics
+      ? mergeLatestMetrics(run.metrics, slot.pendingMetrics)
+      : run.metrics;
+    slot.pendingMetrics = null;
+    slot.failedAt = 0;
+    this._set(slot, {
+      runId: run.run_id,
+      state: 'ready',
+      run: { ...run, metrics },
+      error: null
+    });
   }
 
   private _set(slot: ISlot, entry: IRunEntry): void {
@@ -274,17 +282,7 @@ export class RunCache implements IRunCache, IDisposable {
         event.type === 'run_deleted'
           ? { ...event.run, lifecycle_stage: 'deleted' as const }
           : event.run;
-      const metrics = slot.pendingMetrics
-        ? mergeLatestMetrics(run.metrics, slot.pendingMetrics)
-        : run.metrics;
-      slot.pendingMetrics = null;
-      slot.failedAt = 0;
-      this._set(slot, {
-        runId,
-        state: 'ready',
-        run: { ...run, metrics },
-        error: null
-      });
+      this._ready(slot, run);
     } else if (event.type === 'metrics_appended') {
       const slot = this._slots.get(event.run_id);
       if (!slot) {
