@@ -181,7 +181,7 @@ class CellAttribution:
         record = self.signer.sign(cell_id, _record(execution))
         cell = document.ycells[index]
         metadata = cell.get("metadata")
-        if metadata is None or not hasattr(metadata, "get"):
+        if cell.get("id") != cell_id or metadata is None or not hasattr(metadata, "get"):
             return
         with document.ydoc.transaction(origin=ORIGIN):
             section = metadata.get(CELL_METADATA_KEY)
