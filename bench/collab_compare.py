@@ -1,26 +1,34 @@
-"""Co-editing with the platform vs jupyter-collaboration alone, two servers in the same run.
+"""Co-editing with the platform vs jupyter-collaboration alone, servers side by side in one run.
 
-    python bench/collab_compare.py [all|edits|presence|badge|stall] [--edits 200] [--quick]
+    python bench/collab_compare.py [all|edits|presence|badge|stall|observer] [--quick]
+        [--edits 200] [--rounds 6] [--no-control] [--squash-variant] [--gc-freeze] [--keep]
 
-Two ``jupyter server`` processes run side by side for the whole run (``ServerProcess`` of
+The ``jupyter server`` processes run side by side for the whole run (``ServerProcess`` of
 the tests, log level INFO): **alone** loads ``jupyter_server_ydoc`` and
 ``jupyter_server_fileid`` with ``jupyterlab_mlplatform`` disabled, **ours** loads the
-platform too.  Both also load ``bench.loop_probe`` (idle unless asked; see that module).
-The clients are the tests' headless collaborators (``tests/collab/ydoc_client.py``, pycrdt
-over real websockets) and a kernel client speaking the lab's v1 websocket protocol, all in
-this process.
+platform too; for the edits, **alone-2** is a second alone (an A/A control: how far a ratio
+moves from noise alone), and ``--squash-variant`` adds **alone+squash** (alone with the
+platform's YStore default).  All load ``bench.loop_probe`` (idle unless asked; see that
+module).  The clients are the tests' headless collaborators (``tests/collab/ydoc_client.py``,
+pycrdt over real websockets) and a kernel client speaking the lab's v1 websocket protocol,
+all in this process.
 
 - **edits**: one writer appends a marker to one cell's source; the time until each of 1
-  (or 9) readers has received the update.  Rounds alternate between the servers
-  (A B, B A, ...), so noise hits both.  Before measuring, a forged execution record is
-  written into each room: ours must undo it (the guard is watching), alone keeps it.
+  (or 9) readers has applied the update, on a 50-cell and a 2,000-cell notebook.  Rounds
+  rotate between the servers (A B C, C B A, ...) with a pause for the rooms' saves, so
+  noise hits all; the server's CPU time per edit is read from the OS.  Before measuring, a
+  forged execution record is written into each room: ours must undo it (the guard is
+  watching), alone keeps it.
 - **presence**: 10 idle peers (no awareness renewal), then a late joiner: the time until it
   has seen all 10; alone also with peers renewing every 15 s at random phases (the lab).
 - **badge** (ours only): a cell runs ``start_run``; the time from the run's creation (its
   ``start_time``, set by the server; and the kernel's clock when ``start_run`` returned) to
   a co-editor's copy of the notebook having the run id in the cell's execution record.
 - **stall**: the server's event-loop lag (``bench.loop_probe``) while a client opens the
-  room and while cells execute, on a 2,000-cell notebook and on one with a 10 MB output.
+  room and while cells execute, on a 2,000-cell notebook and on one with a 10 MB output,
+  with the garbage collector's full collections in the window and one timed at the end.
+- **observer** (in process, no server): what the guard's ``observe_deep`` callback adds to
+  applying one typed character to a live notebook.
 
 Nothing asserts a timing.  Prints a table and writes ``bench/results/collab-compare.json``.
 """
@@ -87,12 +95,23 @@ def server_config(ours: bool) -> dict[str, Any]:
     }
 
 
-async def start_servers(workdir: Path, control: bool) -> dict[str, ServerProcess]:
+SQUASH = {"SQLiteYStore": {"squash_after_inactivity_of": 24 * 60 * 60}}
+"""The platform's YStore default (``MLPlatformYStore``), set on upstream's store."""
+
+
+async def start_servers(
+    workdir: Path, control: bool, squash: bool = False
+) -> dict[str, ServerProcess]:
     """``alone`` and ``ours``; with ``control``, a second ``alone`` (``alone-2``) whose ratio
-    to the first shows how far a ratio moves from noise alone (an A/A test)."""
+    to the first shows how far a ratio moves from noise alone (an A/A test); with
+    ``squash``, ``alone+squash``: upstream alone with the platform's YStore default."""
     servers = {"alone": ServerProcess(workdir / "alone", server_config(ours=False))}
     if control:
         servers["alone-2"] = ServerProcess(workdir / "alone-2", server_config(ours=False))
+    if squash:
+        servers["alone+squash"] = ServerProcess(
+            workdir / "alone-squash", server_config(ours=False) | SQUASH
+        )
     servers["ours"] = ServerProcess(workdir / "ours", server_config(ours=True))
     for server in servers.values():
         await server.start()
@@ -680,6 +699,54 @@ async def bench_stall(
     return results
 
 
+# -- 5. the guard's observer, in process ---------------------------------------------------
+
+
+async def bench_observer(updates: int = 2000) -> dict[str, Any]:
+    """What the guard's ``observe_deep`` callback adds to applying one typed character to a
+    live notebook, in this process: a document with upstream's own observer (the room's
+    ``YNotebook.observe``), with and without the guard watching it (microseconds)."""
+    from jupyter_ydoc import YNotebook
+    from pycrdt import Doc
+
+    from jupyterlab_mlplatform.collab.guard import RecordGuard
+    from jupyterlab_mlplatform.collab.signing import RecordSigner
+
+    def notebook(cells: int) -> YNotebook:
+        source = YNotebook()
+        cell = {
+            "cell_type": "code",
+            "source": "x = 1\nprint(x)\n",
+            "metadata": {},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+            "execution_count": 1,
+        }
+        source.set({"cells": [dict(cell) for _ in range(cells)], "metadata": {}})
+        return source
+
+    results: dict[str, Any] = {}
+    for cells in (50, 2000):
+        for guarded in (False, True):
+            source = notebook(cells)
+            live = YNotebook(Doc())
+            live.ydoc.apply_update(source.ydoc.get_update())
+            live.observe(lambda target, event: None)
+            if guarded:
+                await RecordGuard(RecordSigner(b"k" * 32)).watch(live)
+            typed: list[bytes] = []
+            source.ydoc.observe(lambda event, typed=typed: typed.append(event.update))
+            text = source.ycells[cells // 2]["source"]
+            for _ in range(updates):
+                text.insert(len(text), "a")
+            started = time.perf_counter()
+            for update in typed:
+                live.ydoc.apply_update(update)
+            micros = (time.perf_counter() - started) / len(typed) * 1e6
+            results[f"{cells} cells, {'guarded' if guarded else 'upstream only'}"] = micros
+            print(f"  {cells} cells, guarded {guarded}: {micros:.1f} us per update", flush=True)
+    return results
+
+
 # -- the table ----------------------------------------------------------------------------
 
 
@@ -756,6 +823,16 @@ def table(results: dict[str, Any]) -> list[list[str]]:
             "",
             f"{k['p50']:.0f} / {k['max']:.0f}",
         )
+    observer = results.get("observer")
+    if observer:
+        for cells in (50, 2000):
+            a, b = observer[f"{cells} cells, upstream only"], observer[f"{cells} cells, guarded"]
+            row(
+                f"applying one typed character, {cells} cells, in process (us)",
+                f"{a:.1f}",
+                f"{b:.1f}",
+                f"{b / a:.2f}",
+            )
     for case, r in results.get("stall", {}).items():
         if not isinstance(r, dict):
             continue
@@ -806,7 +883,15 @@ def git(*args: str) -> str:
 async def run(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> None:
     """Fills ``results`` section by section (what was measured stays if a later one fails)."""
     what = {"edits", "presence", "badge", "stall"} if args.what == "all" else {args.what}
-    servers = await start_servers(workdir, control="edits" in what and not args.no_control)
+    if "observer" in what or args.what == "all":
+        print("observer: applying typed characters in process ...", flush=True)
+        results["observer"] = await bench_observer()
+        what.discard("observer")
+    if not what:
+        return
+    servers = await start_servers(
+        workdir, control="edits" in what and not args.no_control, squash=args.squash_variant
+    )
     try:
         if "edits" in what:
             cases = [(50, 1), (50, 9), (2000, 1), (2000, 9)]
@@ -838,12 +923,20 @@ async def stop(server: ServerProcess) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "what", nargs="?", default="all", choices=["all", "edits", "presence", "badge", "stall"]
+        "what",
+        nargs="?",
+        default="all",
+        choices=["all", "edits", "presence", "badge", "stall", "observer"],
     )
     parser.add_argument("--edits", type=int, default=200, help="measured edits per server")
     parser.add_argument("--rounds", type=int, default=6, help="A/B rounds the edits are split in")
     parser.add_argument(
         "--no-control", action="store_true", help="edits: no second alone server (A/A)"
+    )
+    parser.add_argument(
+        "--squash-variant",
+        action="store_true",
+        help="edits: also upstream alone with the platform's YStore squash default",
     )
     parser.add_argument("--repeat", type=int, default=5, help="late joiners (ours)")
     parser.add_argument("--renew-repeat", type=int, default=3, help="late joiners (alone, 15 s)")
@@ -865,7 +958,8 @@ def main() -> int:
     global STACKS_OVER_MS
     STACKS_OVER_MS = args.stall_stacks
     if args.quick:
-        args.edits, args.repeat, args.renew_repeat, args.runs, args.executions = 60, 2, 1, 6, 8
+        args.edits, args.rounds, args.repeat, args.renew_repeat = 60, 2, 2, 1
+        args.runs, args.executions = 6, 8
     workdir = Path(tempfile.mkdtemp(prefix="mlp-collab-compare-"))
     started = time.time()
     load_at_start = os.getloadavg()
