@@ -943,7 +943,7 @@ def main() -> int:
     parser.add_argument("--bound", type=float, default=20.0, help="late-join wait bound (s)")
     parser.add_argument("--runs", type=int, default=20, help="badge runs (50-cell notebook)")
     parser.add_argument("--executions", type=int, default=20, help="stall: executions")
-    parser.add_argument("--quick", action="store_true", help="smaller counts, ~1.5 minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller counts, ~3.5 minutes")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the servers' directory")
     parser.add_argument(
