@@ -59,6 +59,9 @@ test.describe('Co-editing', () => {
     browser,
     tmpPath
   }) => {
+    // Two browsers, a kernel and a training cell: more than the default minute.
+    test.setTimeout(180_000);
+
     // A has a notebook with three cells open...
     const path = await openNewNotebook(page, tmpPath, 'churn.ipynb');
     await page.notebook.setCell(0, 'code', 'import numpy as np');
