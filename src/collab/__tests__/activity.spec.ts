@@ -18,7 +18,6 @@ import {
   waitFor
 } from '../../__tests__/fakeServer';
 import { ActivityModel } from '../activity/model';
-import { relativeTime } from '../activity/time';
 import { activityText, describeActivity } from '../activity/wording';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
@@ -219,22 +218,6 @@ describe('activity wording in another language', () => {
     );
     expect(segments[0].link?.kind).toBe('cell');
     expect(segments[2].role).toBe('user');
-  });
-});
-
-describe('relativeTime', () => {
-  const now = 1_700_000_000_000;
-  it('rounds down to the largest unit', () => {
-    expect(relativeTime(now - 10_000, now, 'en')).toBe('now');
-    expect(relativeTime(now - 5 * 60_000, now, 'en')).toBe('5 minutes ago');
-    expect(relativeTime(now - 3 * 3600_000 - 59_000, now, 'en')).toBe(
-      '3 hours ago'
-    );
-    expect(relativeTime(now - 26 * 3600_000, now, 'en')).toBe('yesterday');
-  });
-
-  it('says "now" for times ahead of our clock', () => {
-    expect(relativeTime(now + 4000, now, 'en')).toBe('now');
   });
 });
 

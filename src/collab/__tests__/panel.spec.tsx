@@ -299,7 +299,7 @@ describe('CollabSidebar', () => {
     expect(first.querySelector('.jp-mlp-ExecutionBadge')!.textContent).toBe(
       'error'
     );
-    expect(first.querySelector('time')!.textContent).toBe('5 minutes ago');
+    expect(first.querySelector('time')!.textContent).toBe('5 min ago');
     expect(first.textContent).toContain('[12]');
 
     await act(async () => {

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { ExecutionStatus, IActivityItem } from '../../api/collab';
 import { Avatar } from '../panel/Avatar';
 import { ActivityModel } from './model';
-import { absoluteTime, relativeTime, RELATIVE_TIME_TICK } from './time';
+import { clockTime, relativeTime } from '../time';
 import { ActivityLink, describeActivity } from './wording';
 
 const FEED_CLASS = 'jp-mlp-ActivityFeed';
@@ -81,7 +81,7 @@ export function ActivityFeed(props: IActivityFeedProps): JSX.Element {
         <div className={MORE_CLASS} ref={sentinel}>
           <button
             type="button"
-            className="jp-mlp-ActivityFeed-moreButton"
+            className="jp-mlp-Button jp-mod-small jp-mlp-ActivityFeed-moreButton"
             disabled={model.loadingMore}
             onClick={() => void model.loadMore()}
           >
@@ -143,9 +143,9 @@ function ActivityRow(props: {
           {status && <ExecutionBadge status={status} trans={trans} />}
           <time
             dateTime={new Date(item.time).toISOString()}
-            title={absoluteTime(item.time)}
+            title={clockTime(item.time, props.now)}
           >
-            {relativeTime(item.time, props.now)}
+            {relativeTime(item.time, props.now, trans)}
           </time>
           {typeof item.execution_count === 'number' && (
             <span
@@ -183,6 +183,9 @@ export function ExecutionBadge(props: {
     </span>
   );
 }
+
+/** How often the feed's relative times are redrawn (ms). */
+const RELATIVE_TIME_TICK = 30 * 1000;
 
 /**
  * The time, redrawn every 30 s.

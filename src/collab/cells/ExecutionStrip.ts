@@ -27,7 +27,7 @@ import { describeRunBadge, IRunBadgeView } from './runBadge';
 import type { IRunCache, IRunEntry } from './runCache';
 import type { IAttributionSettings } from './settings';
 import type { IStaleInfo } from './stale';
-import type { SharedClock } from './time';
+import type { SharedClock } from '../time';
 
 const STRIP_CLASS = 'jp-mlp-ExecutionStrip';
 const GUTTER_CLASS = 'jp-mlp-ExecutionStrip-gutter';

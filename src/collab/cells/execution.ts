@@ -7,7 +7,7 @@ import type { IExecutionRecord } from '../../api/collab';
 import { formatDuration } from '../../panels/experiments/format';
 import { displayName } from '../identity';
 import type { IStaleInfo } from './stale';
-import { clockTime, relativeTime, shortClockTime } from './time';
+import { clockTime, relativeTime, shortClockTime } from '../time';
 
 const MINUTE = 60_000;
 

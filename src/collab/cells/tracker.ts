@@ -38,7 +38,7 @@ import {
   sameSettings
 } from './settings';
 import { computeStale, IStaleInfo, IStaleInput, sameInfo } from './stale';
-import { SharedClock } from './time';
+import { SharedClock } from '../time';
 
 // The cell types of `@jupyterlab/cells`, reached through the notebook's own
 // (this package depends on `@jupyterlab/notebook` only).

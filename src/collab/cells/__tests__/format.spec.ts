@@ -19,7 +19,7 @@ import {
   userColor
 } from '../../identity';
 import { readAttributionSettings } from '../settings';
-import { clockTime, relativeTime, SharedClock } from '../time';
+import { clockTime, relativeTime, SharedClock } from '../../time';
 import { ALICE, BOB, record, T0 } from './records';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');

@@ -12,7 +12,7 @@ import { ExecutionStrip, IStripContext } from '../ExecutionStrip';
 import { describeRunBadge } from '../runBadge';
 import type { IRunCache, IRunEntry } from '../runCache';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../settings';
-import { SharedClock } from '../time';
+import { SharedClock } from '../../time';
 import { ALICE, record, T0 } from './records';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');

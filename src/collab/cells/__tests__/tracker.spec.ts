@@ -14,7 +14,7 @@ import {
   waitFor
 } from '../../../__tests__/fakeServer';
 import { RunCache } from '../runCache';
-import { SharedClock } from '../time';
+import { SharedClock } from '../../time';
 import {
   CellAttribution,
   STALE_OUTPUTS_CLASS,

@@ -1,6 +1,7 @@
 /*
- * Times on cells: "just now", "3 min ago" on the chip, the clock time in its
- * tooltip, and the one clock every chip's label follows.
+ * Times of shared editing: "just now", "3 min ago" (on cell chips and in the
+ * activity feed), the clock time in their tooltips, and the one clock every
+ * chip's label follows.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
