@@ -13,6 +13,8 @@ const YOU_CLASS = 'jp-mlp-Person-you';
 const TABS_CLASS = 'jp-mlp-Person-tabs';
 const WHERE_CLASS = 'jp-mlp-Person-where';
 const FOLLOW_CLASS = 'jp-mlp-Person-follow';
+/** The panel's small outlined buttons (style/base.css). */
+const BUTTON_CLASS = 'jp-mlp-Button jp-mod-small';
 
 /**
  * Where someone is, in words: "churn.ipynb · cell 7 · editing line 3".
@@ -124,7 +126,7 @@ function PersonRow(props: IPeopleListProps & { person: IPerson }): JSX.Element {
       {!person.isSelf && onFollow && (
         <button
           type="button"
-          className={FOLLOW_CLASS}
+          className={`${BUTTON_CLASS} ${FOLLOW_CLASS}`}
           aria-pressed={followed}
           aria-label={trans.__('Follow %1', name)}
           title={
@@ -173,7 +175,7 @@ export function FollowBanner(props: {
       </span>
       <button
         type="button"
-        className="jp-mlp-FollowBanner-stop"
+        className={`${BUTTON_CLASS} jp-mlp-FollowBanner-stop`}
         onClick={props.onStop}
         title={trans.__(
           'Stop following (or click, type or scroll in your documents)'
