@@ -12,21 +12,10 @@ import json
 from typing import Any
 
 import pytest
-from jupyter_server.auth import IdentityProvider, User
 from tornado.httpclient import HTTPClientError
 
+from ..identities import HeaderIdentityProvider
 from .notebook_kernel import NotebookKernel, open_notebook_kernel, wait_for_runs, write_notebook
-
-
-class HeaderIdentityProvider(IdentityProvider):  # type: ignore[misc]
-    """Test users: ``X-Test-User: alice`` is Alice (the token still authenticates)."""
-
-    async def get_user(self, handler: Any) -> User | None:
-        name = handler.request.headers.get("X-Test-User")
-        user = await super().get_user(handler)
-        if name and user is not None:
-            return User(username=name, name=name.title(), display_name=name.title())
-        return user
 
 
 @pytest.fixture

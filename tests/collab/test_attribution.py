@@ -14,29 +14,14 @@ from typing import Any
 
 import nbformat
 import pytest
-from jupyter_server.auth import IdentityProvider, User
+from jupyter_server.auth import User
 from pycrdt import Map
 
 from jupyterlab_mlplatform.collab.models import CollabUser, ExecutionRecord
 
 from ..autolog.notebook_kernel import NotebookKernel, open_notebook_kernel
+from ..identities import HeaderIdentityProvider
 from .ydoc_client import NotebookClient
-
-
-class HeaderIdentityProvider(IdentityProvider):  # type: ignore[misc]
-    """``X-Test-User: alice`` is Alice (the token still authenticates)."""
-
-    async def get_user(self, handler: Any) -> User | None:
-        name = handler.request.headers.get("X-Test-User")
-        user = await super().get_user(handler)
-        if name and user is not None:
-            return User(
-                username=name,
-                name=name.title(),
-                display_name=f"{name.title()} Test",
-                color="#ff8800" if name == "alice" else None,
-            )
-        return user
 
 
 @pytest.fixture
