@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument
 from .models import ActivityEvent, ActivityItem, ActivityPage
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,6 @@ class ActivityFeed:
         self._items[item_id] = updated
         self._changed("activity_updated", updated)
         return updated
-
-    def get(self, item_id: int) -> ActivityItem:
-        item = self._items.get(item_id)
-        if item is None:
-            raise NotFound(f"No activity item {item_id}.")
-        return item
 
     def page(self, limit: int = 50, before: int | None = None) -> ActivityPage:
         """The newest ``limit`` items older than item ``before`` (all when None), newest

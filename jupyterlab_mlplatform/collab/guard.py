@@ -33,6 +33,8 @@ class RecordGuard:
     def __init__(self, signer: RecordSigner) -> None:
         self._signer = signer
         self._watched: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        """Each watched document's subscription (kept: dropping it would stop the observer),
+        for as long as the document lives."""
         self.removed = 0
         """Forged records undone so far (for logs and tests)."""
 
@@ -53,14 +55,6 @@ class RecordGuard:
             with document.ydoc.transaction():
                 chunk = [cells[i] for i in range(start, min(start + SCAN_CHUNK, len(cells)))]
             self._check(document, chunk, {})
-
-    def unwatch(self, document: Any) -> None:
-        subscription = self._watched.pop(document, None)
-        if subscription is not None:
-            try:
-                document.ycells.unobserve(subscription)
-            except Exception:
-                log.debug("Could not stop watching a document", exc_info=True)
 
     # -- inside the transaction: note what to check ----------------------------------------
 

@@ -18,16 +18,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ..tracking.models import Model
 
 CELL_METADATA_KEY = "mlplatform"
 """The cell metadata key of everything the platform writes into a cell."""
 EXECUTION_KEY = "execution"
 """``metadata.mlplatform.execution``: the cell's last :class:`ExecutionRecord`."""
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CollabUser(Model):

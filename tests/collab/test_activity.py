@@ -12,7 +12,7 @@ import pytest
 
 from jupyterlab_mlplatform.collab.activity import ActivityFeed
 from jupyterlab_mlplatform.collab.models import ActivityEvent, CollabUser
-from jupyterlab_mlplatform.errors import InvalidArgument, NotFound
+from jupyterlab_mlplatform.errors import InvalidArgument
 
 ALICE = CollabUser(username="alice", name="Alice", display_name="Alice")
 
@@ -88,8 +88,7 @@ def test_page_sizes_are_bounded(limit: int) -> None:
 def test_unknown_items(tmp_path: Path) -> None:
     feed = ActivityFeed(None)
     assert feed.update(99, execution_count=1) is None
-    with pytest.raises(NotFound):
-        feed.get(99)
+    assert feed.page().items == []
 
 
 async def test_activity_rest_route(mlp_app: Any, jp_fetch: Any) -> None:
