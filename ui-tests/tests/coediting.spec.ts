@@ -38,8 +38,8 @@ async function openCollaboration(page: Page): Promise<void> {
 /** Type at the end of cell `index`'s editor, as a person does. */
 async function typeInCell(page: Page, index: number, text: string) {
   // Also for the second browser, a plain page without galata's helpers.
-  // eslint-disable-next-line jupyter/galata-prefer-notebook-cell-helper
   const editor = page.locator(CELL).nth(index).locator('.cm-content');
+  // eslint-disable-next-line jupyter/galata-prefer-notebook-cell-helper
   await editor.click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type(text);
@@ -136,6 +136,50 @@ test.describe('Co-editing', () => {
     const runView = bob.locator('[id^="jp-mlp-run-"]:visible');
     await expect(runView).toContainText(runName);
     await expect(runView).toContainText('C');
+
+    await context.close();
+  });
+});
+
+test.describe('Stale outputs', () => {
+  test.use({ mockUser: false });
+
+  test("a co-editor's re-run above marks the outputs below stale, until they are re-run", async ({
+    page,
+    browser,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    // A runs two cells: the second prints what the first set.
+    const path = await openNewNotebook(page, tmpPath, 'stale.ipynb');
+    await page.notebook.setCell(0, 'code', 'x = 1');
+    await page.notebook.addCell('code', 'print(x)');
+    await page.notebook.runCell(0);
+    await page.notebook.runCell(1);
+    const output = page.locator(CELL).nth(1);
+    await expect(output.locator('.jp-OutputArea-output')).toHaveText('1');
+    const note = output.locator('.jp-mlp-StaleNote');
+    await expect(note).toBeHidden();
+
+    // B, in another browser, re-runs the first cell on the shared kernel.
+    const context = await browser.newContext();
+    const bob = await context.newPage();
+    await bob.goto(`/lab/tree/${path}`);
+    await expect(bob.locator(CELL).nth(1)).toContainText('print(x)', {
+      timeout: 60_000
+    });
+    const bobName = await displayName(bob);
+    await bob.locator(CELL).nth(0).locator('.jp-InputPrompt').click();
+    await bob.keyboard.press('Control+Enter');
+
+    // A's output below is now stale, and says who re-ran which cell.
+    await expect(note).toBeVisible({ timeout: 60_000 });
+    await expect(note).toContainText(bobName, { timeout: 60_000 });
+    await expect(note.locator('.jp-mlp-StaleNote-cell')).toHaveText('cell 1');
+
+    // Until A runs it again.
+    await page.notebook.runCell(1);
+    await expect(note).toBeHidden({ timeout: 60_000 });
 
     await context.close();
   });

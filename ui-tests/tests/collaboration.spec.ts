@@ -100,6 +100,13 @@ test.describe('Collaboration panel', () => {
     );
     await expect(page.locator(CELL).nth(0)).toHaveClass(/jp-mod-active/);
 
+    // Clicking them takes us to their cell, once
+    await row.locator('.jp-mlp-Person-open').click();
+    await expect(page.locator(CELL).nth(2)).toHaveClass(/jp-mod-active/);
+    await expect(page.locator(`${SIDEBAR} .jp-mlp-FollowBanner`)).toHaveCount(
+      0
+    );
+
     // And the cell they run shows in our activity feed
     await other.keyboard.press('Shift+Enter');
     await expect(
