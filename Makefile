@@ -17,6 +17,8 @@ LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # Tools call each other by name (jupyter -> jupyter-builder -> jlpm): the venv comes first.
 export PATH := $(BIN):$(PATH)
+# A comma inside $(call ...) arguments.
+, := ,
 
 .PHONY: lab test install install-lab system-deps lint pytest jest ui-test bench bench-ui clean
 
@@ -31,17 +33,30 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# An editable install of the package with extras ($(1)), then the labextension linked in
+# development mode.  pip writes the package's shared data into the venv: through the link
+# that `labextension develop` leaves there, it would write install.json into our own
+# labextension folder, and the next editable build would add that file twice and fail.
+# So the link goes before pip runs (with what an earlier install left through it) and
+# comes back after.
+LABEXT_LINK := $(VENV)/share/jupyter/labextensions/jupyterlab-mlplatform
+define install_editable
+	if [ -L $(LABEXT_LINK) ]; then rm $(LABEXT_LINK); fi
+	rm -f jupyterlab_mlplatform/labextension/install.json
+	$(PY) -m pip install --quiet -e ".[$(1)]"
+	$(BIN)/jupyter labextension develop . --overwrite
+endef
+
 # The lab: the package with the `lab` extra (the labextension's build tools, what deployments
 # and the getting-started notebook run) and the `autolog` extra.
 $(VENV)/.installed-lab: $(PY) pyproject.toml package.json yarn.lock
-	$(PY) -m pip install --quiet -e ".[lab,autolog]"
-	$(BIN)/jupyter labextension develop . --overwrite
+	$(call install_editable,lab$(,)autolog)
 	touch $@
 
 # Everything the test suites need on top (torch's CPU build first, see TORCH).
 $(VENV)/.installed: $(VENV)/.installed-lab
 	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[lab,autolog,dev,test]"
+	$(call install_editable,lab$(,)autolog$(,)dev$(,)test)
 	touch $@
 
 install-lab: $(VENV)/.installed-lab
