@@ -66,6 +66,21 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
     it only picks among the kernel's own requests, never who the caller is)."""
 
     async def prepare(self) -> None:  # type: ignore[override]
+        """Authenticate, and settle who the request acts for.
+
+        This is the one identity rule; every route that records a user (runs' ``user``,
+        experiments' and models' ``created_by``, deployments and their keys) reads it
+        through :attr:`user_name`:
+
+        - a kernel token: whoever sent the execute request the kernel is running (as the
+          server saw it on the kernel's websocket), else the server's owner;
+        - the extension's server-wide token: the server's owner;
+        - jupyter-server's own token with no identity cookie (a script): the server's
+          owner, and the identity cookie sent back names the owner, so a client that keeps
+          cookies (``requests.Session``, the mlflow client) stays the owner;
+        - anything else: jupyter-server's identity (a browser's cookie, what an identity
+          provider says), the one co-editors see.
+        """
         app = self.mlplatform
         caller = app.kernel_credentials.caller_for(self.request.headers.get("Authorization", ""))
         if caller is not None:
@@ -87,6 +102,9 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             owner = self.mlplatform.kernel_credentials.user
             self._jupyter_current_user = owner
             self.current_user = owner
+            # jupyter-server has just set a cookie naming that random user; the client's
+            # next requests would carry it and be someone else.
+            self.identity_provider.set_login_cookie(self, owner)
 
     async def _is_anonymous_token_client(self) -> bool:
         user = self.current_user
