@@ -6,7 +6,8 @@ default (when no other default is configured), registered as the
 and restart:
 
 - ``MLPLATFORM_URL``/``MLPLATFORM_TOKEN`` and ``MLFLOW_TRACKING_URI``/``MLFLOW_TRACKING_TOKEN``
-  in the kernel's environment (the token names the kernel, see :mod:`.access`);
+  in the kernel's environment (the token names the kernel and is new at every launch and
+  restart; it is revoked when the kernel shuts down, see :mod:`.access`);
 - for IPython kernels, ``--ext=jupyterlab_mlplatform.autolog``: automatic tracking is
   loaded with no user code, and again after a restart.
 """
@@ -86,3 +87,11 @@ class MLPlatformProvisioner(LocalProvisioner):
             kwargs = launch.amend(str(self.kernel_id), argv, kwargs)
         result: dict[str, Any] = await super().pre_launch(**kwargs)
         return result
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """The kernel process is gone: unless it restarts (and gets a new token at its
+        launch), its token stops working."""
+        launch = _launch
+        if launch is not None and self.kernel_id and not restart:
+            launch.credentials.revoke(str(self.kernel_id))
+        await super().cleanup(restart=restart)

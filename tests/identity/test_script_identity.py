@@ -32,7 +32,9 @@ def _session_script(root: str, token: str) -> dict[str, Any]:
         experiment = first.json()
         runs = []
         for _ in range(3):
-            response = session.post(api + "runs", json={"experiment_id": experiment["experiment_id"]})
+            response = session.post(
+                api + "runs", json={"experiment_id": experiment["experiment_id"]}
+            )
             response.raise_for_status()
             runs.append(response.json())
         return {"experiment": experiment, "runs": runs, "cookies": cookies}
