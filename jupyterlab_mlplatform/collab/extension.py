@@ -24,6 +24,7 @@ from typing import Any
 from .. import compat
 from ..kernels.authors import ExecutionAuthors
 from ..kernels.sessions import kernel_notebook_path
+from ..private_files import make_private_dir
 from .activity import ActivityFeed, Publish
 from .attribution import CellAttribution, RunLookup
 from .guard import RecordGuard
@@ -158,9 +159,7 @@ class CollabExtension:
 
     def _make_directory(self) -> None:
         """``directory``, private to the server's user when we create it."""
-        if not self.directory.is_dir():
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.directory.chmod(0o700)
+        make_private_dir(self.directory)
 
 
 def _unbound_platform_store(store_class: Any) -> bool:
