@@ -274,7 +274,7 @@ class MLPlatformApp(ExtensionApp):
         settings = self.settings
         base = settings.get("kernel_websocket_connection_class") or ZMQChannelsWebsocketConnection
         settings["kernel_websocket_connection_class"] = identifying_connection_class(
-            base, self.execution_authors
+            base, self.execution_authors, self.kernel_credentials.user
         )
         # Without this, the records of every kernel the server ever ran would stay.
         assert self.serverapp is not None

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+from .identity import made_up_for_token
 from .kernels.names import PARENT_MESSAGE_HEADER
 from .kernels.sessions import kernel_notebook_path
 from .tracking.models import RunSource
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 AUTH_RESOURCE = "mlplatform"
-
-_GENERATED_USERNAME = re.compile(r"[0-9a-f]{32}")
-"""The form of the user ids jupyter-server generates for anonymous token requests."""
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -76,8 +72,9 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
           server saw it on the kernel's websocket), else the server's owner;
         - the extension's server-wide token: the server's owner;
         - jupyter-server's own token with no identity cookie (a script): the server's
-          owner, and the identity cookie sent back names the owner, so a client that keeps
-          cookies (``requests.Session``, the mlflow client) stays the owner;
+          owner (:mod:`.identity`, as on the kernel websockets), and the identity cookie
+          sent back names the owner, so a client that keeps cookies (``requests.Session``,
+          the mlflow client) stays the owner;
         - anything else: jupyter-server's identity (a browser's cookie, what an identity
           provider says), the one co-editors see.
         """
@@ -96,24 +93,15 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             self._jupyter_current_user = user
             self._token_authenticated = True
         await super().prepare()
-        if caller is None and await self._is_anonymous_token_client():
+        if caller is None and await made_up_for_token(self, self.current_user):
             # jupyter-server names every cookie-less request made with its token a fresh
             # random "Anonymous X"; a script holding the server's token is its owner.
-            owner = self.mlplatform.kernel_credentials.user
+            owner = app.kernel_credentials.user
             self._jupyter_current_user = owner
             self.current_user = owner
             # jupyter-server has just set a cookie naming that random user; the client's
             # next requests would carry it and be someone else.
             self.identity_provider.set_login_cookie(self, owner)
-
-    async def _is_anonymous_token_client(self) -> bool:
-        user = self.current_user
-        if not self.token_authenticated or user is None:
-            return False
-        if not _GENERATED_USERNAME.fullmatch(str(getattr(user, "username", ""))):
-            return False
-        cookie_user = await ensure_async(self.identity_provider.get_user_cookie(self))
-        return cookie_user is None
 
     async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
         """The notebook a kernel serves now, from the server's sessions."""

@@ -137,3 +137,33 @@ async def test_a_browser_identity_cookie_is_kept(
     identity, run = await asyncio.to_thread(browse)
     assert identity["name"].startswith("Anonymous ")
     assert run["user"] == identity["name"]
+
+
+async def test_a_script_driving_a_kernel_with_the_server_token_is_the_owner(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, mlp_app: Any
+) -> None:
+    """A script running a notebook's cells over the kernel websocket (as nbclient through
+    the server does), with the token and no cookies: its runs are the owner's, like the
+    runs it makes over REST, not a new random "Anonymous" per connection."""
+    from tests.autolog.notebook_kernel import open_notebook_kernel, wait_for_runs, write_notebook
+
+    # Given a notebook's kernel reached with the Jupyter token alone
+    write_notebook(jp_root_dir / "scripted.ipynb")
+    kernel = await open_notebook_kernel(jp_fetch, jp_ws_fetch, "scripted.ipynb")
+    # When a cell logs a run
+    done = await kernel.run(
+        "import jupyterlab_mlplatform as mlp\n"
+        "with mlp.start_run(name='scripted'):\n"
+        "    mlp.log_metric('m', 1.0)",
+        cell_id="cell-1",
+    )
+    assert done.ok, done.reply
+    # Then the run is the owner's, as a REST request with that token would be
+    (run,) = await wait_for_runs(mlp_app, 1, filter="attributes.name = 'scripted'")
+    _, over_rest = await asyncio.gather(asyncio.sleep(0), _rest_run(jp_fetch))
+    assert run.user == over_rest["user"] == mlp_app.kernel_credentials.user.name
+
+
+async def _rest_run(jp_fetch: Any) -> dict[str, Any]:
+    response = await jp_fetch("mlplatform", "api", "runs", method="POST", body="{}")
+    return json.loads(response.body)  # type: ignore[no-any-return]
