@@ -24,7 +24,7 @@ from typing import Any
 from .. import compat
 from ..kernels.authors import ExecutionAuthors
 from ..kernels.sessions import kernel_notebook_path
-from ..private_files import make_private_dir
+from ..private_files import make_private_dir, make_private_file
 from .activity import ActivityFeed, Publish
 from .attribution import CellAttribution, RunLookup
 from .guard import RecordGuard
@@ -79,6 +79,9 @@ class CollabExtension:
         check = forget_stale_sessions(
             ydoc_app.ystore_class, ydoc_app.config, session_store, self._log
         )
+        if session_store.parent == self.directory:
+            # jupyter-collaboration rewrites it in place, keeping the mode it has
+            make_private_file(session_store)
         self.restart_check = check
         self._log.info(
             "Co-editing: YStore %s (%s), session store %s; tabs open from before this start %s",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import compat
-from ..private_files import make_private_file
+from ..private_files import make_private_dir, make_private_file, open_private
 
 IDENTITY_TABLE = "mlplatform_ystore_identity"
 """The table, in the YStore's database, holding its identity (one UUID)."""
@@ -223,7 +223,8 @@ def _read(marker: Path) -> str | None:
 
 
 def _write(marker: Path, identity: str) -> None:
-    marker.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(marker.parent)
     partial = marker.with_name(marker.name + ".tmp")
-    partial.write_text(identity + "\n")
+    with open_private(partial) as file:
+        file.write(identity + "\n")
     partial.replace(marker)
