@@ -8,6 +8,7 @@ Standard library only (the deployment manager and the tracking store both use it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -49,7 +50,7 @@ def open_private(
     path: str | os.PathLike[str], mode: str = "w", encoding: str | None = None
 ) -> IO[Any]:
     """``open(path, mode)`` for writing (``w``, ``a`` or ``x``, text or ``b``), the file
-    0600: created so, or made so when it existed with other permissions."""
+    0600: created so, or made so when it existed with other permissions (and is ours)."""
     flags = _WRITE_FLAGS.get(mode.replace("b", "").replace("+", ""))
     if flags is None:
         raise ValueError(f"open_private writes files; mode {mode!r} is not a write mode")
@@ -58,7 +59,10 @@ def open_private(
     fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE)
     try:
         if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE:
-            os.fchmod(fd, PRIVATE_FILE)
+            # A file we created is ours to change; another user's (a shared database
+            # someone configured) is used as it is.
+            with contextlib.suppress(PermissionError):
+                os.fchmod(fd, PRIVATE_FILE)
         return open(fd, mode, encoding=None if "b" in mode else (encoding or "utf-8"))
     except BaseException:
         os.close(fd)

@@ -31,7 +31,10 @@ def identifying_connection_class(
         _sender: Any = None
 
         async def connect(self) -> Any:
-            self._sender = await acting_user(self.websocket_handler, owner)
+            try:
+                self._sender = await acting_user(self.websocket_handler, owner)
+            except Exception:  # the handler's own identity then; never fail the websocket
+                self.log.debug("Could not settle a kernel websocket's identity", exc_info=True)
             result = super().connect()
             return await result if inspect.isawaitable(result) else result
 
