@@ -5,8 +5,9 @@ Every kernel the server launches gets ``MLPLATFORM_URL`` and its own ``MLPLATFOR
 unmodified mlflow code).  A kernel token names its kernel and carries a random secret the
 server issued for that launch of it, so the server knows which kernel is calling and a cell
 cannot pose as another kernel.  A token lives as long as its kernel process: it stops
-working when the kernel shuts down, and a restart issues the kernel a new one (whatever
-the old process left behind, in a child process or a printed output, is locked out).
+working when the kernel shuts down (or dies for good), and a restart issues the kernel a new
+one (whatever the old process left behind, in a child process or a printed output, is
+locked out).
 Tokens are valid only for this extension's handlers, not for the rest of Jupyter's API.
 
 The server-wide token (``MLPlatformApp.kernel_token``, also put into the server's own

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
 from typing import Any
 
 import pytest
@@ -75,3 +78,27 @@ async def test_a_made_up_kernel_token_is_refused(jp_fetch: Any, mlp_app: Any, sc
                 "mlplatform", "api", "experiments", headers={"Authorization": f"{scheme} {token}"}
             )
         assert refused.value.code == 403
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    """Kernels that die are not restarted (and the restarter looks every 0.2 s)."""
+    return {**jp_server_config, "KernelRestarter": {"restart_limit": 0, "time_to_dead": 0.2}}
+
+
+async def test_a_kernel_token_stops_working_when_its_kernel_dies_for_good(
+    jp_fetch: Any, jp_serverapp: Any, mlp_app: Any
+) -> None:
+    # Given a kernel (that will not be restarted) and its token
+    response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({}))
+    kernel_id = json.loads(response.body)["id"]
+    token = await _kernel_token(jp_serverapp, kernel_id)
+    assert await _status_with(jp_fetch, token) == 200
+    # When its process is killed: the server drops it without shutting it down
+    process = jp_serverapp.kernel_manager.get_kernel(kernel_id).provisioner.process
+    os.kill(process.pid, signal.SIGKILL)
+    async with asyncio.timeout(60):
+        while kernel_id in jp_serverapp.kernel_manager:
+            await asyncio.sleep(0.1)
+    # Then its token is refused
+    assert await _status_with(jp_fetch, token) == 403
