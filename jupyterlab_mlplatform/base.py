@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 AUTH_RESOURCE = "mlplatform"
+
+_GENERATED_USERNAME = re.compile(r"[0-9a-f]{32}")
+"""The form of the user ids jupyter-server generates for anonymous token requests."""
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -93,15 +97,18 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             self._jupyter_current_user = user
             self._token_authenticated = True
         await super().prepare()
-        if caller is None and await made_up_for_token(self, self.current_user):
+        if caller is None and await self._is_anonymous_token_client():
             # jupyter-server names every cookie-less request made with its token a fresh
             # random "Anonymous X"; a script holding the server's token is its owner.
-            owner = app.kernel_credentials.user
+            owner = self.mlplatform.kernel_credentials.user
             self._jupyter_current_user = owner
             self.current_user = owner
             # jupyter-server has just set a cookie naming that random user; the client's
             # next requests would carry it and be someone else.
             self.identity_provider.set_login_cookie(self, owner)
+
+    async def _is_anonymous_token_client(self) -> bool:
+        return await made_up_for_token(self, self.current_user)
 
     async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
         """The notebook a kernel serves now, from the server's sessions."""
