@@ -34,6 +34,7 @@ from .kernels.connection import identifying_connection_class
 from .kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
 from .mlflow_api import handlers as mlflow_api_handlers
+from .private_files import make_private_dir
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository
 from .tracking.events import EventBus
@@ -53,7 +54,8 @@ class MLPlatformApp(ExtensionApp):
     data_dir = Unicode(
         config=True,
         help="Folder for the default SQLite database and artifacts "
-        "(default: <jupyter data dir>/mlplatform).",
+        "(default: <jupyter data dir>/mlplatform).  Created private to the server's user: "
+        "folders 0700 and files 0600 inside it, whatever the umask.",
     )
 
     @default("data_dir")
@@ -213,7 +215,11 @@ class MLPlatformApp(ExtensionApp):
         self.collab.link()
 
     def initialize_settings(self) -> None:
-        data_dir = Path(self.data_dir).expanduser()
+        data_dir = make_private_dir(Path(self.data_dir).expanduser())
+        if data_dir.stat().st_mode & 0o077:
+            self.log.warning(
+                "Other users can open the ML platform's data dir %s; `chmod 700` it.", data_dir
+            )
         uri = self.tracking_uri or f"sqlite:///{data_dir / 'tracking.db'}"
         artifact_root = self.artifact_root or str(data_dir / "artifacts")
         store = self.tracking_store_class(uri, artifact_root, parent=self)
@@ -268,7 +274,7 @@ class MLPlatformApp(ExtensionApp):
         settings = self.settings
         base = settings.get("kernel_websocket_connection_class") or ZMQChannelsWebsocketConnection
         settings["kernel_websocket_connection_class"] = identifying_connection_class(
-            base, self.execution_authors
+            base, self.execution_authors, self.kernel_credentials.user
         )
         # Without this, the records of every kernel the server ever ran would stay.
         assert self.serverapp is not None

@@ -14,12 +14,12 @@ import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
+from .identity import made_up_for_token
 from .kernels.names import PARENT_MESSAGE_HEADER
 from .kernels.sessions import kernel_notebook_path
 from .tracking.models import RunSource
@@ -66,6 +66,22 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
     it only picks among the kernel's own requests, never who the caller is)."""
 
     async def prepare(self) -> None:  # type: ignore[override]
+        """Authenticate, and settle who the request acts for.
+
+        This is the one identity rule; every route that records a user (runs' ``user``,
+        experiments' and models' ``created_by``, deployments and their keys) reads it
+        through :attr:`user_name`:
+
+        - a kernel token: whoever sent the execute request the kernel is running (as the
+          server saw it on the kernel's websocket), else the server's owner;
+        - the extension's server-wide token: the server's owner;
+        - jupyter-server's own token with no identity cookie (a script): the server's
+          owner (:mod:`.identity`, as on the kernel websockets), and the identity cookie
+          sent back names the owner, so a client that keeps cookies (``requests.Session``,
+          the mlflow client) stays the owner;
+        - anything else: jupyter-server's identity (a browser's cookie, what an identity
+          provider says), the one co-editors see.
+        """
         app = self.mlplatform
         caller = app.kernel_credentials.caller_for(self.request.headers.get("Authorization", ""))
         if caller is not None:
@@ -87,15 +103,12 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             owner = self.mlplatform.kernel_credentials.user
             self._jupyter_current_user = owner
             self.current_user = owner
+            # jupyter-server has just set a cookie naming that random user; the client's
+            # next requests would carry it and be someone else.
+            self.identity_provider.set_login_cookie(self, owner)
 
     async def _is_anonymous_token_client(self) -> bool:
-        user = self.current_user
-        if not self.token_authenticated or user is None:
-            return False
-        if not _GENERATED_USERNAME.fullmatch(str(getattr(user, "username", ""))):
-            return False
-        cookie_user = await ensure_async(self.identity_provider.get_user_cookie(self))
-        return cookie_user is None
+        return await made_up_for_token(self, self.current_user)
 
     async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
         """The notebook a kernel serves now, from the server's sessions."""

@@ -24,6 +24,7 @@ from typing import Any
 from .. import compat
 from ..kernels.authors import ExecutionAuthors
 from ..kernels.sessions import kernel_notebook_path
+from ..private_files import make_private_dir, make_private_file
 from .activity import ActivityFeed, Publish
 from .attribution import CellAttribution, RunLookup
 from .guard import RecordGuard
@@ -78,6 +79,9 @@ class CollabExtension:
         check = forget_stale_sessions(
             ydoc_app.ystore_class, ydoc_app.config, session_store, self._log
         )
+        if session_store.parent == self.directory:
+            # jupyter-collaboration rewrites it in place, keeping the mode it has
+            make_private_file(session_store)
         self.restart_check = check
         self._log.info(
             "Co-editing: YStore %s (%s), session store %s; tabs open from before this start %s",
@@ -158,9 +162,7 @@ class CollabExtension:
 
     def _make_directory(self) -> None:
         """``directory``, private to the server's user when we create it."""
-        if not self.directory.is_dir():
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.directory.chmod(0o700)
+        make_private_dir(self.directory)
 
 
 def _unbound_platform_store(store_class: Any) -> bool:

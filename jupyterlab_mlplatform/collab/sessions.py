@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import compat
+from ..private_files import make_private_dir, make_private_file, open_private
 
 IDENTITY_TABLE = "mlplatform_ystore_identity"
 """The table, in the YStore's database, holding its identity (one UUID)."""
@@ -154,7 +155,7 @@ def _give_identity(db_path: Path, state: YStoreState, log: logging.Logger) -> st
         aside = _free_name(db_path)
         log.warning("YStore version mismatch, moving %s to %s", db_path, aside)
         db_path.rename(aside)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_file(db_path)  # SQLite's -wal and -shm files get the database's mode
     identity = str(uuid.uuid4())
     with _connect(db_path) as db:
         db.execute(f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} (id TEXT NOT NULL)")
@@ -222,7 +223,8 @@ def _read(marker: Path) -> str | None:
 
 
 def _write(marker: Path, identity: str) -> None:
-    marker.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(marker.parent)
     partial = marker.with_name(marker.name + ".tmp")
-    partial.write_text(identity + "\n")
+    with open_private(partial) as file:
+        file.write(identity + "\n")
     partial.replace(marker)

@@ -2,10 +2,13 @@
 
 Every kernel the server launches gets ``MLPLATFORM_URL`` and its own ``MLPLATFORM_TOKEN``
 (and the same address and token as ``MLFLOW_TRACKING_URI``/``MLFLOW_TRACKING_TOKEN`` for
-unmodified mlflow code).  A kernel token names its kernel and carries an HMAC of that id
-under a per-server secret, so the server knows which kernel is calling without storing
-anything, and a cell cannot pose as another kernel.  Tokens are valid only for this
-extension's handlers, not for the rest of Jupyter's API.
+unmodified mlflow code).  A kernel token names its kernel and carries a random secret the
+server issued for that launch of it, so the server knows which kernel is calling and a cell
+cannot pose as another kernel.  A token lives as long as its kernel process: it stops
+working when the kernel shuts down (or dies for good), and a restart issues the kernel a new
+one (whatever the old process left behind, in a child process or a printed output, is
+locked out).
+Tokens are valid only for this extension's handlers, not for the rest of Jupyter's API.
 
 The server-wide token (``MLPlatformApp.kernel_token``, also put into the server's own
 environment) is for scripts and for kernels the server did not launch itself: requests
@@ -15,7 +18,6 @@ bearing it act as the server's owner.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import hmac
 import re
 import secrets
@@ -48,11 +50,21 @@ class KernelCredentials:
     def __init__(self, token: str | None = None) -> None:
         self.token = token or secrets.token_urlsafe(32)
         self.user = owner_user()
-        self._secret = secrets.token_bytes(32)
+        self._secrets: dict[str, str] = {}
+        """The secret of each kernel's current launch, by kernel id."""
 
     def token_for(self, kernel_id: str) -> str:
-        """The token of one kernel: ``<kernel id>.<mac>``."""
-        return f"{kernel_id}.{self._mac(kernel_id)}"
+        """A new token for a launch of ``kernel_id``: ``<kernel id>.<secret>``.
+
+        The kernel's previous token, if any, stops working.
+        """
+        secret = secrets.token_urlsafe(32)
+        self._secrets[kernel_id] = secret
+        return f"{kernel_id}.{secret}"
+
+    def revoke(self, kernel_id: str) -> None:
+        """``kernel_id`` shut down: its token no longer authenticates anyone."""
+        self._secrets.pop(kernel_id, None)
 
     def caller_for(self, authorization: str) -> KernelCaller | None:
         """Who holds ``authorization`` (``token X`` or ``Bearer X``), if it is ours."""
@@ -62,14 +74,8 @@ class KernelCredentials:
             return None
         if hmac.compare_digest(value, self.token):
             return KernelCaller(None)
-        kernel_id, dot, mac = value.rpartition(".")
-        if (
-            dot
-            and _KERNEL_ID.fullmatch(kernel_id)
-            and hmac.compare_digest(mac, self._mac(kernel_id))
-        ):
+        kernel_id, dot, secret = value.rpartition(".")
+        expected = self._secrets.get(kernel_id) if dot and _KERNEL_ID.fullmatch(kernel_id) else None
+        if expected is not None and hmac.compare_digest(secret, expected):
             return KernelCaller(kernel_id)
         return None
-
-    def _mac(self, kernel_id: str) -> str:
-        return hmac.new(self._secret, kernel_id.encode(), hashlib.sha256).hexdigest()[:40]

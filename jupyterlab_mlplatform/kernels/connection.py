@@ -8,20 +8,36 @@ execute requests, the status and execution count of execute replies.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 
+from ..identity import acting_user
 from .authors import ExecutionAuthors
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
 
-def identifying_connection_class(base: type[Any], authors: ExecutionAuthors) -> type[Any]:
-    """A subclass of ``base`` that reports execute requests and replies to ``authors``."""
+def identifying_connection_class(
+    base: type[Any], authors: ExecutionAuthors, owner: Any
+) -> type[Any]:
+    """A subclass of ``base`` that reports execute requests and replies to ``authors``,
+    each sent by the connection's identity (``owner`` for a script with the server's token,
+    see :mod:`..identity`)."""
 
     class IdentifyingKernelConnection(base):  # type: ignore[misc]
+        _sender: Any = None
+
+        async def connect(self) -> Any:
+            try:
+                self._sender = await acting_user(self.websocket_handler, owner)
+            except Exception:  # the handler's own identity then; never fail the websocket
+                self.log.debug("Could not settle a kernel websocket's identity", exc_info=True)
+            result = super().connect()
+            return await result if inspect.isawaitable(result) else result
+
         def handle_incoming_message(self, incoming_msg: Any) -> None:
             try:
                 self._note_request(incoming_msg)
@@ -53,7 +69,7 @@ def identifying_connection_class(base: type[Any], authors: ExecutionAuthors) -> 
                 header = message.get("header") or {}
                 metadata = message.get("metadata") or {}
             if header.get("msg_type") == "execute_request" and header.get("msg_id"):
-                user = self.websocket_handler.current_user
+                user = self._sender or self.websocket_handler.current_user
                 cell_id = metadata.get("cellId") if isinstance(metadata, dict) else None
                 authors.requested(
                     self.kernel_id,

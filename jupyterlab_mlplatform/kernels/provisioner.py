@@ -6,7 +6,8 @@ default (when no other default is configured), registered as the
 and restart:
 
 - ``MLPLATFORM_URL``/``MLPLATFORM_TOKEN`` and ``MLFLOW_TRACKING_URI``/``MLFLOW_TRACKING_TOKEN``
-  in the kernel's environment (the token names the kernel, see :mod:`.access`);
+  in the kernel's environment (the token names the kernel and is new at every launch and
+  restart; it is revoked when the kernel shuts down or dies for good, see :mod:`.access`);
 - for IPython kernels, ``--ext=jupyterlab_mlplatform.autolog``: automatic tracking is
   loaded with no user code, and again after a restart.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
@@ -41,6 +42,19 @@ class KernelLaunch:
     env: bool = True
     mlflow_env: bool = True
     autolog: bool = True
+    _on_dead: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
+
+    def watch(self, kernel_manager: Any, kernel_id: str) -> None:
+        """Revoke the kernel's token if it dies for good (its restarts failed): the server
+        then drops it without shutting it down."""
+        callback = self._on_dead.setdefault(kernel_id, lambda: self.ended(kernel_id))
+        kernel_manager.remove_restart_callback(callback, "dead")  # once, across restarts
+        kernel_manager.add_restart_callback(callback, "dead")
+
+    def ended(self, kernel_id: str) -> None:
+        """The kernel is gone (shut down, or dead): its token stops working."""
+        self._on_dead.pop(kernel_id, None)
+        self.credentials.revoke(kernel_id)
 
     def amend(self, kernel_id: str, argv: list[str], kwargs: dict[str, Any]) -> dict[str, Any]:
         if self.env:
@@ -86,3 +100,17 @@ class MLPlatformProvisioner(LocalProvisioner):
             kwargs = launch.amend(str(self.kernel_id), argv, kwargs)
         result: dict[str, Any] = await super().pre_launch(**kwargs)
         return result
+
+    async def post_launch(self, **kwargs: Any) -> None:
+        await super().post_launch(**kwargs)
+        launch = _launch
+        if launch is not None and self.kernel_id and hasattr(self.parent, "add_restart_callback"):
+            launch.watch(self.parent, str(self.kernel_id))
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """The kernel process is gone: unless it restarts (and gets a new token at its
+        launch), its token stops working."""
+        launch = _launch
+        if launch is not None and self.kernel_id and not restart:
+            launch.ended(str(self.kernel_id))
+        await super().cleanup(restart=restart)

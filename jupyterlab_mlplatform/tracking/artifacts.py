@@ -21,6 +21,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from ..errors import InvalidArgument, NotFound, PayloadTooLarge
 from .models import ArtifactInfo, ArtifactList
+from .private_fs import PrivateLocalFileSystem
 
 _UPLOAD_SUFFIX = ".mlp-upload-"
 
@@ -104,6 +105,8 @@ class ArtifactRepository:
 
     def location(self, artifact_uri: str) -> ArtifactLocation:
         fs, root = fsspec.core.url_to_fs(artifact_uri, **self.storage_options)
+        if type(fs) is LocalFileSystem:
+            fs = PrivateLocalFileSystem(**fs.storage_options)
         return ArtifactLocation(fs, root.rstrip("/") or "/")
 
     def list(self, artifact_uri: str, path: str = "", lenient: bool = False) -> ArtifactList:

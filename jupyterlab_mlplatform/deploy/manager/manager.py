@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...errors import Conflict, InvalidArgument, MLPlatformError, NotFound
+from ...private_files import make_private_dir, open_private
 from ...tracking.service import TrackingService
 from ..model.metadata import METADATA_FILE
 from ..serving.atomic import write_atomically
@@ -223,12 +224,12 @@ class DeploymentManager:
             await asyncio.to_thread(self._write_state, json.dumps(data, indent=1))
 
     def _write_state(self, text: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.root)
         write_atomically(self._state_file, text, fsync=True)
 
     def _runtime(self, record: DeploymentRecord) -> _Runtime:
         folder = self.root / record.name
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         log_file = ProcessLog(
             folder / "server.log", self.policy.log_lines, self.policy.log_file_bytes
         )
@@ -529,8 +530,8 @@ class DeploymentManager:
         for source, destination in files:
             handle, _size, _type = await self.tracking.open_artifact(run_id, source)
             try:
-                await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
-                with destination.open("wb") as out:
+                await asyncio.to_thread(make_private_dir, destination.parent)
+                with open_private(destination, "wb") as out:
                     while chunk := await self.tracking.read_chunk(handle, CHUNK):
                         await asyncio.to_thread(out.write, chunk)
             finally:

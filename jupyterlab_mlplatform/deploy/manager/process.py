@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
+from ...private_files import open_private
 from ..serving.lifetime import die_with_parent
 from .forkserver import ForkServer, ForkServerUnavailable
 
@@ -60,7 +61,7 @@ class ProcessLog:
 
     def append(self, line: str) -> None:
         self.lines.append(line)
-        with contextlib.suppress(OSError), self.path.open("a", encoding="utf-8") as f:
+        with contextlib.suppress(OSError), open_private(self.path, "a") as f:
             f.write(line + "\n")
 
     def tail(self, count: int) -> list[str]:

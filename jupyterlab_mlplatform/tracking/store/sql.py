@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from traitlets import Int
 
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
+from ...private_files import make_private_file
 from ..models import (
     Experiment,
     ExperimentCreate,
@@ -101,7 +102,8 @@ class SqlTrackingStore(TrackingStore):
         url = make_url(uri)
         if url.get_backend_name() == "sqlite":
             if url.database and url.database != ":memory:":
-                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # SQLite gives its -wal and -shm files the database file's mode.
+                make_private_file(Path(url.database).expanduser())
             engine = create_engine(url, connect_args={"check_same_thread": False})
             busy = int(self.sqlite_busy_timeout_ms)
 
