@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
+from ... import bounded_json
 from .errors import MalformedRequest, UnsupportedMediaType
 from .schema import InputSchema, Item
 
@@ -45,13 +45,11 @@ def parse(body: bytes, media: str, schema: InputSchema) -> Item:
     if media == "text/csv":
         return _parse_csv(body, schema)
     try:
-        payload = json.loads(body)
-    except UnicodeDecodeError:
-        raise MalformedRequest("The body is not UTF-8 text.") from None
+        payload = bounded_json.loads(body)
     except ValueError as e:
-        position = getattr(e, "pos", None)
-        where = f" at character {position}" if position is not None else ""
-        raise MalformedRequest(f"The body is not valid JSON{where}.") from None
+        # pydantic-core's message: what is wrong and where ("EOF while parsing a value at
+        # line 1 column 12", "recursion limit exceeded at ..."); it never quotes the input.
+        raise MalformedRequest(f"The body is not valid JSON: {e}.") from None
     if not isinstance(payload, dict):
         raise MalformedRequest(_SHAPE_HELP)
     found = [key for key in payload if key in _KEYS]

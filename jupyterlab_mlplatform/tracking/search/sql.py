@@ -49,6 +49,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
+from jupyterlab_mlplatform import bounded_json
 from jupyterlab_mlplatform.errors import InvalidArgument
 from jupyterlab_mlplatform.tracking.models import LifecycleStage, SearchRuns, ViewType
 from jupyterlab_mlplatform.tracking.search.filter import (
@@ -407,7 +408,7 @@ def decode_page_token(token: str, query: SearchRuns | str) -> int:
         raise invalid
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
+        data = bounded_json.loads(raw)
     except (ValueError, binascii.Error):
         raise invalid from None
     if not isinstance(data, dict) or set(data) != {"offset", "q"}:
