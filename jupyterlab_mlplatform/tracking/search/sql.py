@@ -31,6 +31,7 @@ from typing import Any, Final
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Float,
     FromClause,
     Select,
     String,
@@ -205,7 +206,10 @@ def _attribute_column(name: str) -> ColumnElement[Any]:
     if name == "run_name":
         return runs.c.name
     if name == "duration":
-        return runs.c.end_time - runs.c.start_time
+        # In floating point: the difference of two 64-bit times can overflow BIGINT
+        # (PostgreSQL's "bigint out of range"); a double is exact to the millisecond for
+        # durations under 285,000 years.
+        return cast(runs.c.end_time, Float) - cast(runs.c.start_time, Float)
     if name == "experiment_id":
         # Experiment ids are strings on the wire and integers in the table.
         return cast(runs.c.experiment_id, String)
