@@ -21,7 +21,7 @@ import io
 from typing import Any
 
 from ... import bounded_json
-from .errors import MalformedRequest, UnsupportedMediaType
+from .errors import InvalidInput, MalformedRequest, UnsupportedMediaType
 from .schema import InputSchema, Item
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -56,7 +56,14 @@ def parse(body: bytes, media: str, schema: InputSchema) -> Item:
     if len(found) != 1 or any(k not in _KEYS and k != "params" for k in payload):
         raise MalformedRequest(_SHAPE_HELP)
     fmt = found[0]
-    value = payload[fmt]
+    try:
+        return _parse_format(fmt, payload[fmt], schema)
+    except OverflowError:
+        # An integer too large for numpy somewhere the checks of one column do not see.
+        raise InvalidInput("A number in the input is out of range for the model.") from None
+
+
+def _parse_format(fmt: str, value: Any, schema: InputSchema) -> Item:
     if fmt == "dataframe_split":
         if not isinstance(value, dict) or "data" not in value:
             raise MalformedRequest(
