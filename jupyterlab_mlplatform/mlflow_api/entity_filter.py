@@ -26,7 +26,7 @@ from typing import Final, TypeVar
 
 from .. import bounded_json
 from ..errors import InvalidArgument
-from ..tracking.models import INT64_MAX, INT64_MIN
+from ..tracking.models import fits_int64
 
 T = TypeVar("T")
 
@@ -155,7 +155,7 @@ def parse_filter(
             raise _fail(op_position, "this key is a number: use = != < <= > >=")
         if not is_number and op in ("<", "<=", ">", ">="):
             raise _fail(op_position, "this key is a string: use = != LIKE ILIKE IN")
-        if isinstance(value, float) and not INT64_MIN <= value <= INT64_MAX:
+        if isinstance(value, float) and not fits_int64(tokens[i - 1][1], value):
             raise _fail(value_position, "number out of range (a 64-bit integer)")
         conditions.append(Condition(entity, key, op, value))
         if i >= len(tokens):

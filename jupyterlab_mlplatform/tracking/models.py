@@ -29,6 +29,16 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 so a larger value is a 400 naming its field, never an overflow in the database driver."""
 
 
+def fits_int64(literal: str, value: float) -> bool:
+    """Whether a number written in a filter (``literal``, read as ``value``) is a 64-bit
+    integer's: checked on the digits when it has no fraction or exponent, since a double
+    rounds 2**63 + 1 down to 2**63."""
+    digits = literal.lstrip("+-")
+    if digits.isascii() and digits.isdigit():
+        return INT64_MIN <= int(literal) <= INT64_MAX
+    return INT64_MIN <= value <= INT64_MAX
+
+
 class Model(BaseModel):
     """Base of every wire model: unknown fields are an error, not silently dropped."""
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
 from jupyterlab_mlplatform.errors import InvalidArgument
-from jupyterlab_mlplatform.tracking.models import INT64_MAX, INT64_MIN
+from jupyterlab_mlplatform.tracking.models import fits_int64
 
 __all__ = [
     "ATTRIBUTE_ALIASES",
@@ -631,7 +631,7 @@ class _Parser:
             number = float(token.text)
             if not math.isfinite(number):
                 raise self.fail(token.position, "number out of range")
-            if entity == "attribute" and not INT64_MIN <= number <= INT64_MAX:
+            if entity == "attribute" and not fits_int64(token.text, number):
                 raise self.fail(
                     token.position, f"number out of range for {key} (a 64-bit integer)"
                 )
