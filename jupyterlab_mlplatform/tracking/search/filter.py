@@ -632,9 +632,7 @@ class _Parser:
             if not math.isfinite(number):
                 raise self.fail(token.position, "number out of range")
             if entity == "attribute" and not fits_int64(token.text, number):
-                raise self.fail(
-                    token.position, f"number out of range for {key} (a 64-bit integer)"
-                )
+                raise self.fail(token.position, f"number out of range for {key} (a 64-bit integer)")
             return number
         if token.kind != "string":
             hint = (
