@@ -5,6 +5,15 @@ queue)."""
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+from typing import Any, ClassVar
+
+import pytest
+
+from jupyterlab_mlplatform.tracking.client.background import MAX_ATTEMPTS, BackgroundSender
+from jupyterlab_mlplatform.tracking.client.transport import Transport
 from tests.tracking.test_client import ServerProcess, mlp_server_process  # noqa: F401
 
 POISONED = """
@@ -52,3 +61,47 @@ def test_a_refused_point_is_dropped_with_a_warning_and_later_points_arrive(
     assert "y" not in run["metrics"]
     assert run["params"] == {"fine": "1"}
     assert run["status"] == "FINISHED"
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    """A stand-in for a server that answers every log batch with one status."""
+
+    status = 429
+    bodies: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        type(self).bodies.append(json.loads(self.rfile.read(length)))
+        payload = json.dumps({"message": "no"}).encode()
+        self.send_response(type(self).status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("status, tries", [(429, MAX_ATTEMPTS), (500, MAX_ATTEMPTS), (422, 1)])
+def test_a_batch_refused_again_and_again_is_given_up(
+    status: int, tries: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a server that answers every batch with the same error
+    handler = type("Handler", (_Refusing,), {"status": status, "bodies": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        transport = Transport(f"http://127.0.0.1:{server.server_address[1]}/", "t")
+        sender = BackgroundSender(transport, sleep=lambda _: None, linger=0)
+        # When one point is logged
+        sender.metric("r1", "loss", 1.0, 0, 1)
+        # Then the queue does not stall on it: tried a few times, then dropped, by name
+        assert sender.flush(timeout=30)
+        assert len(handler.bodies) == tries
+        assert sender.dropped == 1
+        assert "metric 'loss' at step 0" in caplog.text
+    finally:
+        server.shutdown()
+        server.server_close()
