@@ -313,3 +313,58 @@ async def test_over_long_artifact_names_are_a_400_and_leave_no_file(
     # A name at the limit is fine
     status, reply = await mlp_api("PUT", f"runs/{rid}/artifacts/{'c' * 211}", raw=b"ok")
     assert status == 201, reply
+
+
+async def test_nul_characters_are_a_400_on_every_backend(mlp_api: Any, mlflow_call: Call) -> None:
+    # Given a run (PostgreSQL cannot store a NUL character in text at all)
+    run = await _a_run(mlp_api)
+    rid, eid = run["run_id"], run["experiment_id"]
+    before = await _stored(mlp_api)
+    nul = "a\u0000b"
+    cases: list[tuple[str, str, Any]] = [
+        ("POST", "experiments", {"name": nul}),
+        ("PATCH", f"experiments/{eid}", {"description": nul}),
+        ("POST", "runs", {"experiment_id": eid, "name": nul}),
+        ("POST", f"runs/{rid}/log", {"params": {"p": nul}}),
+        ("POST", f"runs/{rid}/log", {"tags": {"t": nul}}),
+        ("POST", "runs/search", {"filter": f"params.p = '{nul}'"}),
+        ("POST", "runs/search", {"filter": f"tags.t LIKE '%{nul}%'"}),
+        ("GET", f"runs/{rid}\u0000", None),
+        ("GET", f"experiments/{eid}\u0000", None),
+    ]
+    for method, route, body in cases:
+        # When
+        status, reply = await mlp_api(method, route, body)
+        # Then
+        assert status == 400 and "NUL" in reply["message"], (route, body, reply)
+    for route, body in [
+        ("experiments/create", {"name": nul}),
+        ("runs/set-tag", {"run_id": rid, "key": "t", "value": nul}),
+        ("runs/log-parameter", {"run_id": rid, "key": "p", "value": nul}),
+        ("runs/search", {"experiment_ids": [eid], "filter": f"tags.t = '{nul}'"}),
+    ]:
+        status, reply = await mlflow_call("POST", route, body)
+        assert status == 400 and reply["error_code"] == "INVALID_PARAMETER_VALUE", (route, reply)
+    # An escaped backslash before "u0000" is text, not a NUL
+    status, reply = await mlp_api("POST", f"runs/{rid}/log", raw=b'{"tags": {"t": "C:\\\\u0000"}}')
+    assert status == 200, reply
+    _, stored = await mlp_api("GET", f"runs/{rid}")
+    assert stored["tags"] == {"t": "C:\\u0000"}
+    stored["tags"] = {}
+    assert stored == next(r for r in before["runs"] if r["run_id"] == rid)
+
+
+@pytest.mark.parametrize("experiment_id", ["\u0661", "\uff11", " 1", "1_0", "+1"])
+async def test_experiment_ids_are_ascii_digits(
+    mlp_api: Any, mlflow_call: Call, experiment_id: str
+) -> None:
+    # Given experiment 1 (and 10)
+    await _a_run(mlp_api)
+    for _ in range(9):
+        await mlp_api("POST", "experiments", {"name": f"e{_}"})
+    # When another spelling of its id is used
+    status, reply = await mlp_api("POST", "runs", {"experiment_id": experiment_id})
+    # Then it names no experiment
+    assert status == 404, reply
+    status, reply = await mlflow_call("POST", "runs/create", {"experiment_id": experiment_id})
+    assert status == 404 and reply["error_code"] == "RESOURCE_DOES_NOT_EXIST", reply
