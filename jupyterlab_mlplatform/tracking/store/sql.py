@@ -173,9 +173,7 @@ class SqlTrackingStore(TrackingStore):
 
     def _experiment_id(self, experiment_id: str) -> int:
         # ASCII digits only: int() also reads "١", " 1" and "1_0".
-        if not (isinstance(experiment_id, str) and experiment_id.isascii()):
-            raise NotFound("No experiment with that id.")
-        if not experiment_id.isdigit():
+        if not (experiment_id.isascii() and experiment_id.isdigit()):
             raise NotFound("No experiment with that id.")
         value = int(experiment_id)
         if not 0 <= value < 2**31:
