@@ -368,3 +368,20 @@ async def test_experiment_ids_are_ascii_digits(
     assert status == 404, reply
     status, reply = await mlflow_call("POST", "runs/create", {"experiment_id": experiment_id})
     assert status == 404 and reply["error_code"] == "RESOURCE_DOES_NOT_EXIST", reply
+
+
+async def test_a_deep_model_description_uploaded_as_an_artifact_is_listed_without_flavor(
+    mlp_api: Any,
+) -> None:
+    # Given a run
+    rid = (await _a_run(mlp_api))["run_id"]
+    # When a model package's description nested thousands deep is uploaded
+    status, reply = await mlp_api(
+        "PUT", f"runs/{rid}/artifacts/model/mlplatform_model.json", raw=DEEP.encode()
+    )
+    # Then it is stored, and the run lists the model with no flavor (as for any non-JSON)
+    assert status == 201, reply
+    _, run = await mlp_api("GET", f"runs/{rid}")
+    assert json.loads(run["tags"]["mlplatform.models"]) == [
+        {"artifact_path": "model", "flavor": None}
+    ]
