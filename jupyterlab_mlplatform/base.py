@@ -36,6 +36,11 @@ AUTH_RESOURCE = "mlplatform"
 _GENERATED_USERNAME = re.compile(r"[0-9a-f]{32}")
 """The form of the user ids jupyter-server generates for anonymous token requests."""
 
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""A NUL character in a JSON string: ``\\u0000`` after an even number of backslashes."""
+NUL_MESSAGE = "Text in requests cannot contain NUL characters (\\u0000)."
+"""PostgreSQL cannot store them; they are refused on every backend alike."""
+
 
 def describe_validation_error(error: ValidationError) -> str:
     """A short message naming each bad field, without echoing the submitted values."""
@@ -97,6 +102,8 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             self._jupyter_current_user = user
             self._token_authenticated = True
         await super().prepare()
+        if self.current_user and any("\x00" in str(v) for v in self.path_kwargs.values()):
+            raise InvalidArgument(NUL_MESSAGE)
         if caller is None and await self._is_anonymous_token_client():
             # jupyter-server names every cookie-less request made with its token a fresh
             # random "Anonymous X"; a script holding the server's token is its owner.
@@ -176,6 +183,8 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
         limit = self.mlplatform.max_json_body
         if len(body) > limit:
             raise PayloadTooLarge(f"Request bodies are limited to {limit} bytes.")
+        if b"\\u0000" in body and _JSON_NUL.search(body):
+            raise InvalidArgument(NUL_MESSAGE)
         try:
             return model.model_validate_json(body)
         except ValidationError as e:

@@ -47,7 +47,12 @@ class StreamedFilesHandler(MLPlatformAPIHandler):
             raise web.HTTPError(403)
         limit = self.tracking.artifacts.max_size
         declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > limit
+        ):
             raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
         if isinstance(self.request.connection, HTTP1Connection):
             self.request.connection.set_max_body_size(limit + 1)

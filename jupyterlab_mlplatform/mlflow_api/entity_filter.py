@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
+from .. import bounded_json
 from ..errors import InvalidArgument
+from ..tracking.models import fits_int64
 
 T = TypeVar("T")
 
@@ -46,13 +48,15 @@ _ENTITIES: Final = {
 _TOKEN: Final = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^']|'')*'|"(?:[^"]|"")*")
-      | (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?![\w.])
+      | (?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?![\w.])
       | (?P<op>!=|<=|>=|<>|==|=|<|>)
       | (?P<punct>[(),])
       | (?P<ident>(?:`[^`]*`|[A-Za-z_][\w]*)(?:\.(?:`[^`]*`|"(?:[^"]|"")*"|[\w./:-]+))?)
     )""",
     re.VERBOSE,
 )
+"""Numbers have ASCII digits: ``\\d`` would take any Unicode digit, which ``float`` reads
+(Arabic-Indic twelve is 12.0) or fails on (a superscript two)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ def parse_filter(
             op = {"==": "=", "<>": "!="}.get(op, op)
         elif op not in ("LIKE", "ILIKE", "IN", "NOT IN"):
             raise _fail(op_position, "expected a comparison operator")
+        value_position = tokens[i][2] if i < len(tokens) else len(text)
         value = _value(take, op)
         is_number = entity == "attribute" and key in numeric
         if is_number != isinstance(value, float) and not isinstance(value, tuple):
@@ -150,6 +155,8 @@ def parse_filter(
             raise _fail(op_position, "this key is a number: use = != < <= > >=")
         if not is_number and op in ("<", "<=", ">", ">="):
             raise _fail(op_position, "this key is a string: use = != LIKE ILIKE IN")
+        if isinstance(value, float) and not fits_int64(tokens[i - 1][1], value):
+            raise _fail(value_position, "number out of range (a 64-bit integer)")
         conditions.append(Condition(entity, key, op, value))
         if i >= len(tokens):
             return conditions
@@ -311,7 +318,7 @@ def decode_offset(token: str | None) -> int:
     if not token:
         return 0
     try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        data = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))
         offset = data["offset"]
     except (ValueError, TypeError, KeyError):
         raise InvalidArgument("Invalid page_token.") from None

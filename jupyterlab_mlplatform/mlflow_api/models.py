@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_serializer
 
-from ..tracking.models import finite_or_text
+from ..tracking.models import Int64, finite_or_text
 
 # -- enums: by name, or by their protobuf number ------------------------------------------
 
@@ -86,8 +86,8 @@ class Metric(Response):
 class MetricIn(Request):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: int | None = None
-    step: int = 0
+    timestamp: Int64 | None = None
+    step: Int64 = 0
 
 
 class RunRef(Request):
@@ -218,13 +218,13 @@ class CreateRun(Request):
     user_id: str | None = None
     """Ignored: runs belong to the person the server authenticated."""
     run_name: Annotated[str, Field(max_length=250)] | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
     tags: list[KeyValueIn] = Field(default_factory=list)
 
 
 class UpdateRun(RunRef):
     status: RunStatusName | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     run_name: Annotated[str, Field(max_length=250)] | None = None
 
 
@@ -249,8 +249,8 @@ class SearchRunsResponse(Response):
 class LogMetric(RunRef):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: int | None = None
-    step: int = 0
+    timestamp: Int64 | None = None
+    step: Int64 = 0
 
 
 class LogParam(RunRef):
@@ -282,7 +282,7 @@ class LogInputs(RunRef):
 
 class ModelOutputIn(Request):
     model_id: Annotated[str, Field(min_length=1, max_length=64)]
-    step: int = 0
+    step: Int64 = 0
 
 
 class LogOutputs(RunRef):

@@ -18,6 +18,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from .. import bounded_json
 from ..errors import Conflict, InvalidArgument
 from ..tracking.models import (
     LifecycleStage,
@@ -224,7 +225,7 @@ class LogModelHandler(MLflowHandler):
         request = self.get_request(wire.LogModel)
         run_id = self.require_run_id(request.the_run_id)
         try:
-            entry = json.loads(request.model_json)
+            entry = bounded_json.loads(request.model_json)
         except ValueError:
             raise InvalidArgument("model_json is not valid JSON.") from None
 

@@ -9,6 +9,7 @@ or oversized upload never replaces a stored file.
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import posixpath
@@ -24,6 +25,14 @@ from .models import ArtifactInfo, ArtifactList
 from .private_fs import PrivateLocalFileSystem
 
 _UPLOAD_SUFFIX = ".mlp-upload-"
+_UPLOAD_NAME_EXTRA = len(_UPLOAD_SUFFIX) + 32
+"""What an upload's temporary name adds to the file's name (the suffix and a uuid4 hex)."""
+
+MAX_NAME_BYTES = 255 - _UPLOAD_NAME_EXTRA
+"""The longest file or folder name, in UTF-8 bytes: 255 (the NAME_MAX of common local file
+systems and of S3-style keys' parts) less room for the upload's temporary name."""
+MAX_PATH_BYTES = 1024
+"""The longest artifact path, in UTF-8 bytes (well inside PATH_MAX with the run's folder)."""
 
 
 def safe_relative_path(path: str) -> str:
@@ -40,7 +49,21 @@ def safe_relative_path(path: str) -> str:
         raise InvalidArgument("Artifact paths cannot contain '..'.")
     if any(_UPLOAD_SUFFIX in p for p in parts):
         raise InvalidArgument("That artifact name is reserved.")
-    return "/".join(parts)
+    if any(_utf8_size(p) > MAX_NAME_BYTES for p in parts):
+        raise InvalidArgument(
+            f"Artifact file and folder names are limited to {MAX_NAME_BYTES} bytes (UTF-8)."
+        )
+    joined = "/".join(parts)
+    if _utf8_size(joined) > MAX_PATH_BYTES:
+        raise InvalidArgument(f"Artifact paths are limited to {MAX_PATH_BYTES} bytes (UTF-8).")
+    return joined
+
+
+def _utf8_size(text: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: no file system can name it
+        raise InvalidArgument("Artifact paths must be valid Unicode text.") from None
 
 
 @dataclass
@@ -74,8 +97,15 @@ class ArtifactUpload:
             raise InvalidArgument("A parent of that artifact path is a file.")
         if self._fs.isdir(target):
             raise InvalidArgument("That artifact path is a folder.")
-        self._fs.makedirs(parent, exist_ok=True)
-        self._file: IO[bytes] = self._fs.open(self._temp, "wb")
+        try:
+            self._fs.makedirs(parent, exist_ok=True)
+            self._file: IO[bytes] = self._fs.open(self._temp, "wb")
+        except OSError as e:
+            # The limits above hold on common file systems; a deep artifact root can still
+            # make the whole path too long for this one.
+            if e.errno == errno.ENAMETOOLONG:
+                raise InvalidArgument("That artifact path is too long for the store.") from None
+            raise
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)

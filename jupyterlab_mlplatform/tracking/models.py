@@ -22,6 +22,22 @@ Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 ParamValue = Annotated[str, Field(max_length=6000)]
 TagValue = Annotated[str, Field(max_length=8000)]
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+"""Every integer a request carries (steps, timestamps, times): the store's columns are 64-bit,
+so a larger value is a 400 naming its field, never an overflow in the database driver."""
+
+
+def fits_int64(literal: str, value: float) -> bool:
+    """Whether a number written in a filter (``literal``, read as ``value``) is a 64-bit
+    integer's: checked on the digits when it has no fraction or exponent, since a double
+    rounds 2**63 + 1 down to 2**63."""
+    digits = literal.lstrip("+-")
+    if digits.isascii() and digits.isdigit():
+        return INT64_MIN <= int(literal) <= INT64_MAX
+    return INT64_MIN <= value <= INT64_MAX
+
 
 class Model(BaseModel):
     """Base of every wire model: unknown fields are an error, not silently dropped."""
@@ -153,7 +169,7 @@ class RunCreate(Model):
     params: dict[Key, ParamValue] = Field(default_factory=dict)
     tags: dict[Key, TagValue] = Field(default_factory=dict)
     source: RunSource | None = None
-    start_time: int | None = None
+    start_time: Int64 | None = None
 
     _coerce_params = field_validator("params", mode="before")(
         lambda value: (
@@ -164,7 +180,7 @@ class RunCreate(Model):
 
 class RunUpdate(Model):
     status: RunStatus | None = None
-    end_time: int | None = None
+    end_time: Int64 | None = None
     name: Annotated[str, Field(min_length=1, max_length=250)] | None = None
     lifecycle_stage: LifecycleStage | None = None
     """``active`` restores a deleted run."""
@@ -179,9 +195,9 @@ class MetricPoint(TypedDict):
 
     key: Key
     value: float
-    step: NotRequired[int]
+    step: NotRequired[Int64]
     """Defaults to 0."""
-    timestamp: NotRequired[int]
+    timestamp: NotRequired[Int64]
     """Milliseconds since the epoch; the server's clock when omitted."""
 
 
@@ -339,7 +355,7 @@ class ModelOutput(Model):
     """A logged model that a run declares as its output, at a training step."""
 
     model_id: Annotated[str, Field(min_length=1, max_length=64)]
-    step: int = 0
+    step: Int64 = 0
 
 
 # -- events --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, ParamSpec, TypeVar
 
+from .. import bounded_json
 from .artifacts import ArtifactRepository, ArtifactUpload
 from .events import EventBus
 from .models import (
@@ -283,7 +284,7 @@ class TrackingService:
         finally:
             file.close()
         try:
-            flavor = json.loads(raw).get("flavor")
+            flavor = bounded_json.loads(raw).get("flavor")
         except (ValueError, AttributeError):
             flavor = None
         entry = {"artifact_path": folder, "flavor": flavor if isinstance(flavor, str) else None}

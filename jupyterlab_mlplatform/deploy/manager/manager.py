@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from ... import bounded_json
 from ...errors import Conflict, InvalidArgument, MLPlatformError, NotFound
 from ...private_files import make_private_dir, open_private
 from ...tracking.service import TrackingService
@@ -500,7 +501,7 @@ class DeploymentManager:
         """Copy the version's model package into ``target``; returns its flavor."""
         await self._copy_model(version.run_id, version.artifact_path, target)
         try:
-            description = json.loads((target / METADATA_FILE).read_text(encoding="utf-8"))
+            description = bounded_json.loads((target / METADATA_FILE).read_bytes())
             flavor = description.get("flavor")
         except (OSError, ValueError, AttributeError):
             return None

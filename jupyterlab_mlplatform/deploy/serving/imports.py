@@ -49,7 +49,7 @@ def guard_applies(model_dir: str) -> bool:
     try:
         with open(os.path.join(model_dir, METADATA_FILE), encoding="utf-8") as handle:
             metadata = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return False
     if not isinstance(metadata, dict) or metadata.get("flavor") not in TABULAR_FLAVORS:
         return False

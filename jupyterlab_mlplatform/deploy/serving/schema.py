@@ -225,7 +225,7 @@ class InputSchema:
             raise InvalidInput("The model takes columns, not a tensor.")  # pragma: no cover
         try:
             array = np.asarray(value, dtype=self._tensor_dtype)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise InvalidInput(
                 f"The input is no tensor of {self.tensor.dtype} ({type(e).__name__})."
             ) from None
@@ -289,6 +289,10 @@ class InputSchema:
             if not integral.all():
                 column = self.columns[int(np.argmin(integral))]
                 raise _wrong_type(column, "number")
+        if self.matrix_dtype.kind in "iu":
+            fits = _fits_columns(array, self.matrix_dtype)
+            if not fits.all():
+                raise _out_of_range(self.columns[int(np.argmin(fits))])
         array = array.astype(self.matrix_dtype, copy=False)
         if self._nan_check and np.isnan(array).any():
             bad = np.isnan(array).any(axis=0)
@@ -363,7 +367,10 @@ class InputSchema:
             bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
-            array = np.array(values, dtype=dtype)  # None -> NaN
+            try:
+                array = np.array(values, dtype=dtype)  # None -> NaN
+            except OverflowError:  # an integer past float64's range (1e309)
+                raise _out_of_range(column) from None
         array = array.astype(dtype, copy=False)
         if column.required and np.isnan(array).any():
             raise _null(column)
@@ -373,12 +380,17 @@ class InputSchema:
         array = _array(values)
         kind = array.dtype.kind if array.ndim == 1 else "O"
         if kind in "iu":
+            if not _fits(array, dtype):
+                raise _out_of_range(column)
             return array.astype(dtype, copy=False)
         if kind not in "f":
             bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
-            array = np.array(values, dtype=np.float64)
+            try:
+                array = np.array(values, dtype=np.float64)
+            except OverflowError:
+                raise _out_of_range(column) from None
         nulls = np.isnan(array)
         if nulls.any():
             if column.required:
@@ -389,6 +401,8 @@ class InputSchema:
             return array  # an optional integer column with nulls stays float, as in pandas
         if not (np.isfinite(array).all() and (array == np.floor(array)).all()):
             raise _wrong_type(column, "number")
+        if not _fits(array, dtype):
+            raise _out_of_range(column)
         return array.astype(dtype)
 
 
@@ -410,6 +424,33 @@ def _wrong_type(column: Column, got: str) -> InvalidInput:
     return InvalidInput(
         f"Column {column.label!r} must be {column.type}, got {got}.", column=column.label
     )
+
+
+def _out_of_range(column: Column) -> InvalidInput:
+    return InvalidInput(
+        f"Column {column.label!r} holds a number out of range for {column.type}.",
+        column=column.label,
+    )
+
+
+def _fits_columns(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """Per column of a 2-D array of numbers: whether every value fits the integer ``dtype``
+    (``astype`` would wrap it around silently)."""
+    if array.shape[0] == 0:
+        return np.ones(array.shape[1:], dtype=bool)
+    low, high = array.min(axis=0), array.max(axis=0)
+    if array.dtype.kind == "f":
+        # Compared as floats: 2.0**63 is the first double past int64's maximum.
+        limit = 2.0 ** (dtype.itemsize * 8 - 1)
+        return (low >= -limit) & (high < limit)  # type: ignore[no-any-return]
+    info = np.iinfo(dtype)
+    return (low >= info.min) & (high <= info.max)  # type: ignore[no-any-return]
+
+
+def _fits(array: np.ndarray, dtype: np.dtype[Any]) -> bool:
+    if array.size == 0:
+        return True
+    return bool(_fits_columns(array.reshape(len(array), -1), dtype).all())
 
 
 def _null(column: Column) -> InvalidInput:

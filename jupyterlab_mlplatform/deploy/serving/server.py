@@ -46,6 +46,7 @@ from tornado.netutil import bind_sockets
 
 from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model
 
+from ... import bounded_json
 from . import openapi
 from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
@@ -130,8 +131,8 @@ def _read_example(model: LoadedModel) -> dict[str, Any] | None:
     if not name:
         return None
     try:
-        with open(os.path.join(model.path, name), encoding="utf-8") as handle:
-            payload = json.load(handle)
+        with open(os.path.join(model.path, name), "rb") as handle:
+            payload = bounded_json.loads(handle.read())
     except (OSError, ValueError):
         log.warning("The input example %s cannot be read.", name)
         return None

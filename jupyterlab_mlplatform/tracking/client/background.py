@@ -6,6 +6,13 @@ their own, so a rejected param never costs metric points; each run's order is ke
 them.
 Each batch gets an id when it is cut; if the server cannot be reached, the thread keeps the
 batch and retries it, in order, with the same id, so the server applies it exactly once.
+
+A batch the server refuses (a 4xx: it wrote nothing) is never retried as it is.  It is split
+in halves, each sent on its own, until the refused items stand alone; those are dropped with
+a warning naming them, and everything else (before, beside and after them) is stored.  Faults
+that may pass are retried: forever while the server is unreachable or restarting (no
+answer, 502, 503, 504), a few times for a 408, 425, 429 or 500, then treated as a refusal,
+so one poisoned batch never stalls the queue.
 """
 
 from __future__ import annotations
@@ -25,6 +32,15 @@ from .transport import MLPlatformClientError, Transport
 log = logging.getLogger("jupyterlab_mlplatform.client")
 
 MAX_BATCH_METRICS = 10_000
+UNREACHABLE_STATUS = frozenset({502, 503, 504})
+"""Answers that mean the server is away (a proxy in front of it, or restarting)."""
+MAX_ATTEMPTS = 5
+"""Tries of a batch the server answers with another retryable status (429, 500...)."""
+WHOLE_BATCH_STATUS = frozenset({401, 403, 404, 410})
+"""Refusals that hold for every item alike (no access, the run is gone): not split."""
+MAX_SPLIT_REQUESTS = 64
+"""Requests spent splitting one refused batch: enough to find a few bad items among 10,000
+(about 2 log2 n each); a batch where most items are bad is dropped in larger parts."""
 LINGER_SECONDS = 0.2
 """How long the thread waits for more items after the first (one request, not hundreds)."""
 
@@ -44,6 +60,35 @@ class _Batch:
             "tags": self.tags,
             "batch_id": self.batch_id,
         }
+
+    def __len__(self) -> int:
+        return len(self.metrics) + len(self.params) + len(self.tags)
+
+    def halves(self) -> tuple[_Batch, _Batch]:
+        """Two batches (with new ids) holding this one's items, in order."""
+        items: list[tuple[str, Any]] = [("m", m) for m in self.metrics]
+        items += [("p", kv) for kv in self.params.items()]
+        items += [("t", kv) for kv in self.tags.items()]
+        middle = len(items) // 2
+        return _Batch.of(self.run_id, items[:middle]), _Batch.of(self.run_id, items[middle:])
+
+    @classmethod
+    def of(cls, run_id: str, items: list[tuple[str, Any]]) -> _Batch:
+        batch = cls(run_id)
+        for kind, item in items:
+            if kind == "m":
+                batch.metrics.append(item)
+            else:
+                (batch.params if kind == "p" else batch.tags)[item[0]] = item[1]
+        return batch
+
+    def describe(self) -> str:
+        """The items, for a warning: ``metric 'loss' at step 3``, ``param 'lr'``..."""
+        named = [f"metric {m['key']!r} at step {m.get('step')}" for m in self.metrics[:3]]
+        named += [f"param {k!r}" for k in list(self.params)[:3]]
+        named += [f"tag {k!r}" for k in list(self.tags)[:3]]
+        more = len(self) - len(named)
+        return ", ".join(named[:3]) + (f" and {more} more" if more > 0 else "")
 
 
 class BackgroundSender:
@@ -65,6 +110,7 @@ class BackgroundSender:
         self._lock = threading.Lock()
         self._stopping = False
         self.dropped = 0
+        self._split_budget = MAX_SPLIT_REQUESTS
         """Items the server refused for good (bad keys, deleted runs...)."""
 
     # -- the caller's side (cheap) ---------------------------------------------------------
@@ -166,19 +212,43 @@ class BackgroundSender:
         return order
 
     def _deliver(self, batch: _Batch) -> None:
+        self._split_budget = MAX_SPLIT_REQUESTS
+        self._deliver_part(batch)
+
+    def _deliver_part(self, batch: _Batch) -> None:
+        refused = self._send(batch)
+        if refused is None:
+            return
+        splittable = len(batch) > 1 and refused.status not in WHOLE_BATCH_STATUS
+        if splittable and self._split_budget >= 2:
+            self._split_budget -= 2
+            for half in batch.halves():
+                self._deliver_part(half)
+            return
+        self.dropped += len(batch)
+        log.warning(
+            "The tracking server refused logged data (run %s: %s), which is dropped: %s",
+            batch.run_id,
+            batch.describe(),
+            refused.message,
+        )
+
+    def _send(self, batch: _Batch) -> MLPlatformClientError | None:
+        """Post a batch; None once stored, else the refusal (after retrying what may pass)."""
         delay = 0.1
         warned = False
+        attempts = 0
         while True:
             try:
                 self.transport.request("POST", f"runs/{batch.run_id}/log", json=batch.body())
                 if warned:
                     log.warning("Tracking server reachable again; logging resumed.")
-                return
+                return None
             except MLPlatformClientError as e:
-                if not e.retryable:
-                    self.dropped += len(batch.metrics) + len(batch.params) + len(batch.tags)
-                    log.warning("The tracking server refused logged data: %s", e.message)
-                    return
+                away = e.status is None or e.status in UNREACHABLE_STATUS
+                attempts += 1
+                if not e.retryable or (not away and attempts >= MAX_ATTEMPTS):
+                    return e
                 if not warned:
                     log.warning("%s; keeping logged data and retrying.", e.message)
                     warned = True

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
 from jupyterlab_mlplatform.errors import InvalidArgument
+from jupyterlab_mlplatform.tracking.models import fits_int64
 
 __all__ = [
     "ATTRIBUTE_ALIASES",
@@ -251,7 +252,9 @@ def _quote(text: str) -> str:
 # -- tokens --------------------------------------------------------------------------------
 
 _TokenKind: TypeAlias = Literal["ident", "string", "number", "op", "keyword", "(", ")", ",", "end"]
-_NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+"""Numbers are written with ASCII digits only: ``\\d`` alone would take any Unicode digit,
+which ``float`` reads (Arabic-Indic twelve) or not (superscript two)."""
 _OPERATORS: Final = ("!=", "<=", ">=", "==", "<>", "=", "<", ">")
 _KEY_PUNCTUATION: Final = "_.-/:"
 
@@ -312,7 +315,7 @@ class _Lexer:
                 return _Token("op", op, start)
         if ch in "'\"":
             return _Token("string", self._string(), start)
-        if ch.isdigit() or (ch in "+-." and _NUMBER_RE.match(text, start)):
+        if _NUMBER_RE.match(text, start):
             return self._number()
         if ch.isalpha() or ch in "_`":
             return self._identifier()
@@ -628,6 +631,8 @@ class _Parser:
             number = float(token.text)
             if not math.isfinite(number):
                 raise self.fail(token.position, "number out of range")
+            if entity == "attribute" and not fits_int64(token.text, number):
+                raise self.fail(token.position, f"number out of range for {key} (a 64-bit integer)")
             return number
         if token.kind != "string":
             hint = (

@@ -31,6 +31,7 @@ from typing import Any, Final
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Float,
     FromClause,
     Select,
     String,
@@ -49,6 +50,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
+from jupyterlab_mlplatform import bounded_json
 from jupyterlab_mlplatform.errors import InvalidArgument
 from jupyterlab_mlplatform.tracking.models import LifecycleStage, SearchRuns, ViewType
 from jupyterlab_mlplatform.tracking.search.filter import (
@@ -204,7 +206,10 @@ def _attribute_column(name: str) -> ColumnElement[Any]:
     if name == "run_name":
         return runs.c.name
     if name == "duration":
-        return runs.c.end_time - runs.c.start_time
+        # In floating point: the difference of two 64-bit times can overflow BIGINT
+        # (PostgreSQL's "bigint out of range"); a double is exact to the millisecond for
+        # durations under 285,000 years.
+        return cast(runs.c.end_time, Float) - cast(runs.c.start_time, Float)
     if name == "experiment_id":
         # Experiment ids are strings on the wire and integers in the table.
         return cast(runs.c.experiment_id, String)
@@ -407,7 +412,7 @@ def decode_page_token(token: str, query: SearchRuns | str) -> int:
         raise invalid
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
+        data = bounded_json.loads(raw)
     except (ValueError, binascii.Error):
         raise invalid from None
     if not isinstance(data, dict) or set(data) != {"offset", "q"}:

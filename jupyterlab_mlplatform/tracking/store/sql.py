@@ -174,10 +174,10 @@ class SqlTrackingStore(TrackingStore):
     # -- experiments ---------------------------------------------------------------------
 
     def _experiment_id(self, experiment_id: str) -> int:
-        try:
-            value = int(experiment_id)
-        except (TypeError, ValueError):
-            raise NotFound("No experiment with that id.") from None
+        # ASCII digits only: int() also reads "١", " 1" and "1_0".
+        if not (experiment_id.isascii() and experiment_id.isdigit()):
+            raise NotFound("No experiment with that id.")
+        value = int(experiment_id)
         if not 0 <= value < 2**31:
             raise NotFound("No experiment with that id.")
         return value
