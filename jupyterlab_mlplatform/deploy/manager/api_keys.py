@@ -5,12 +5,17 @@ scrypt hash (never the key).  ``<folder>/keys`` is the scoring server's keys fil
 (:mod:`jupyterlab_mlplatform.deploy.serving.keys`): the same hashes, plus the manager's own
 key for the invocations proxy, stats and metadata, which is made again at every start of
 the Jupyter server and lives only in its memory.
+
+Both files are read, changed and written under one lock (creates and revokes run on
+threads, and the manager rewrites the keys file at each start): a revoked key stays
+revoked and every created key is stored.  The slow hash of a new key is made outside it.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import threading
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +38,8 @@ class ApiKeys:
         self.records_file = folder / "api_keys.json"
         self.keys_file = folder / "keys"
         self.proxy_key = generate_key(PROXY_KEY_ID)
+        self._lock = threading.Lock()
+        self._closed = False
 
     @cached_property
     def _proxy_hash(self) -> str:
@@ -47,25 +54,41 @@ class ApiKeys:
             return []
         return list(data.get("keys", []))
 
-    def _store(self, records: list[dict[str, str | None]]) -> None:
+    def _store(self, records: list[dict[str, str | None]], proxy_hash: str) -> None:
+        """Write both files (the caller holds the lock)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self.records_file, json.dumps({"keys": records}, indent=1), fsync=True)
-        self.write_keys_file(records)
+        self._write_keys_file(records, proxy_hash)
 
-    def write_keys_file(self, records: list[dict[str, str | None]] | None = None) -> Path:
-        """(Re)write the scoring server's keys file; returns its path."""
+    def write_keys_file(self) -> Path:
+        """(Re)write the scoring server's keys file from the stored keys; returns its path."""
+        proxy_hash = self._proxy_hash
+        with self._lock:
+            self._write_keys_file(self._records(), proxy_hash)
+        return self.keys_file
+
+    def _write_keys_file(self, records: list[dict[str, str | None]], proxy_hash: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        hashes = {PROXY_KEY_ID: self._proxy_hash}
-        for record in self._records() if records is None else records:
+        hashes = {PROXY_KEY_ID: proxy_hash}
+        for record in records:
             hashes[str(record["id"])] = str(record["hash"])
         write_keys_file(str(self.keys_file), hashes)
-        return self.keys_file
+
+    def close(self) -> None:
+        """The deployment is being deleted: no key is created or revoked from now on (a
+        create finishing after the folder is removed would leave its keys for the next
+        deployment of that name)."""
+        with self._lock:
+            self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise NotFound("No deployment with that name.")
 
     def entries(self) -> list[ApiKey]:
         return [_model(record) for record in self._records()]
 
     def create(self, name: str | None, user: str | None) -> ApiKeyCreated:
-        records = self._records()
         key_id = secrets.token_hex(6)
         key = generate_key(key_id)
         record: dict[str, str | None] = {
@@ -76,15 +99,21 @@ class ApiKeys:
             "created_at": datetime.now(UTC).isoformat(),
             "hash": hash_key(key),
         }
-        self._store([*records, record])
+        proxy_hash = self._proxy_hash
+        with self._lock:
+            self._check_open()
+            self._store([*self._records(), record], proxy_hash)
         return ApiKeyCreated(**_model(record).model_dump(), key=key)
 
     def revoke(self, key_id: str) -> ApiKey:
-        records = self._records()
-        kept = [record for record in records if record["id"] != key_id]
-        if len(kept) == len(records):
-            raise NotFound("No API key with that id for this deployment.")
-        self._store(kept)
+        proxy_hash = self._proxy_hash
+        with self._lock:
+            self._check_open()
+            records = self._records()
+            kept = [record for record in records if record["id"] != key_id]
+            if len(kept) == len(records):
+                raise NotFound("No API key with that id for this deployment.")
+            self._store(kept, proxy_hash)
         return _model(next(record for record in records if record["id"] == key_id))
 
 
