@@ -1,7 +1,8 @@
 """A deployment's API keys: created, listed and revoked here, verified by its scoring server.
 
 ``<folder>/api_keys.json`` keeps each key's id, name, prefix, author, creation time and
-scrypt hash (never the key).  ``<folder>/keys`` is the scoring server's keys file
+salted hash (never the key; HMAC-SHA256 for keys made now, scrypt for keys made before: see
+:mod:`jupyterlab_mlplatform.deploy.serving.keys` for why).  ``<folder>/keys`` is the scoring server's keys file
 (:mod:`jupyterlab_mlplatform.deploy.serving.keys`): the same hashes, plus the manager's own
 key for the invocations proxy, stats and metadata, which is made again at every start of
 the Jupyter server and lives only in its memory.
@@ -43,8 +44,8 @@ class ApiKeys:
 
     @cached_property
     def _proxy_hash(self) -> str:
-        """The proxy key's scrypt hash (about 50 ms): made when the keys file is first
-        written, not for every deployment the manager restores."""
+        """The proxy key's hash (a fast one: a wrong proxy secret must cost the scoring
+        server microseconds, not a slow key derivation)."""
         return hash_key(self.proxy_key)
 
     def _records(self) -> list[dict[str, str | None]]:
