@@ -254,7 +254,11 @@ def main() -> int:
         "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "commit": subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=servers.REPO
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=servers.REPO,
         ).stdout.strip(),
         "before": args.before,
         "seconds": args.seconds,
