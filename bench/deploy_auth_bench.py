@@ -7,17 +7,18 @@ proxy key and a user key, the way the deployment manager writes it.  A legitimat
 req/s for ``--seconds``, first alone, then while 4 attackers (another process, one
 keep-alive connection each) send ``Authorization: Bearer mlplatform-proxy.<random>`` as
 fast as the server answers them; the attackers' answered req/s and their status codes are
-counted too.
+counted too.  ``--rounds`` pairs (alone, attacked) alternate on each server, the median of
+each is reported (the machine's load drifts).
 
-Three keys files, each in the same run on the same server code, unless ``--before REV``
-adds the scoring server of an earlier commit (``git archive``) as a fourth row:
+Two keys files, each in the same run on the same server code, unless ``--before REV``
+adds the scoring server of an earlier commit (``git archive``) as a third row:
 
 * ``hmac``: what the manager writes now (HMAC-SHA256 hashes, see ``serving/keys.py``);
 * ``scrypt``: a keys file from before (scrypt hashes), served by today's code, which
   bounds slow checks per key id;
 * ``before`` (with ``--before``): the scrypt file served by the earlier commit's code.
 
-    python bench/deploy_auth_bench.py [--seconds 10] [--before 8b8ac01] [--out bench/results/deploy_auth.json]
+    python bench/deploy_auth_bench.py [--seconds 10] [--rounds 3] [--before 8b8ac01] [--out bench/results/deploy_auth.json]
 
 Nothing asserts a timing.
 """
@@ -191,9 +192,15 @@ def run_clients(
     return result
 
 
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median legitimate req/s."""
+    return sorted(runs, key=lambda run: float(run["legit"]["rps"]))[len(runs) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="each load run (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="alone/attacked pairs (median)")
     parser.add_argument("--connections", type=int, default=4, help="legitimate connections")
     parser.add_argument("--before", help="also serve with this earlier commit's code")
     parser.add_argument(
@@ -227,13 +234,18 @@ def main() -> int:
         for name, (keys, code) in setups.items():
             print(f"{name} ...", flush=True)
             process, port = start_server(model, keys, code, root / f"{name}.log")
+            rounds: dict[str, list[dict[str, Any]]] = {"alone": [], "attacked": []}
             try:
                 run_clients(port, user, args.connections, 2, attack=False)  # warm-up
-                alone = run_clients(port, user, args.connections, args.seconds, attack=False)
-                attacked = run_clients(port, user, args.connections, args.seconds, attack=True)
+                for _ in range(args.rounds):  # alternated: the machine's load drifts
+                    for kind, runs in rounds.items():
+                        runs.append(
+                            run_clients(port, user, args.connections, args.seconds, kind != "alone")
+                        )
             finally:
                 stop_server(process, root / f"{name}.log")
-            rows[name] = {"alone": alone, "attacked": attacked}
+            rows[name] = {kind: _median(runs) for kind, runs in rounds.items()}
+            rows[name]["rounds"] = rounds
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -262,6 +274,7 @@ def main() -> int:
         ).stdout.strip(),
         "before": args.before,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "connections": args.connections,
         "attackers": ATTACKERS,
         "results": rows,

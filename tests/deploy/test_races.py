@@ -89,8 +89,9 @@ async def test_keys_created_and_revoked_at_once_are_all_kept_or_gone(
     _, listing = await mlp_api("GET", "deployments/keyed/keys")
     assert sorted(k["id"] for k in listing["keys"]) == sorted(k["id"] for k in new)
     keys_file = (mlp_data_dir / "deployments" / "keyed" / "keys").read_text()
-    ids = {line.split()[0] for line in keys_file.splitlines() if not line.startswith("#")}
-    assert ids == {k["id"] for k in new} | {"mlplatform-proxy"}
+    lines = [line.split() for line in keys_file.splitlines() if not line.startswith("#")]
+    assert {key_id for key_id, _ in lines} == {k["id"] for k in new} | {"mlplatform-proxy"}
+    assert all(encoded.startswith("hmac_sha256$") for _, encoded in lines)  # fast to refuse
     # ... as the scoring server sees it on its own port
     port = created["port"]
     assert [await _own_port(port, k["key"]) for k in new] == [200] * 8
