@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import secrets
 import signal
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,10 @@ async def test_keys_created_and_revoked_at_once_are_all_kept_or_gone(
     port = created["port"]
     assert [await _own_port(port, k["key"]) for k in new] == [200] * 8
     assert [await _own_port(port, k["key"]) for k in old] == [401] * 3
+    # ... and random secrets for the proxy's public key id are refused, the keys still work
+    guesses = [f"mlplatform-proxy.{secrets.token_urlsafe(32)}" for _ in range(50)]
+    assert await asyncio.gather(*(_own_port(port, g) for g in guesses)) == [401] * 50
+    assert [await _own_port(port, k["key"]) for k in new[:2]] == [200] * 2
 
     # And a restart (which rewrites the keys file with a new proxy key) keeps them all
     status, _ = await mlp_api("PATCH", "deployments/keyed", {"action": "restart"})
