@@ -1,15 +1,15 @@
 """A deployment's API keys: created, listed and revoked here, verified by its scoring server.
 
 ``<folder>/api_keys.json`` keeps each key's id, name, prefix, author, creation time and
-salted hash (never the key; HMAC-SHA256 for keys made now, scrypt for keys made before: see
-:mod:`jupyterlab_mlplatform.deploy.serving.keys` for why).  ``<folder>/keys`` is the scoring server's keys file
-(:mod:`jupyterlab_mlplatform.deploy.serving.keys`): the same hashes, plus the manager's own
-key for the invocations proxy, stats and metadata, which is made again at every start of
-the Jupyter server and lives only in its memory.
+salted hash (never the key; HMAC-SHA256 for keys made now, scrypt for keys made before).
+``<folder>/keys`` is the scoring server's keys file
+(:mod:`jupyterlab_mlplatform.deploy.serving.keys`, which says why a fast hash): the same
+hashes, plus the manager's own key for the invocations proxy, stats and metadata, which is
+made again at every start of the Jupyter server and lives only in its memory.
 
 Both files are read, changed and written under one lock (creates and revokes run on
 threads, and the manager rewrites the keys file at each start): a revoked key stays
-revoked and every created key is stored.  The slow hash of a new key is made outside it.
+revoked and every created key is stored.
 """
 
 from __future__ import annotations
@@ -55,22 +55,21 @@ class ApiKeys:
             return []
         return list(data.get("keys", []))
 
-    def _store(self, records: list[dict[str, str | None]], proxy_hash: str) -> None:
+    def _store(self, records: list[dict[str, str | None]]) -> None:
         """Write both files (the caller holds the lock)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self.records_file, json.dumps({"keys": records}, indent=1), fsync=True)
-        self._write_keys_file(records, proxy_hash)
+        self._write_keys_file(records)
 
     def write_keys_file(self) -> Path:
         """(Re)write the scoring server's keys file from the stored keys; returns its path."""
-        proxy_hash = self._proxy_hash
         with self._lock:
-            self._write_keys_file(self._records(), proxy_hash)
+            self._write_keys_file(self._records())
         return self.keys_file
 
-    def _write_keys_file(self, records: list[dict[str, str | None]], proxy_hash: str) -> None:
+    def _write_keys_file(self, records: list[dict[str, str | None]]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        hashes = {PROXY_KEY_ID: proxy_hash}
+        hashes = {PROXY_KEY_ID: self._proxy_hash}
         for record in records:
             hashes[str(record["id"])] = str(record["hash"])
         write_keys_file(str(self.keys_file), hashes)
@@ -100,21 +99,19 @@ class ApiKeys:
             "created_at": datetime.now(UTC).isoformat(),
             "hash": hash_key(key),
         }
-        proxy_hash = self._proxy_hash
         with self._lock:
             self._check_open()
-            self._store([*self._records(), record], proxy_hash)
+            self._store([*self._records(), record])
         return ApiKeyCreated(**_model(record).model_dump(), key=key)
 
     def revoke(self, key_id: str) -> ApiKey:
-        proxy_hash = self._proxy_hash
         with self._lock:
             self._check_open()
             records = self._records()
             kept = [record for record in records if record["id"] != key_id]
             if len(kept) == len(records):
                 raise NotFound("No API key with that id for this deployment.")
-            self._store(kept, proxy_hash)
+            self._store(kept)
         return _model(next(record for record in records if record["id"] == key_id))
 
 
