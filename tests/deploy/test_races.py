@@ -215,23 +215,25 @@ async def test_the_lab_proxy_waits_while_a_killed_process_is_replaced(
 async def test_the_lab_proxy_queue_is_bounded_in_size_and_time(
     mlp_api: Any, mlp_app: Any, jp_fetch: Any, model_dir: Path
 ) -> None:
-    # Given a serving deployment whose proxy queues at most 2 requests for at most 0.3 s
+    # Given a serving deployment whose proxy queues at most 2 requests for at most 1.5 s
     manager = mlp_app.deployments
     run_id = await _log_model(mlp_api, model_dir)
     status, created = await mlp_api("POST", "deployments", {"name": "bounded", "run_id": run_id})
     assert status == 201 and created["status"] == "healthy"
-    manager.policy = dataclasses.replace(manager.policy, queue_limit=2, queue_timeout=0.3)
+    manager.policy = dataclasses.replace(
+        manager.policy, queue_limit=2, queue_timeout=1.5, backoff_initial=5.0, backoff_max=5.0
+    )
 
-    # When its process is killed and four requests come while it is replaced (~1 s)
+    # When its process is killed and four requests come while it is replaced (over 5 s)
     os.kill(created["pid"], signal.SIGKILL)
     await _restarting(mlp_app, "bounded")
     answers = await asyncio.gather(*(_invoke(jp_fetch, "bounded", BODY) for _ in range(4)))
 
-    # Then two are refused at once (queue full) and two after waiting 0.3 s, all 503 JSON
+    # Then two are refused at once (queue full) and two after waiting 1.5 s, all 503 JSON
     assert [code for code, _ in answers] == [503] * 4
     messages = sorted(body["message"] for _, body in answers)
     assert sum("queue" in m for m in messages) == 2, messages
-    assert sum("0.3" in m for m in messages) == 2, messages
+    assert sum("within 1.5 s" in m for m in messages) == 2, messages
 
     # And once replaced, the deployment serves through the proxy again
     for _ in range(300):
