@@ -150,6 +150,18 @@ class MLPlatformApp(ExtensionApp):
     deploy_backoff_max = Float(
         60.0, config=True, help="Longest wait before restarting a crashed deployment, seconds."
     )
+    deploy_queue_limit = Int(
+        256,
+        config=True,
+        help="Requests the invocations route keeps waiting per deployment while it starts or "
+        "a crashed scoring server is replaced; more get 503 at once (default 256).",
+    )
+    deploy_queue_timeout = Float(
+        30.0,
+        config=True,
+        help="Seconds such a request waits for the deployment to serve again before a 503 "
+        "(default 30).",
+    )
     deploy_forkserver = Bool(
         True,
         config=True,
@@ -254,6 +266,8 @@ class MLPlatformApp(ExtensionApp):
                 stop_grace=self.deploy_stop_grace,
                 max_restarts=self.deploy_max_restarts,
                 backoff_max=self.deploy_backoff_max,
+                queue_limit=self.deploy_queue_limit,
+                queue_timeout=self.deploy_queue_timeout,
             ),
             host=self.deploy_host,
             public_host=self.deploy_public_host or None,

@@ -11,7 +11,8 @@ Routes (see ``openapi.json`` for the bodies):
 - ``POST deployments/{name}/invocations``: proxied to the deployment's scoring server
 
 The scoring server is reached with the manager's own API key; the caller's credentials
-never leave the Jupyter server.
+never leave the Jupyter server.  While a deployment starts or a crashed scoring server is
+replaced, invocations wait for it (a bounded queue, a bounded time) instead of a 503.
 """
 
 from __future__ import annotations
@@ -63,10 +64,15 @@ class DeploymentBaseHandler(MLPlatformAPIHandler):
         body: bytes | None = None,
         content_type: str | None = None,
         timeout: float = QUERY_TIMEOUT,
+        wait: bool = False,
     ) -> HTTPResponse:
         """A request to the deployment's scoring server, with the manager's key; 503 when
-        it does not answer."""
-        host, port, key = self.deployments.endpoint(name)
+        it does not answer.  With ``wait``, a deployment starting or being restarted is
+        waited for (bounded: :meth:`DeploymentManager.serving_endpoint`)."""
+        if wait:
+            host, port, key = await self.deployments.serving_endpoint(name)
+        else:
+            host, port, key = self.deployments.endpoint(name)
         headers = {"Authorization": f"Bearer {key}"}
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -250,6 +256,7 @@ class DeploymentInvocationsHandler(DeploymentBaseHandler):
             body=self.request.body,
             content_type=self.request.headers.get("Content-Type", "application/json"),
             timeout=PROXY_TIMEOUT,
+            wait=True,
         )
         self.set_status(response.code)
         content_type = response.headers.get("Content-Type")

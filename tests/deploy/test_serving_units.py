@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,13 @@ from jupyterlab_mlplatform.deploy.serving.errors import (
 )
 from jupyterlab_mlplatform.deploy.serving.formats import media_type, parse
 from jupyterlab_mlplatform.deploy.serving.keys import (
+    SLOW_CHECKS_BURST,
+    SLOW_CHECKS_PER_SECOND,
     KeyStore,
     check_hash,
     generate_key,
     hash_key,
+    is_slow,
     key_id_of,
     write_keys_file,
 )
@@ -59,9 +63,12 @@ def test_keys_hash_and_verify(tmp_path: Path) -> None:
     assert key_id_of(key) == "team-1"
     assert key_id_of("no-dot") is None and key_id_of("bad id.x") is None
     encoded = hash_key(key)
-    assert encoded.startswith("scrypt$16384$8$1$")
+    assert encoded.startswith("hmac_sha256$") and not is_slow(encoded)
     assert check_hash(key, encoded) and not check_hash(key + "x", encoded)
     assert hash_key(key) != encoded  # salted
+    slow = hash_key(key, slow=True)
+    assert slow.startswith("scrypt$16384$8$1$") and is_slow(slow)
+    assert check_hash(key, slow) and not check_hash(key + "x", slow)
     salt = os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", key.encode(), salt, 1000)
     b64 = base64.urlsafe_b64encode
@@ -73,6 +80,8 @@ def test_keys_hash_and_verify(tmp_path: Path) -> None:
         "scrypt$1$1$1$AA$AA",
         "scrypt$x$8$1$AA$AA",
         "pbkdf2_sha256$0$AA$AA",
+        "hmac_sha256$AA",
+        "hmac_sha256$!!$AA",
     ):
         assert not check_hash(key, broken)
 
@@ -94,6 +103,53 @@ def test_keys_hash_and_verify(tmp_path: Path) -> None:
         write_keys_file(str(path), {"bad id": encoded})
     with pytest.raises(ValueError):
         generate_key("no spaces")
+
+
+def _random_secrets(key_id: str, count: int) -> list[str]:
+    return [generate_key(key_id) for _ in range(count)]
+
+
+def test_wrong_secrets_for_a_fast_hash_are_refused_and_the_key_still_works(
+    tmp_path: Path,
+) -> None:
+    # Given a keys file with the proxy's key (fast hash) and a verified user key
+    proxy, user = generate_key("mlplatform-proxy"), generate_key("team-1")
+    path = tmp_path / "keys"
+    write_keys_file(str(path), {"mlplatform-proxy": hash_key(proxy), "team-1": hash_key(user)})
+    store = KeyStore(str(path))
+
+    # When an attacker sends many random secrets for the public key id
+    assert [store.verify(k) for k in _random_secrets("mlplatform-proxy", 3000)] == [None] * 3000
+
+    # Then each was checked (no budget applies) and the real keys are still accepted
+    assert store.verify(proxy) == "mlplatform-proxy"
+    assert store.verify(user) == "team-1"
+    assert store.verify(proxy[:-1] + ("A" if proxy[-1] != "A" else "B")) is None
+
+
+def test_slow_hash_checks_per_key_id_are_bounded(tmp_path: Path) -> None:
+    # Given a keys file from before (scrypt hashes), one key already verified
+    known, other = generate_key("old-1"), generate_key("old-2")
+    path = tmp_path / "keys"
+    write_keys_file(
+        str(path), {"old-1": hash_key(known, slow=True), "old-2": hash_key(other, slow=True)}
+    )
+    store = KeyStore(str(path))
+    assert store.verify(known) == "old-1"  # one slow check, then remembered
+
+    # When wrong secrets for both ids arrive faster than the budget refills
+    assert [store.verify(k) for k in _random_secrets("old-1", 10)] == [None] * 10
+    flood = _random_secrets("old-2", SLOW_CHECKS_BURST + 20)
+    assert [store.verify(k) for k in flood] == [None] * len(flood)
+
+    # Then old-2's budget is spent: even its right key is refused without a check for now
+    assert store.verify(other) is None
+    # ... while a key verified before stays accepted (no slow check needed)
+    assert store.verify(known) == "old-1"
+
+    # And once the budget has refilled, the right key is checked and accepted
+    time.sleep(1.2 / SLOW_CHECKS_PER_SECOND)
+    assert store.verify(other) == "old-2"
 
 
 # -- formats and the signature ---------------------------------------------------------

@@ -33,7 +33,7 @@ import logging
 import posixpath
 import shutil
 import socket
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,7 +138,11 @@ class _Runtime:
     record: DeploymentRecord
     log: ProcessLog
     keys: ApiKeys
-    status: DeploymentStatus = DeploymentStatus.STOPPED
+    _status: DeploymentStatus = DeploymentStatus.STOPPED
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set (and replaced) at every change of status."""
+    waiting: int = 0
+    """Proxied requests waiting for the deployment to serve again."""
     listener: socket.socket | None = None
     process: ScoringProcess | None = None
     starting: ScoringProcess | None = None
@@ -148,6 +152,16 @@ class _Runtime:
     error: str | None = None
     started_at: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def status(self) -> DeploymentStatus:
+        return self._status
+
+    @status.setter
+    def status(self, value: DeploymentStatus) -> None:
+        self._status = value
+        self.changed.set()
+        self.changed = asyncio.Event()
 
 
 @dataclass(frozen=True)
@@ -167,6 +181,11 @@ class SupervisionPolicy:
     """Failures in a row after which a deployment is marked failed."""
     stable_after: float = 60.0
     """Seconds of uptime after which the failure count starts again from zero."""
+    queue_limit: int = 256
+    """Requests the invocations proxy keeps waiting, per deployment, while it is starting or
+    being restarted (more are refused at once)."""
+    queue_timeout: float = 30.0
+    """Seconds such a request waits at most."""
     log_lines: int = 1000
     log_file_bytes: int = 10 * 1024**2
 
@@ -293,6 +312,16 @@ class DeploymentManager:
             raise NotFound("No deployment with that name.")
         return runtime
 
+    @contextlib.asynccontextmanager
+    async def _locked(self, name: str) -> AsyncIterator[_Runtime]:
+        """The deployment, under its lock; NotFound when it was deleted while waiting for
+        the lock (a change queued behind a DELETE must not start a process for it)."""
+        runtime = self._get(name)
+        async with runtime.lock:
+            if self._deployments.get(name) is not runtime:
+                raise NotFound("No deployment with that name.")
+            yield runtime
+
     def list(self) -> list[Deployment]:
         return [self._model(rt) for rt in sorted(self._deployments.values(), key=_by_name)]
 
@@ -325,6 +354,33 @@ class DeploymentManager:
             raise DeploymentUnavailable(f"The deployment is {runtime.status.value}, not serving.")
         return self.local_host, listener.getsockname()[1], runtime.keys.proxy_key
 
+    async def serving_endpoint(self, name: str) -> tuple[str, int, str]:
+        """:meth:`endpoint`, waiting while the deployment is starting or a crashed process
+        is being replaced (as callers on its own port wait in the socket's backlog): at most
+        ``policy.queue_limit`` callers per deployment, each ``policy.queue_timeout`` seconds;
+        503 beyond either, or at once when it is stopped or failed."""
+        runtime = self._get(name)
+        if runtime.status in _COMING_BACK:
+            policy = self.policy
+            if runtime.waiting >= policy.queue_limit:
+                raise DeploymentUnavailable(
+                    f"The deployment is {runtime.status.value} and too many requests wait "
+                    f"for it (queue of {policy.queue_limit}); try again later."
+                )
+            runtime.waiting += 1
+            try:
+                async with asyncio.timeout(policy.queue_timeout):
+                    while runtime.status in _COMING_BACK:
+                        await runtime.changed.wait()
+            except TimeoutError:
+                raise DeploymentUnavailable(
+                    f"The deployment did not serve again within {policy.queue_timeout:g} s "
+                    f"(it is {runtime.status.value})."
+                ) from None
+            finally:
+                runtime.waiting -= 1
+        return self.endpoint(name)
+
     def uptime(self, name: str) -> float | None:
         """Seconds the process serving now has been up; None when none is."""
         runtime = self._get(name)
@@ -356,6 +412,9 @@ class DeploymentManager:
             raise Conflict("A deployment with that name already exists.")
         artifact_path = _clean_artifact_path(spec.artifact_path)
         await self.tracking.get_run(spec.run_id)  # NotFound for an unknown run
+        if spec.name in self._deployments:  # checked again: a create of it ran meanwhile
+            raise Conflict("A deployment with that name already exists.")
+        # From here to taking the name below nothing awaits: one create of a name wins.
         now = datetime.now(UTC).isoformat()
         first = VersionRecord(1, spec.run_id, artifact_path, None, user, now)
         record = DeploymentRecord(
@@ -396,10 +455,10 @@ class DeploymentManager:
         """Redeploy: serve a newer model under the same name.  A serving deployment switches
         without refusing a request; :class:`VersionFailed` (and nothing changed) when the new
         version cannot start."""
-        runtime = self._get(name)
+        self._get(name)  # 404 before looking at the run
         artifact_path = _clean_artifact_path(spec.artifact_path)
         await self.tracking.get_run(spec.run_id)
-        async with runtime.lock:
+        async with self._locked(name) as runtime:
             record = runtime.record
             number = max(v.version for v in record.versions) + 1
             version_dir = self.root / name / f"v{number}"
@@ -420,8 +479,7 @@ class DeploymentManager:
 
     async def rollback(self, name: str, version: int | None = None) -> Deployment:
         """Serve an earlier version again (default: the one before the version served)."""
-        runtime = self._get(name)
-        async with runtime.lock:
+        async with self._locked(name) as runtime:
             record = runtime.record
             if version is None:
                 earlier = [v.version for v in record.versions if v.version < record.version]
@@ -434,8 +492,7 @@ class DeploymentManager:
         return self._model(runtime)
 
     async def stop(self, name: str) -> Deployment:
-        runtime = self._get(name)
-        async with runtime.lock:
+        async with self._locked(name) as runtime:
             runtime.record.desired = "stopped"
             await self._save()
             await self._terminate(runtime)
@@ -446,8 +503,7 @@ class DeploymentManager:
     async def start(self, name: str, workers: int | None = None) -> Deployment:
         """Start a deployment, or restart it: a serving one is replaced by a new process
         without refusing a request (:class:`VersionFailed` if that one cannot start)."""
-        runtime = self._get(name)
-        async with runtime.lock:
+        async with self._locked(name) as runtime:
             record = runtime.record
             if runtime.status == DeploymentStatus.HEALTHY:
                 previous = record.workers
@@ -470,15 +526,16 @@ class DeploymentManager:
         return self._model(runtime)
 
     async def delete(self, name: str) -> Deployment:
-        runtime = self._get(name)
-        async with runtime.lock:
+        async with self._locked(name) as runtime:
+            await asyncio.to_thread(runtime.keys.close)
             await self._terminate(runtime)
             self._unlisten(runtime)
             runtime.status = DeploymentStatus.STOPPED
             model = self._model(runtime)
+            # The files go before the name is free: a new deployment of it starts clean.
+            await asyncio.to_thread(shutil.rmtree, self.root / name, True)
             del self._deployments[name]
             await self._save()
-            await asyncio.to_thread(shutil.rmtree, self.root / name, True)
         return model
 
     async def close(self) -> None:
@@ -756,6 +813,10 @@ class DeploymentManager:
                 misses += 1
                 if misses >= policy.unhealthy_after:
                     return False
+
+
+_COMING_BACK = (DeploymentStatus.STARTING, DeploymentStatus.RESTARTING)
+"""States after which a deployment serves without anyone acting."""
 
 
 def _by_name(runtime: _Runtime) -> str:

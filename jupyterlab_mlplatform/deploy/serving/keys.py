@@ -11,14 +11,26 @@ The contract:
   send ``Authorization: Bearer <key>``.
 * The file is UTF-8 text, one key per line: ``<key_id> <hash>``; blank lines and lines
   starting with ``#`` are ignored.  ``<hash>`` (of the whole key, UTF-8) is
-  ``scrypt$<n>$<r>$<p>$<salt>$<digest>`` or ``pbkdf2_sha256$<iterations>$<salt>$<digest>``,
-  salt and digest in URL-safe base64 (:func:`hash_key` writes scrypt n=2**14, r=8, p=1).
+  ``hmac_sha256$<salt>$<digest>`` (HMAC-SHA256 keyed with the salt; what :func:`hash_key`
+  writes), or a slow hash: ``scrypt$<n>$<r>$<p>$<salt>$<digest>`` or
+  ``pbkdf2_sha256$<iterations>$<salt>$<digest>`` (``hash_key(key, slow=True)`` writes scrypt
+  n=2**14, r=8, p=1); salt and digest in URL-safe base64.
 * Revoking a key = rewriting the file without its line.  Write the file atomically
   (:func:`write_keys_file`: a temporary file renamed over it, mode 0600; :mod:`.atomic`).
 * A configured file that is missing or unreadable denies every key (fails closed).
 
-A key is hashed slowly once per process: a successful check is remembered (by the SHA-256
-of the key) until the file changes; a failed one too, in a bounded cache.
+Why a fast hash: every key :func:`generate_key` makes has a 256-bit random secret, which no
+one can search for from its hash, slow or fast; a slow hash (scrypt, about 30 ms) only
+protects guessable secrets such as passwords.  What it does give is a lever to whoever can
+reach the port: with a known key id (the proxy's is public) and random secrets, each request
+costs 30 ms of CPU and a few attackers starve the legitimate callers.  So keys are stored
+as a salted HMAC-SHA256 and compared in constant time: a wrong secret costs microseconds.
+Slow hashes (keys files written before, or keys chosen by a person) are still verified, at
+most :data:`SLOW_CHECKS_BURST` at once and :data:`SLOW_CHECKS_PER_SECOND` after that per key
+id; beyond it a key is refused without hashing.  A key id not in the file costs nothing.
+
+A successful check is remembered (by the SHA-256 of the key) until the file changes; a
+failed one too, in a bounded cache.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -40,6 +53,10 @@ log = logging.getLogger(__name__)
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _MAX_FAILED = 1024
+SLOW_CHECKS_BURST = 4
+SLOW_CHECKS_PER_SECOND = 2.0
+"""Slow-hash checks allowed per key id (a token bucket): what a flood of wrong secrets for
+an id with a scrypt hash can cost is bounded to about 60 ms of CPU per second."""
 
 
 def _b64(data: bytes) -> str:
@@ -64,18 +81,30 @@ def key_id_of(key: str) -> str | None:
     return key_id if dot and secret and KEY_ID.match(key_id) else None
 
 
-def hash_key(key: str) -> str:
-    """The salted scrypt hash of ``key`` for the keys file."""
+def hash_key(key: str, slow: bool = False) -> str:
+    """The salted hash of ``key`` for the keys file: HMAC-SHA256, for the high-entropy keys
+    :func:`generate_key` makes; scrypt with ``slow``, for a key a person chose."""
     salt = secrets.token_bytes(16)
+    if not slow:
+        digest = hmac.new(salt, key.encode(), hashlib.sha256).digest()
+        return f"hmac_sha256${_b64(salt)}${_b64(digest)}"
     digest = hashlib.scrypt(key.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def is_slow(encoded: str) -> bool:
+    """Whether checking a key against this hash costs a slow key derivation."""
+    return not encoded.startswith("hmac_sha256$")
 
 
 def check_hash(key: str, encoded: str) -> bool:
     """Whether ``key`` matches a hash written by :func:`hash_key` (or pbkdf2_sha256)."""
     parts = encoded.split("$")
     try:
-        if parts[0] == "scrypt" and len(parts) == 6:
+        if parts[0] == "hmac_sha256" and len(parts) == 3:
+            expected = _unb64(parts[2])
+            got = hmac.new(_unb64(parts[1]), key.encode(), hashlib.sha256).digest()
+        elif parts[0] == "scrypt" and len(parts) == 6:
             n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
             if not (1 < n <= 2**20 and 0 < r <= 32 and 0 < p <= 16):
                 return False
@@ -118,6 +147,8 @@ class KeyStore:
         self._hashes: dict[str, str] = {}
         self._valid: dict[bytes, str] = {}
         self._failed: OrderedDict[bytes, None] = OrderedDict()
+        self._slow_budget: dict[str, tuple[float, float]] = {}
+        """Per key id with a slow hash: (checks left, when counted)."""
         self._refresh()
 
     def _refresh(self) -> None:
@@ -132,6 +163,7 @@ class KeyStore:
         self._stamp = stamp
         self._valid.clear()
         self._failed.clear()
+        self._slow_budget = {}
         self._hashes = {}
         if stamp is None:
             log.warning("The keys file %s is missing: every key is refused.", self.path)
@@ -164,13 +196,29 @@ class KeyStore:
             return None
         key_id = key_id_of(key)
         encoded = self._hashes.get(key_id) if key_id else None
-        if key_id is not None and encoded is not None and check_hash(key, encoded):
+        if key_id is None or encoded is None:
+            return None  # no hashing, nothing to remember
+        if is_slow(encoded) and not self._may_check_slowly(key_id):
+            return None  # not remembered as failed: it was not checked
+        if check_hash(key, encoded):
             self._valid[digest] = key_id
             return key_id
         self._failed[digest] = None
         if len(self._failed) > _MAX_FAILED:
             self._failed.popitem(last=False)
         return None
+
+    def _may_check_slowly(self, key_id: str) -> bool:
+        """Take one slow check from the key id's budget (a token bucket)."""
+        now = time.monotonic()
+        left, then = self._slow_budget.get(key_id, (float(SLOW_CHECKS_BURST), now))
+        left = min(float(SLOW_CHECKS_BURST), left + (now - then) * SLOW_CHECKS_PER_SECOND)
+        if left < 1.0:
+            self._slow_budget[key_id] = (left, now)
+            log.debug("Too many checks of key id %s: refused without checking.", key_id)
+            return False
+        self._slow_budget[key_id] = (left - 1.0, now)
+        return True
 
     def verify_header(self, authorization: str | None) -> str | None:
         """The key id of an ``Authorization: Bearer <key>`` header, None if refused."""
