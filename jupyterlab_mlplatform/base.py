@@ -33,9 +33,6 @@ M = TypeVar("M", bound=BaseModel)
 
 AUTH_RESOURCE = "mlplatform"
 
-_GENERATED_USERNAME = re.compile(r"[0-9a-f]{32}")
-"""The form of the user ids jupyter-server generates for anonymous token requests."""
-
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 """A NUL character in a JSON string: ``\\u0000`` after an even number of backslashes."""
 NUL_MESSAGE = "Text in requests cannot contain NUL characters (\\u0000)."
@@ -104,7 +101,7 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
         await super().prepare()
         if self.current_user and any("\x00" in str(v) for v in self.path_kwargs.values()):
             raise InvalidArgument(NUL_MESSAGE)
-        if caller is None and await self._is_anonymous_token_client():
+        if caller is None and await made_up_for_token(self, self.current_user):
             # jupyter-server names every cookie-less request made with its token a fresh
             # random "Anonymous X"; a script holding the server's token is its owner.
             owner = self.mlplatform.kernel_credentials.user
@@ -113,9 +110,6 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
             # jupyter-server has just set a cookie naming that random user; the client's
             # next requests would carry it and be someone else.
             self.identity_provider.set_login_cookie(self, owner)
-
-    async def _is_anonymous_token_client(self) -> bool:
-        return await made_up_for_token(self, self.current_user)
 
     async def kernel_notebook_path(self, kernel_id: str | None) -> str | None:
         """The notebook a kernel serves now, from the server's sessions."""
