@@ -31,6 +31,8 @@ API_ROOT = rf"{MLFLOW_API_PATH}/(?:api|ajax-api)"
 """Where MLflow's REST API is served (``ajax-api`` is the prefix of MLflow's web UI)."""
 TRACKING = rf"{API_ROOT}/2\.0/mlflow"
 ARTIFACTS = rf"{API_ROOT}/2\.0/mlflow-artifacts"
+AJAX_TRACKING = rf"{MLFLOW_API_PATH}/ajax-api/2\.0/mlflow"
+"""Routes MLflow serves to its web UI only."""
 
 
 def _is_list(annotation: Any) -> bool:

@@ -218,7 +218,9 @@ def _holds(condition: Condition, record: Record) -> bool:
     actual = source.get(condition.key)
     op, wanted = condition.op, condition.value
     if actual is None:
-        return op in ("!=", "NOT IN")
+        # As in MLflow's SQL: a condition on a tag, param or attribute the entity does not
+        # have is false, even ``!=`` and ``NOT IN``
+        return False
     if isinstance(wanted, float):
         number = float(actual)
         return {

@@ -3,6 +3,8 @@
 Field names are MLflow's own (snake_case, as its client sends them).  Requests ignore fields
 they do not know, as MLflow's server does, so newer clients keep working; 64-bit integers are
 accepted as numbers or strings and enums by name or number (protobuf JSON allows both).
+String fields take strings only: a number, a boolean or an object where MLflow expects a
+string is ``INVALID_PARAMETER_VALUE``, as MLflow's ``_assert_string`` makes it.
 Responses leave out empty optional fields, as protobuf JSON does.
 """
 
@@ -48,10 +50,10 @@ Id = Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class Request(BaseModel):
-    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow,
-    and ids sent as numbers are taken as the strings they stand for."""
+    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow.
+    Strings must be strings (an id sent as a number is refused, as MLflow refuses it)."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore")
 
 
 class Response(BaseModel):
@@ -86,7 +88,8 @@ class Metric(Response):
 class MetricIn(Request):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: int | None = None
+    timestamp: int
+    """Required, as in MLflow."""
     step: int = 0
 
 
@@ -249,7 +252,8 @@ class SearchRunsResponse(Response):
 class LogMetric(RunRef):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: int | None = None
+    timestamp: int
+    """Required, as in MLflow."""
     step: int = 0
 
 
@@ -304,6 +308,20 @@ class GetMetricHistory(RunRef):
 class GetMetricHistoryResponse(Response):
     metrics: list[Metric]
     next_page_token: str | None = None
+
+
+class GetMetricHistoryBulk(Request):
+    run_id: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
+    metric_key: Annotated[str, Field(min_length=1)]
+    max_results: Annotated[int, Field(ge=1)] | None = None
+
+
+class RunMetric(Metric):
+    run_id: str
+
+
+class GetMetricHistoryBulkResponse(Response):
+    metrics: list[RunMetric]
 
 
 # -- logged models --------------------------------------------------------------------------
@@ -390,6 +408,15 @@ class FileInfo(Response):
 
 
 class ListArtifactsResponse(Response):
+    files: list[FileInfo]
+
+
+class RunArtifactRef(RunRef):
+    path: Annotated[str, Field(max_length=4096)] | None = None
+
+
+class ListRunArtifactsResponse(Response):
+    root_uri: str
     files: list[FileInfo]
 
 

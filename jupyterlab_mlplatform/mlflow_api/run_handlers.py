@@ -30,7 +30,7 @@ from ..tracking.models import (
 )
 from . import models as wire
 from . import run_search, translate
-from .base import TRACKING, MLflowHandler
+from .base import AJAX_TRACKING, TRACKING, MLflowHandler
 from .entity_filter import page
 
 MAX_TAG_VALUE = 8000
@@ -260,6 +260,44 @@ class MetricHistoryHandler(MLflowHandler):
         self.finish_mlflow(wire.GetMetricHistoryResponse(metrics=metrics, next_page_token=token))
 
 
+MAX_BULK_RUNS = 100
+MAX_BULK_POINTS = 25_000
+"""MLflow's limits of ``metrics/get-history-bulk``."""
+
+
+class MetricHistoryBulkHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The web UI's ``ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=..&metric_key=``:
+        one metric's points of up to 100 runs, each point with its ``run_id``, runs in id
+        order, at most ``max_results`` points in all."""
+        request = self.get_request(wire.GetMetricHistoryBulk)
+        if not request.run_id:
+            raise InvalidArgument("GetMetricHistoryBulk request must specify at least one run_id.")
+        if len(request.run_id) > MAX_BULK_RUNS:
+            raise InvalidArgument(
+                f"GetMetricHistoryBulk request cannot specify more than {MAX_BULK_RUNS} run_ids."
+            )
+        limit = min(request.max_results or MAX_BULK_POINTS, MAX_BULK_POINTS)
+        points: list[wire.RunMetric] = []
+        for run_id in sorted(set(request.run_id)):
+            run = await self.tracking.get_run(run_id)
+            if request.metric_key not in run.metrics:
+                continue
+            history = await self.tracking.get_metric_history(
+                run_id, request.metric_key, max_points=None
+            )
+            ordered = sorted(
+                translate.metric_history_to_mlflow(history),
+                key=lambda m: (m.timestamp, m.step, m.value),
+            )
+            points.extend(wire.RunMetric(**m.model_dump(), run_id=run_id) for m in ordered)
+            if len(points) >= limit:
+                break
+        self.finish_mlflow(wire.GetMetricHistoryBulkResponse(metrics=points[:limit]))
+
+
 default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/runs/create", CreateRunHandler),
     (rf"{TRACKING}/runs/get", GetRunHandler),
@@ -276,4 +314,5 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/runs/outputs", LogOutputsHandler),
     (rf"{TRACKING}/runs/log-model", LogModelHandler),
     (rf"{TRACKING}/metrics/get-history", MetricHistoryHandler),
+    (rf"{AJAX_TRACKING}/metrics/get-history-bulk", MetricHistoryBulkHandler),
 ]

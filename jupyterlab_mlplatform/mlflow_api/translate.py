@@ -234,10 +234,14 @@ def log_batch(
     tag_values.pop(USER_TAG, None)
     points: list[dict[str, object]] = []
     for metric in metrics:
-        point: dict[str, object] = {"key": metric.key, "value": metric.value, "step": metric.step}
-        if metric.timestamp is not None:
-            point["timestamp"] = metric.timestamp
-        points.append(point)
+        points.append(
+            {
+                "key": metric.key,
+                "value": metric.value,
+                "step": metric.step,
+                "timestamp": metric.timestamp,
+            }
+        )
     try:
         batch = ours.LogBatch.model_validate(
             {"metrics": points, "params": param_values, "tags": tag_values}
@@ -287,9 +291,7 @@ def model_artifact_uri(experiment_id: str, model_id: str) -> str:
 
 
 def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
-    tags = {k: v for k, v in model.tags.items() if k != USER_TAG}
-    if model.created_by:
-        tags[USER_TAG] = model.created_by
+    tags = model.tags
     return wire.LoggedModel(
         info=wire.LoggedModelInfo(
             model_id=model.model_id,
@@ -343,10 +345,9 @@ def logged_model_update(
 
 
 def _model_tags(tags: Sequence[wire.KeyValueIn]) -> dict[str, str]:
-    """A model's tags as given, except ``mlflow.user``: the model's creator is ours."""
-    values = _pairs(tags, "tags", last_wins=True)
-    values.pop(USER_TAG, None)
-    return values
+    """A model's tags exactly as the client set them, as MLflow keeps them (its creator,
+    ``created_by``, is ours and is not a tag)."""
+    return _pairs(tags, "tags", last_wins=True)
 
 
 LOGGED_MODEL_ATTRIBUTES = {
@@ -396,6 +397,11 @@ class ArtifactTarget:
     owner_id: str
     """The run id or the model id."""
     path: str
+
+
+def checked_artifact_path(path: str) -> str:
+    """A path inside a run's artifacts, normalised; ``InvalidArgument`` if it tries to leave."""
+    return safe_relative_path(path)
 
 
 def artifact_target(path: str) -> ArtifactTarget:
