@@ -21,7 +21,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from ..errors import InvalidArgument
@@ -58,7 +58,7 @@ _TOKEN: Final = re.compile(
 @dataclass(frozen=True)
 class Condition:
     entity: str
-    """``attribute``, ``tag`` or ``param``."""
+    """``attribute``, ``tag``, ``param`` or ``metric`` (logged models only)."""
     key: str
     op: str
     value: Value
@@ -68,9 +68,12 @@ class Condition:
 class Record:
     """What a filter sees of one experiment or logged model."""
 
-    attributes: Mapping[str, str | int | None]
+    attributes: Mapping[str, str | int | float | None]
     tags: Mapping[str, str]
     params: Mapping[str, str]
+    metrics: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    """Every value of each metric (a logged model's, on the datasets searched): a metric
+    condition holds if one of them satisfies it, as in MLflow."""
 
 
 def _fail(position: int, reason: str) -> InvalidArgument:
@@ -106,12 +109,16 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
 
 
 def parse_filter(
-    text: str | None, attributes: Mapping[str, str], numeric: frozenset[str]
+    text: str | None,
+    attributes: Mapping[str, str],
+    numeric: frozenset[str],
+    with_metrics: bool = False,
 ) -> list[Condition]:
     """The conditions of a filter (all must hold).
 
     ``attributes`` maps each accepted attribute name (lower case, aliases included) to the
-    record's attribute key; ``numeric`` names the numeric ones.
+    record's attribute key; ``numeric`` names the numeric ones.  ``metrics.<key>`` is
+    accepted ``with_metrics`` only (logged models).
     """
     if not text or not text.strip():
         return []
@@ -131,7 +138,7 @@ def parse_filter(
 
     while True:
         _, ident, position = take("ident")
-        entity, key = _identifier(ident, position, attributes)
+        entity, key = _identifier(ident, position, attributes, with_metrics)
         kind, op_text, op_position = take()
         op = op_text.upper()
         if kind == "ident" and op == "NOT":
@@ -142,7 +149,7 @@ def parse_filter(
         elif op not in ("LIKE", "ILIKE", "IN", "NOT IN"):
             raise _fail(op_position, "expected a comparison operator")
         value = _value(take, op)
-        is_number = entity == "attribute" and key in numeric
+        is_number = (entity == "attribute" and key in numeric) or entity == "metric"
         if is_number != isinstance(value, float) and not isinstance(value, tuple):
             kind_wanted = "a number" if is_number else "a quoted string"
             raise _fail(op_position, f"this key compares with {kind_wanted}")
@@ -158,7 +165,9 @@ def parse_filter(
             raise _fail(position, "expected AND (OR is not supported here)")
 
 
-def _identifier(ident: str, position: int, attributes: Mapping[str, str]) -> tuple[str, str]:
+def _identifier(
+    ident: str, position: int, attributes: Mapping[str, str], with_metrics: bool = False
+) -> tuple[str, str]:
     head, dot, rest = ident.partition(".")
     if ident[:1] == "`" and ident.endswith("`") and "`." not in ident:
         head, dot, rest = ident, "", ""
@@ -169,7 +178,7 @@ def _identifier(ident: str, position: int, attributes: Mapping[str, str]) -> tup
         key = _unquote(rest) if rest[:1] in ("`", '"') else rest
     else:
         entity, key = "attribute", _unquote(head)
-    if entity == "metric":
+    if entity == "metric" and not with_metrics:
         raise _fail(position, "metrics cannot be searched here")
     if entity == "attribute":
         canonical = attributes.get(key.lower())
@@ -208,7 +217,13 @@ def _like(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def _holds(condition: Condition, record: Record) -> bool:
-    source: Mapping[str, str | int | None]
+    source: Mapping[str, str | int | float | None]
+    if condition.entity == "metric":
+        single = Condition("attribute", condition.key, condition.op, condition.value)
+        return any(
+            _holds(single, Record({condition.key: value}, {}, {}))
+            for value in record.metrics.get(condition.key, ())
+        )
     if condition.entity == "attribute":
         source = record.attributes
     elif condition.entity == "tag":

@@ -79,6 +79,10 @@ class Metric(Response):
     value: float
     timestamp: int
     step: int
+    run_id: str | None = None
+    model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
 
     @field_serializer("value")
     def _value(self, value: float) -> float | str:
@@ -91,6 +95,10 @@ class MetricIn(Request):
     timestamp: int
     """Required, as in MLflow."""
     step: int = 0
+    model_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """A logged model the point is also recorded for (MLflow 3)."""
+    dataset_name: Annotated[str, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
 
 
 class RunRef(Request):
@@ -255,6 +263,9 @@ class LogMetric(RunRef):
     timestamp: int
     """Required, as in MLflow."""
     step: int = 0
+    model_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    dataset_name: Annotated[str, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
 
 
 class LogParam(RunRef):
@@ -277,11 +288,29 @@ class LogBatch(RunRef):
     tags: list[KeyValueIn] = Field(default_factory=list)
 
 
-class LogInputs(RunRef):
-    """Dataset and model inputs: checked and accepted, not stored."""
+class DatasetIn(Request):
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    dataset_schema: str | None = Field(default=None, alias="schema")
+    profile: str | None = None
 
-    datasets: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
-    models: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
+
+class DatasetInputIn(Request):
+    tags: Annotated[list[KeyValueIn], Field(max_length=100)] = Field(default_factory=list)
+    dataset: DatasetIn
+
+
+class ModelInputIn(Request):
+    model_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class LogInputs(RunRef):
+    """Datasets and logged models a run used."""
+
+    datasets: Annotated[list[DatasetInputIn], Field(max_length=1000)] = Field(default_factory=list)
+    models: Annotated[list[ModelInputIn], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class ModelOutputIn(Request):
@@ -316,12 +345,8 @@ class GetMetricHistoryBulk(Request):
     max_results: Annotated[int, Field(ge=1)] | None = None
 
 
-class RunMetric(Metric):
-    run_id: str
-
-
 class GetMetricHistoryBulkResponse(Response):
-    metrics: list[RunMetric]
+    metrics: list[Metric]
 
 
 # -- logged models --------------------------------------------------------------------------
@@ -383,10 +408,17 @@ class LoggedModelOrder(Request):
     dataset_digest: str | None = None
 
 
+class DatasetFilter(Request):
+    dataset_name: Annotated[str, Field(min_length=1)]
+    dataset_digest: str | None = None
+
+
 class SearchLoggedModels(Request):
     experiment_ids: Annotated[list[str], Field(max_length=1000)] = Field(default_factory=list)
     filter: Annotated[str, Field(max_length=10_000)] | None = None
-    datasets: list[dict[str, Any]] = Field(default_factory=list)
+    datasets: Annotated[list[DatasetFilter], Field(max_length=100)] = Field(default_factory=list)
+    """Metric conditions (or, without any, the models themselves) count only metrics
+    measured on one of these datasets."""
     max_results: Annotated[int, Field(ge=1, le=50_000)] = 100
     order_by: Annotated[list[LoggedModelOrder], Field(max_length=20)] = Field(default_factory=list)
     page_token: str | None = None

@@ -21,6 +21,7 @@ from tornado import web
 from ..errors import Conflict, InvalidArgument
 from ..tracking.models import (
     LifecycleStage,
+    ModelMetric,
     ModelOutput,
     Run,
     RunsPage,
@@ -55,7 +56,12 @@ class GetRunHandler(MLflowHandler):
         request = self.get_request(wire.RunRef)
         run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
         outputs = await self.tracking.get_model_outputs([run.run_id])
-        self.finish_mlflow(wire.RunResponse(run=translate.run_to_mlflow(run, outputs[run.run_id])))
+        inputs = await self.tracking.get_run_inputs([run.run_id])
+        self.finish_mlflow(
+            wire.RunResponse(
+                run=translate.run_to_mlflow(run, outputs[run.run_id], inputs[run.run_id])
+            )
+        )
 
 
 class UpdateRunHandler(MLflowHandler):
@@ -106,10 +112,15 @@ class SearchRunsHandler(MLflowHandler):
                 run_view_type=ViewType(request.run_view_type),
             )
             found = await self.tracking.search_runs(query)
-        outputs = await self.tracking.get_model_outputs([r.run_id for r in found.runs])
+        run_ids = [r.run_id for r in found.runs]
+        outputs = await self.tracking.get_model_outputs(run_ids)
+        inputs = await self.tracking.get_run_inputs(run_ids)
         self.finish_mlflow(
             wire.SearchRunsResponse(
-                runs=[translate.run_to_mlflow(r, outputs[r.run_id]) for r in found.runs],
+                runs=[
+                    translate.run_to_mlflow(r, outputs[r.run_id], inputs[r.run_id])
+                    for r in found.runs
+                ],
                 next_page_token=found.next_page_token,
             )
         )
@@ -125,11 +136,22 @@ class RunWriteHandler(MLflowHandler):
             raise Conflict("The run is deleted; restore it to log to it.")
         return run
 
-    async def write_batch(self, run_id: str, batch: translate.Batch) -> None:
+    async def write_batch(
+        self,
+        run_id: str,
+        batch: translate.Batch,
+        model_metrics: list[ModelMetric] | None = None,
+    ) -> None:
+        """The batch, then the points logged with a ``model_id`` for their models (every
+        model is checked first: a missing one writes nothing)."""
+        if model_metrics:
+            await self.tracking.check_logged_models([m.model_id for m in model_metrics])
         if batch.batch.metrics or batch.batch.params or batch.batch.tags:
             await self.tracking.log_batch(run_id, batch.batch)
         else:
             await self.active_run(run_id)
+        if model_metrics:
+            await self.tracking.log_model_metrics(model_metrics)
         if batch.rename:
             await self.tracking.update_run(run_id, RunUpdate(name=batch.rename))
 
@@ -141,7 +163,9 @@ class LogBatchHandler(RunWriteHandler):
         request = self.get_request(wire.LogBatch)
         run_id = self.require_run_id(request.the_run_id)
         await self.write_batch(
-            run_id, translate.log_batch(request.metrics, request.params, request.tags)
+            run_id,
+            translate.log_batch(request.metrics, request.params, request.tags),
+            translate.model_metrics(run_id, request.metrics),
         )
         self.finish_mlflow(wire.Empty())
 
@@ -153,9 +177,19 @@ class LogMetricHandler(RunWriteHandler):
         request = self.get_request(wire.LogMetric)
         run_id = self.require_run_id(request.the_run_id)
         metric = wire.MetricIn(
-            key=request.key, value=request.value, timestamp=request.timestamp, step=request.step
+            key=request.key,
+            value=request.value,
+            timestamp=request.timestamp,
+            step=request.step,
+            model_id=request.model_id,
+            dataset_name=request.dataset_name,
+            dataset_digest=request.dataset_digest,
         )
-        await self.write_batch(run_id, translate.log_batch([metric], [], []))
+        await self.write_batch(
+            run_id,
+            translate.log_batch([metric], [], []),
+            translate.model_metrics(run_id, [metric]),
+        )
         self.finish_mlflow(wire.Empty())
 
 
@@ -198,10 +232,10 @@ class LogInputsHandler(RunWriteHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """Dataset and model inputs are accepted for an active run and not stored: the
-        platform has no place for them yet."""
+        """Datasets and logged models the run used; ``runs/get`` returns them."""
         request = self.get_request(wire.LogInputs)
-        await self.active_run(self.require_run_id(request.the_run_id))
+        run_id = self.require_run_id(request.the_run_id)
+        await self.tracking.log_run_inputs(run_id, translate.run_inputs(request))
         self.finish_mlflow(wire.Empty())
 
 
@@ -280,7 +314,7 @@ class MetricHistoryBulkHandler(MLflowHandler):
                 f"GetMetricHistoryBulk request cannot specify more than {MAX_BULK_RUNS} run_ids."
             )
         limit = min(request.max_results or MAX_BULK_POINTS, MAX_BULK_POINTS)
-        points: list[wire.RunMetric] = []
+        points: list[wire.Metric] = []
         for run_id in sorted(set(request.run_id)):
             run = await self.tracking.get_run(run_id)
             if request.metric_key not in run.metrics:
@@ -292,7 +326,7 @@ class MetricHistoryBulkHandler(MLflowHandler):
                 translate.metric_history_to_mlflow(history),
                 key=lambda m: (m.timestamp, m.step, m.value),
             )
-            points.extend(wire.RunMetric(**m.model_dump(), run_id=run_id) for m in ordered)
+            points.extend(m.model_copy(update={"run_id": run_id}) for m in ordered)
             if len(points) >= limit:
                 break
         self.finish_mlflow(wire.GetMetricHistoryBulkResponse(metrics=points[:limit]))

@@ -153,7 +153,57 @@ def run_tags_to_mlflow(run: ours.Run) -> list[wire.KeyValue]:
     return [wire.KeyValue(key=k, value=v) for k, v in tags.items()]
 
 
-def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wire.Run:
+def run_inputs_to_mlflow(inputs: ours.RunInputs | None) -> wire.RunInputs:
+    """MLflow's ``RunInputs``: ``DatasetInput`` (the dataset, the input's tags) and model
+    inputs."""
+    if inputs is None:
+        return wire.RunInputs()
+    datasets: list[dict[str, object]] = []
+    for d in inputs.datasets:
+        dataset: dict[str, object] = {
+            "name": d.name,
+            "digest": d.digest,
+            "source_type": d.source_type,
+            "source": d.source,
+        }
+        if d.dataset_schema is not None:
+            dataset["schema"] = d.dataset_schema
+        if d.profile is not None:
+            dataset["profile"] = d.profile
+        datasets.append(
+            {"tags": [{"key": k, "value": v} for k, v in d.tags.items()], "dataset": dataset}
+        )
+    return wire.RunInputs(
+        dataset_inputs=datasets, model_inputs=[{"model_id": m} for m in inputs.model_ids]
+    )
+
+
+def run_inputs(request: wire.LogInputs) -> ours.RunInputs:
+    try:
+        return ours.RunInputs(
+            datasets=[
+                ours.DatasetInput(
+                    name=i.dataset.name,
+                    digest=i.dataset.digest,
+                    source_type=i.dataset.source_type,
+                    source=i.dataset.source,
+                    dataset_schema=i.dataset.dataset_schema,
+                    profile=i.dataset.profile,
+                    tags=_pairs(i.tags, "tags", last_wins=True),
+                )
+                for i in request.datasets
+            ],
+            model_ids=[m.model_id for m in request.models],
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def run_to_mlflow(
+    run: ours.Run,
+    outputs: Sequence[ours.ModelOutput] = (),
+    inputs: ours.RunInputs | None = None,
+) -> wire.Run:
     return wire.Run(
         info=run_info_to_mlflow(run),
         data=wire.RunData(
@@ -164,6 +214,7 @@ def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wi
             params=[wire.KeyValue(key=k, value=v) for k, v in run.params.items()],
             tags=run_tags_to_mlflow(run),
         ),
+        inputs=run_inputs_to_mlflow(inputs),
         outputs=wire.RunOutputs(
             model_outputs=[wire.ModelOutput(model_id=o.model_id, step=o.step) for o in outputs]
         ),
@@ -251,6 +302,24 @@ def log_batch(
     return Batch(batch, rename or None)
 
 
+def model_metrics(run_id: str, metrics: Sequence[wire.MetricIn]) -> list[ours.ModelMetric]:
+    """The points logged with a ``model_id``: also recorded for that logged model."""
+    return [
+        ours.ModelMetric(
+            model_id=m.model_id,
+            run_id=run_id,
+            key=m.key,
+            value=m.value,
+            timestamp=m.timestamp,
+            step=m.step,
+            dataset_name=m.dataset_name,
+            dataset_digest=m.dataset_digest,
+        )
+        for m in metrics
+        if m.model_id
+    ]
+
+
 def _check_limit(what: str, count: int, limit: int) -> None:
     if count > limit:
         raise InvalidArgument(f"A batch holds at most {limit} {what}; this one has {count}.")
@@ -290,7 +359,9 @@ def model_artifact_uri(experiment_id: str, model_id: str) -> str:
     return f"{ARTIFACTS_SCHEME}/{experiment_id}/models/{model_id}/artifacts"
 
 
-def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
+def logged_model_to_mlflow(
+    model: ours.LoggedModel, metrics: Sequence[ours.ModelMetric] = ()
+) -> wire.LoggedModel:
     tags = model.tags
     return wire.LoggedModel(
         info=wire.LoggedModelInfo(
@@ -308,6 +379,19 @@ def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
         ),
         data=wire.LoggedModelData(
             params=[wire.KeyValue(key=k, value=v) for k, v in model.params.items()],
+            metrics=[
+                wire.Metric(
+                    key=m.key,
+                    value=m.value,
+                    timestamp=m.timestamp,
+                    step=m.step,
+                    run_id=m.run_id,
+                    model_id=m.model_id,
+                    dataset_name=m.dataset_name,
+                    dataset_digest=m.dataset_digest,
+                )
+                for m in metrics
+            ],
         ),
     )
 
@@ -367,7 +451,30 @@ LOGGED_MODEL_ATTRIBUTES = {
 LOGGED_MODEL_NUMERIC = frozenset({"creation_timestamp", "last_updated_timestamp"})
 
 
-def logged_model_record(model: ours.LoggedModel) -> Record:
+def on_datasets(
+    metrics: Sequence[ours.ModelMetric], datasets: Sequence[wire.DatasetFilter]
+) -> list[ours.ModelMetric]:
+    """The points measured on one of the datasets (a name, and a digest if given); all of
+    them when no dataset is named."""
+    if not datasets:
+        return list(metrics)
+    return [
+        m
+        for m in metrics
+        if any(
+            m.dataset_name == d.dataset_name
+            and (d.dataset_digest is None or m.dataset_digest == d.dataset_digest)
+            for d in datasets
+        )
+    ]
+
+
+def logged_model_record(
+    model: ours.LoggedModel, metrics: Sequence[ours.ModelMetric] = ()
+) -> Record:
+    values: dict[str, list[float]] = {}
+    for m in metrics:
+        values.setdefault(m.key, []).append(m.value)
     return Record(
         attributes={
             "name": model.name,
@@ -381,6 +488,7 @@ def logged_model_record(model: ours.LoggedModel) -> Record:
         },
         tags=model.tags,
         params=model.params,
+        metrics=values,
     )
 
 

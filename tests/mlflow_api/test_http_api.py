@@ -213,11 +213,12 @@ async def test_log_batch_limits_and_immutable_params(mlflow_api: Call, mlp_app: 
         "Infinity",
         "-Infinity",
     ]
-    # Inputs are accepted (not stored); a deleted run refuses writes
-    status, _ = await mlflow_api(
+    # A dataset input needs its name, digest, source type and source, as in MLflow
+    status, reply = await mlflow_api(
         "POST", "runs/log-inputs", {"run_id": run_id, "datasets": [{"dataset": {"name": "d"}}]}
     )
-    assert status == 200
+    assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE")
+    # A deleted run refuses writes
     await mlflow_api("POST", "runs/delete", {"run_id": run_id})
     for path in ("runs/log-inputs", "runs/log-batch"):
         status, reply = await mlflow_api("POST", path, {"run_id": run_id})
@@ -272,11 +273,11 @@ async def test_experiments_search_filters_orders_and_pages(mlflow_api: Call) -> 
         token = reply.get("next_page_token", "")
         if not token:
             break
-    assert names == ["alpha", "beta", "gamma"]
+    assert names == ["Default", "alpha", "beta", "gamma"]  # Default ("0") exists from the start
     for bad in ({"filter": "name = "}, {"filter": "metrics.x > 1"}, {"order_by": ["color"]}):
         status, reply = await mlflow_api("POST", "experiments/search", bad)
         assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE"), bad
-    # The default experiment "0" is created on first use, and is ours
+    # The default experiment "0" is our Default
     status, reply = await mlflow_api("GET", "experiments/get?experiment_id=0")
     assert status == 200 and reply["experiment"]["name"] == "Default"
 

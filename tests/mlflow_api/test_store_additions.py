@@ -79,10 +79,11 @@ def test_logged_models_refuse_bad_references(mlp_store: SqlTrackingStore) -> Non
     eid = mlp_store.create_experiment(ExperimentCreate(name="e"), user=None).experiment_id
     with pytest.raises(NotFound):
         mlp_store.create_logged_model(LoggedModelCreate(experiment_id="12345"), user=None)
-    with pytest.raises(NotFound):
-        mlp_store.create_logged_model(
-            LoggedModelCreate(experiment_id=eid, source_run_id="nope"), user=None
-        )
+    # As in MLflow, the source run is recorded as given: it need not exist
+    free = mlp_store.create_logged_model(
+        LoggedModelCreate(experiment_id=eid, source_run_id="nope"), user=None
+    )
+    assert free.source_run_id == "nope"
     with pytest.raises(NotFound):
         mlp_store.get_logged_model("m-nope")
     mlp_store.delete_experiment(eid)
