@@ -106,6 +106,7 @@ class ArtifactFileHandler(StreamedFilesHandler, ArtifactProxyHandler):
         file, size, _guess = await self.tracking.open_artifact_at(uri, path)
         self.set_header("Content-Disposition", content_disposition(posixpath.basename(path)))
         await self.stream_file(file, size, media_type_of(path))
+        await self.flush()  # an empty file sends no chunk: its headers go here, not JSON's
         self.finish()
 
 

@@ -42,11 +42,13 @@ class ServerInfoHandler(MLflowHandler):
 class VersionHandler(MLflowHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         """The MLflow version whose REST API this server follows, as plain text (what
         ``mlflow server`` answers on ``/version``)."""
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
-        self.finish(MLFLOW_VERSION)
+        self.write(MLFLOW_VERSION)
+        await self.flush()  # the headers go now: an API handler's finish() would send JSON's
+        self.finish()
 
 
 class MLflowUILinkHandler(MLflowHandler):

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, insert, select
 
 from ...errors import Conflict, NotFound
 from ..models import DatasetInput, ModelMetric, RunInputs
@@ -60,11 +60,13 @@ class SqlRunInputs:
                     for d in inputs.datasets
                 ],
             )
-            self._upsert(
-                conn,
-                schema.run_model_inputs,
-                [{"run_id": run_id, "model_id": m} for m in dict.fromkeys(inputs.model_ids)],
+            models = schema.run_model_inputs
+            known = set(
+                conn.execute(select(models.c.model_id).where(models.c.run_id == run_id)).scalars()
             )
+            new = [m for m in dict.fromkeys(inputs.model_ids) if m not in known]
+            if new:
+                conn.execute(insert(models), [{"run_id": run_id, "model_id": m} for m in new])
 
     def inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
         found = {run_id: RunInputs() for run_id in run_ids}
