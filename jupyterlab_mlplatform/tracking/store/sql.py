@@ -240,10 +240,18 @@ class SqlTrackingStore(TrackingStore):
             raise Conflict("An experiment with that name exists already.") from None
         assert result.inserted_primary_key is not None
         experiment_id = int(result.inserted_primary_key[0])
+        location = f"{self.artifact_root}/{experiment_id}"
+        if conn.execute(
+            select(schema.experiments.c.experiment_id).where(
+                schema.experiments.c.artifact_location == location
+            )
+        ).first():
+            # Taken by the Default that 0006 moved to 0 (SQLite hands its old id out again)
+            location = f"{location}-{uuid.uuid4().hex[:8]}"
         conn.execute(
             update(schema.experiments)
             .where(schema.experiments.c.experiment_id == experiment_id)
-            .values(artifact_location=f"{self.artifact_root}/{experiment_id}")
+            .values(artifact_location=location)
         )
         if spec.tags:
             conn.execute(

@@ -14,6 +14,12 @@ from jupyterlab_mlplatform.mlflow_api import unserved
 from .conftest import Call
 
 
+@pytest.fixture
+def mlp_app_config(mlp_app_config: dict[str, Any], mlp_store_uri: str) -> dict[str, Any]:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return {**mlp_app_config, "tracking_uri": mlp_store_uri}
+
+
 async def test_the_client_sees_what_mlflow_serves(mlp_mlflow: Any, mlp_app: Any) -> None:
     # When unmodified mlflow client code runs
     facts = await mlp_mlflow("compat.py")
