@@ -4,6 +4,7 @@ shows the behaviour, raw REST where the client hides it.  The reference is MLflo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -202,3 +203,10 @@ async def test_metric_history_bulk(mlflow_api: Call) -> None:
             "GET", f"metrics/get-history-bulk?{bad}", api="ajax-api/2.0/mlflow"
         )
         assert _is_invalid(status, reply), bad
+
+
+def test_the_readme_lists_every_unserved_feature() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Not served**") :]
+    for feature in unserved.UNSERVED:
+        assert f"| {feature.name} |" in section, feature.name
