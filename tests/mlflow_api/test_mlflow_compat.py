@@ -4,6 +4,7 @@ shows the behaviour, raw REST where the client hides it.  The reference is MLflo
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,40 @@ def test_the_readme_lists_every_unserved_feature() -> None:
     section = readme[readme.index("**Not served**") :]
     for feature in unserved.UNSERVED:
         assert f"| {feature.name} |" in section, feature.name
+
+
+async def test_inputs_and_model_metrics_logged_at_once_are_kept_once(
+    mlflow_api: Call, mlp_app: Any
+) -> None:
+    # Given a run and a logged model
+    run_id = await _run_id(mlflow_api)
+    status, reply = await mlflow_api("POST", "logged-models", {"experiment_id": "0"})
+    model_id = reply["model"]["info"]["model_id"]
+    dataset = {"name": "d", "digest": "1", "source_type": "code", "source": "{}"}
+
+    def inputs(context: str) -> dict[str, Any]:
+        entry = {"tags": [{"key": "mlflow.data.context", "value": context}], "dataset": dataset}
+        return {
+            "run_id": run_id,
+            "datasets": [entry, entry],
+            "models": [{"model_id": model_id}] * 2,
+        }
+
+    point = {"key": "acc", "value": 0.5, "timestamp": 1, "step": 0, "model_id": model_id}
+    batch = {"run_id": run_id, "metrics": [point, {**point, "value": 0.7}]}
+    # When the same inputs and points come twice in one request, and in eight at once
+    calls = [mlflow_api("POST", "runs/log-inputs", inputs(str(n))) for n in range(8)]
+    calls += [mlflow_api("POST", "runs/log-batch", batch) for _ in range(8)]
+    answers = await asyncio.gather(*calls)
+    # Then every request succeeds and each is stored once
+    assert [status for status, _ in answers] == [200] * 16
+    status, reply = await mlflow_api("GET", f"runs/get?run_id={run_id}")
+    assert len(reply["run"]["inputs"]["dataset_inputs"]) == 1
+    assert reply["run"]["inputs"]["model_inputs"] == [{"model_id": model_id}]
+    status, reply = await mlflow_api("GET", f"logged-models/{model_id}")
+    assert [(m["key"], m["value"]) for m in reply["model"]["data"]["metrics"]] == [("acc", 0.7)]
+    # A point for a model that does not exist writes nothing, to the run either
+    missing = {"run_id": run_id, "metrics": [{**point, "key": "f1", "model_id": "m-nope"}]}
+    status, reply = await mlflow_api("POST", "runs/log-batch", missing)
+    assert status == 404 and reply["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert "f1" not in mlp_app.tracking.store.get_run(run_id).metrics

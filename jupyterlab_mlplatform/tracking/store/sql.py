@@ -95,7 +95,7 @@ class SqlTrackingStore(TrackingStore):
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
         self._logged_models = SqlLoggedModels(self.engine, self._upsert, self._experiment_id)
-        self._inputs = SqlRunInputs(self.engine, self._upsert)
+        self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
             self._locate_default_experiment()

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from ...errors import Conflict, NotFound
 from ..models import DatasetInput, ModelMetric, RunInputs
@@ -36,9 +36,12 @@ def _active_run(conn: Connection, run_id: str) -> None:
 
 
 class SqlRunInputs:
-    def __init__(self, engine: Engine, upsert: Upsert) -> None:
+    def __init__(
+        self, engine: Engine, upsert: Upsert, dialect_insert: Callable[[Table], Any]
+    ) -> None:
         self.engine = engine
         self._upsert = upsert
+        self._dialect_insert = dialect_insert
 
     def log_inputs(self, run_id: str, inputs: RunInputs) -> None:
         with self.engine.begin() as conn:
@@ -57,16 +60,17 @@ class SqlRunInputs:
                         "profile": d.profile,
                         "tags": json.dumps(d.tags, sort_keys=True),
                     }
-                    for d in inputs.datasets
+                    # a dataset given twice is stored once, the last one's tags winning
+                    for d in {(d.name, d.digest): d for d in inputs.datasets}.values()
                 ],
             )
-            models = schema.run_model_inputs
-            known = set(
-                conn.execute(select(models.c.model_id).where(models.c.run_id == run_id)).scalars()
-            )
-            new = [m for m in dict.fromkeys(inputs.model_ids) if m not in known]
-            if new:
-                conn.execute(insert(models), [{"run_id": run_id, "model_id": m} for m in new])
+            if inputs.model_ids:
+                # INSERT ... ON CONFLICT DO NOTHING: a model input logged again (even by
+                # another server on the same database at the same moment) is kept once
+                conn.execute(
+                    self._dialect_insert(schema.run_model_inputs).on_conflict_do_nothing(),
+                    [{"run_id": run_id, "model_id": m} for m in dict.fromkeys(inputs.model_ids)],
+                )
 
     def inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
         found = {run_id: RunInputs() for run_id in run_ids}
@@ -132,7 +136,9 @@ class SqlRunInputs:
                         "dataset_name": m.dataset_name,
                         "dataset_digest": m.dataset_digest,
                     }
-                    for m in metrics
+                    for m in {  # a point given twice is stored once, the last value winning
+                        (m.model_id, m.key, m.step, m.timestamp, m.run_id): m for m in metrics
+                    }.values()
                 ],
             )
 
