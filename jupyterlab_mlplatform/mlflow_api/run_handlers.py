@@ -4,7 +4,10 @@
   ``runs/restore``, ``POST runs/search``
 - ``POST runs/log-batch``, ``runs/log-metric``, ``runs/log-parameter``, ``runs/set-tag``,
   ``runs/delete-tag``, ``runs/log-inputs``, ``runs/outputs``, ``runs/log-model``
-- ``GET metrics/get-history``
+- ``GET metrics/get-history``, and the web UI's ``ajax-api/2.0/mlflow/metrics/get-history-bulk``
+
+Metrics logged with a ``model_id`` are the logged model's too; ``runs/log-inputs`` stores
+datasets and model inputs, which ``runs/get`` and ``runs/search`` return.
 
 Runs are ours: a run created here belongs to the person the server authenticated (for a
 kernel, whoever runs the cell) and records the calling kernel and its notebook.
