@@ -172,6 +172,21 @@ class SearchExperiments(Request):
     view_type: ViewTypeName = "ACTIVE_ONLY"
 
 
+class SearchDatasets(Request):
+    experiment_ids: Annotated[list[Id], Field(min_length=1, max_length=20)]
+
+
+class DatasetSummary(Response):
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
+class SearchDatasetsResponse(Response):
+    dataset_summaries: list[DatasetSummary]
+
+
 class SearchExperimentsResponse(Response):
     experiments: list[Experiment]
     next_page_token: str | None = None

@@ -53,7 +53,6 @@ UNSERVED: tuple[UnservedFeature, ...] = (
         (
             "POST api/3.0/mlflow/scorers/register",
             "POST api/3.0/mlflow/datasets/create",
-            "GET api/2.0/mlflow/experiments/search-datasets",
         ),
     ),
     UnservedFeature(

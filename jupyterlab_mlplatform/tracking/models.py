@@ -365,6 +365,15 @@ class RunInputs(Model):
     )
 
 
+class DatasetSummary(Model):
+    """A dataset some run of an experiment used, in a context (``training``...) or none."""
+
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
 class ModelMetric(Model):
     """A metric point logged for a logged model (by a run, maybe on a dataset)."""
 

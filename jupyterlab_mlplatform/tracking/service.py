@@ -21,6 +21,7 @@ from .events import EventBus
 from .models import (
     ArtifactInfo,
     ArtifactList,
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentEvent,
@@ -255,6 +256,9 @@ class TrackingService:
 
     async def get_run_inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
         return await self._read(self.store.get_run_inputs, run_ids)
+
+    async def search_dataset_summaries(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        return await self._read(self.store.search_dataset_summaries, experiment_ids)
 
     async def check_logged_models(self, model_ids: Sequence[str]) -> None:
         await self._read(self.store.check_logged_models, model_ids)

@@ -22,7 +22,9 @@ def mlp_app_config(mlp_app_config: dict[str, Any], mlp_store_uri: str) -> dict[s
     return {**mlp_app_config, "tracking_uri": mlp_store_uri}
 
 
-async def test_the_client_sees_what_mlflow_serves(mlp_mlflow: Any, mlp_app: Any) -> None:
+async def test_the_client_sees_what_mlflow_serves(
+    mlp_mlflow: Any, mlp_app: Any, mlflow_api: Call
+) -> None:
     # When unmodified mlflow client code runs
     facts = await mlp_mlflow("compat.py")
     # Then the Default experiment is "0" from the start, by id, by name and in searches
@@ -43,6 +45,24 @@ async def test_the_client_sees_what_mlflow_serves(mlp_mlflow: Any, mlp_app: Any)
         }
     ]
     assert facts["model_inputs"] == [facts["model_id"]]
+    # ... and the web UI's dataset search finds them, once per context
+    body = {"experiment_ids": [facts["tagged_v"], facts["tagged_w"]]}
+    status, reply = await mlflow_api(
+        "POST", "experiments/search-datasets", body, api="ajax-api/2.0/mlflow"
+    )
+    assert status == 200
+    assert reply["dataset_summaries"] == [
+        {
+            "experiment_id": facts["tagged_v"],
+            "name": "train",
+            "digest": facts["train_digest"],
+            "context": "training",
+        }
+    ]
+    status, reply = await mlflow_api(
+        "POST", "experiments/search-datasets", {"experiment_ids": []}, api="ajax-api/2.0/mlflow"
+    )
+    assert _is_invalid(status, reply)
     # A logged model keeps exactly the client's tags; its source run need not exist
     assert facts["model_tags"] == {"team": "a"}
     assert facts["orphan_source"] == "f" * 32

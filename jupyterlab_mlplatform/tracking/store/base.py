@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from traitlets.config import LoggingConfigurable
 
 from ..models import (
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
@@ -194,6 +195,13 @@ class TrackingStore(LoggingConfigurable):
     def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
         """Record points for logged models; ``NotFound`` (nothing written) unless every model
         exists.  A point logged again (same model, key, step, timestamp, run) is replaced."""
+        raise NotImplementedError
+
+    def search_dataset_summaries(
+        self, experiment_ids: Sequence[str], limit: int = 1000
+    ) -> list[DatasetSummary]:
+        """The datasets the experiments' runs used, each once per context (MLflow's
+        ``experiments/search-datasets``); unknown experiment ids find nothing."""
         raise NotImplementedError
 
     def check_logged_models(self, model_ids: Sequence[str]) -> None:

@@ -29,6 +29,7 @@ from traitlets import Int
 
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
 from ..models import (
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
@@ -563,6 +564,12 @@ class SqlTrackingStore(TrackingStore):
 
     def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
         self._inputs.log_model_metrics(metrics)
+
+    def search_dataset_summaries(
+        self, experiment_ids: Sequence[str], limit: int = 1000
+    ) -> list[DatasetSummary]:
+        ids = [int(e) for e in experiment_ids if e.isdigit() and len(e) < 10]
+        return self._inputs.dataset_summaries(ids, limit)
 
     def check_logged_models(self, model_ids: Sequence[str]) -> None:
         self._inputs.check_models(model_ids)

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from ...errors import Conflict, NotFound
-from ..models import DatasetInput, ModelMetric, RunInputs
+from ..models import DatasetInput, DatasetSummary, ModelMetric, RunInputs
 from . import schema
 from .sql_rows import ACTIVE
 
 Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
 CHUNK = 500
+DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 
 def _active_run(conn: Connection, run_id: str) -> None:
@@ -101,6 +102,24 @@ class SqlRunInputs:
                 ):
                     found[row.run_id].model_ids.append(row.model_id)
         return found
+
+    def dataset_summaries(self, experiment_ids: Sequence[int], limit: int) -> list[DatasetSummary]:
+        """The distinct (experiment, dataset, context) the experiments' runs used."""
+        datasets, runs = schema.run_dataset_inputs, schema.runs
+        query = (
+            select(runs.c.experiment_id, datasets.c.name, datasets.c.digest, datasets.c.tags)
+            .join(runs, runs.c.run_id == datasets.c.run_id)
+            .where(runs.c.experiment_id.in_(list(experiment_ids)))
+        )
+        found: dict[tuple[str, str, str, str | None], None] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                context = json.loads(row.tags).get(DATASET_CONTEXT_TAG)
+                found[(str(row.experiment_id), row.name, row.digest, context)] = None
+        return [
+            DatasetSummary(experiment_id=e, name=n, digest=d, context=c)
+            for e, n, d, c in sorted(found, key=lambda k: (k[0], k[1], k[2], k[3] or ""))
+        ][:limit]
 
     def check_models(self, model_ids: Sequence[str]) -> None:
         """``NotFound`` unless every one of the logged models exists."""

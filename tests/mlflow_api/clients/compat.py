@@ -91,6 +91,7 @@ facts["search_acc_any"] = names(filter_string="metrics.acc > 0.1")
 facts["search_acc_on_eval"] = names(
     filter_string="metrics.acc > 0.1", datasets=[{"dataset_name": "eval"}]
 )
+facts["tagged_v"] = tagged_v
 facts["tagged_w"] = tagged_w
 
 print(json.dumps(facts))
