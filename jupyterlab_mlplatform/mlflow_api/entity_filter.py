@@ -314,7 +314,7 @@ def search(
 
 def _sort_value(record: Record, key: str) -> tuple[int, float, str]:
     value = record.attributes.get(key)
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return (0, float(value), "")
     return (1, 0.0, str(value))
 

@@ -70,13 +70,19 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
             translate.LOGGED_MODEL_NUMERIC,
             with_metrics=True,
         )
-        order = [
-            Order(
-                parse_order(item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False).key,
-                item.ascending,
+        order: list[Order] = []
+        metric_orders: dict[str, wire.LoggedModelOrder] = {}
+        for index, item in enumerate(request.order_by):
+            if item.field_name.startswith("metrics.") and len(item.field_name) > 8:
+                # By the model's latest value of the metric (on the item's dataset, if any)
+                key = f"order {index}"
+                metric_orders[key] = item
+                order.append(Order(key, item.ascending))
+                continue
+            attribute = parse_order(
+                item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False
             )
-            for index, item in enumerate(request.order_by)
-        ]
+            order.append(Order(attribute.key, item.ascending))
         experiment_ids = [await self.experiment_id(e) for e in request.experiment_ids]
         models = await self.tracking.list_logged_models(experiment_ids, ViewType.ACTIVE_ONLY)
         metrics = await self.tracking.get_model_metrics([m.model_id for m in models])
@@ -88,7 +94,14 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
             models = [m for m in models if measured[m.model_id]]
         shown, token = search(
             models,
-            lambda model: translate.logged_model_record(model, measured[model.model_id]),
+            lambda model: translate.logged_model_record(
+                model,
+                measured[model.model_id],
+                {
+                    key: translate.latest_metric(metrics[model.model_id], item)
+                    for key, item in metric_orders.items()
+                },
+            ),
             conditions,
             order + DEFAULT_ORDER,
             request.page_token,

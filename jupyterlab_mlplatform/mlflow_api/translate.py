@@ -17,7 +17,8 @@ What maps to what:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -469,14 +470,41 @@ def on_datasets(
     ]
 
 
+def latest_metric(
+    metrics: Sequence[ours.ModelMetric], order: wire.LoggedModelOrder
+) -> float | None:
+    """What a ``metrics.<key>`` order sorts a model by, as in MLflow: its latest point of that
+    metric (newest time, then highest step), on the order's dataset if it names one; None
+    (sorted last) when there is none, or it is NaN."""
+    key = order.field_name.removeprefix("metrics.")
+    points = [
+        m
+        for m in metrics
+        if m.key == key
+        and (not order.dataset_name or m.dataset_name == order.dataset_name)
+        and (not order.dataset_digest or m.dataset_digest == order.dataset_digest)
+    ]
+    if not points:
+        return None
+    # max() keeps the first of equals: of points at the same time and step, the lowest run id
+    by_run = sorted(points, key=lambda m: m.run_id)
+    latest = max(by_run, key=lambda m: (m.timestamp, m.step))
+    return None if math.isnan(latest.value) else latest.value
+
+
 def logged_model_record(
-    model: ours.LoggedModel, metrics: Sequence[ours.ModelMetric] = ()
+    model: ours.LoggedModel,
+    metrics: Sequence[ours.ModelMetric] = (),
+    sort_keys: Mapping[str, float | None] | None = None,
 ) -> Record:
+    """What filters and orders see of a model; ``sort_keys`` are extra attributes to sort
+    by (a metric's latest value)."""
     values: dict[str, list[float]] = {}
     for m in metrics:
         values.setdefault(m.key, []).append(m.value)
     return Record(
         attributes={
+            **(sort_keys or {}),
             "name": model.name,
             "model_id": model.model_id,
             "model_type": model.model_type,

@@ -77,6 +77,11 @@ async def test_the_client_sees_what_mlflow_serves(
     assert facts["search_acc_over"] == ["m"]
     assert facts["search_acc_any"] == ["m", "orphan"]
     assert facts["search_acc_on_eval"] == ["m"]
+    # ... and order by a metric's latest value (models without one last, either way)
+    assert facts["order_acc_desc"] == ["m", "orphan"]
+    assert facts["order_acc_asc"] == ["orphan", "m"]
+    assert facts["order_acc_on_eval_asc"] == ["m", "orphan"]  # orphan has none on eval
+    assert facts["order_name"] == ["orphan", "m"]
 
 
 def _is_invalid(status: int, reply: Any) -> bool:

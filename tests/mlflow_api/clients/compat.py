@@ -80,6 +80,10 @@ def names(**kwargs: object) -> list[str]:
     return sorted(m.name for m in client.search_logged_models(experiment_ids=[tagged_v], **kwargs))
 
 
+def names_in_order(**kwargs: object) -> list[str]:
+    return [m.name for m in client.search_logged_models(experiment_ids=[tagged_v], **kwargs)]
+
+
 facts["search_all"] = names()
 facts["search_eval"] = names(datasets=[{"dataset_name": "eval"}])
 facts["search_eval_digest"] = names(datasets=[{"dataset_name": "eval", "dataset_digest": "abc"}])
@@ -91,6 +95,14 @@ facts["search_acc_any"] = names(filter_string="metrics.acc > 0.1")
 facts["search_acc_on_eval"] = names(
     filter_string="metrics.acc > 0.1", datasets=[{"dataset_name": "eval"}]
 )
+facts["order_acc_desc"] = names_in_order(
+    order_by=[{"field_name": "metrics.acc", "ascending": False}]
+)
+facts["order_acc_asc"] = names_in_order(order_by=[{"field_name": "metrics.acc", "ascending": True}])
+facts["order_acc_on_eval_asc"] = names_in_order(
+    order_by=[{"field_name": "metrics.acc", "ascending": True, "dataset_name": "eval"}]
+)
+facts["order_name"] = names_in_order(order_by=[{"field_name": "name", "ascending": False}])
 facts["tagged_v"] = tagged_v
 facts["tagged_w"] = tagged_w
 
