@@ -21,7 +21,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import Conflict, InvalidArgument
+from ..errors import Conflict, InvalidArgument, NotFound
 from ..tracking.models import (
     LifecycleStage,
     ModelMetric,
@@ -319,7 +319,10 @@ class MetricHistoryBulkHandler(MLflowHandler):
         limit = min(request.max_results or MAX_BULK_POINTS, MAX_BULK_POINTS)
         points: list[wire.Metric] = []
         for run_id in sorted(set(request.run_id)):
-            run = await self.tracking.get_run(run_id)
+            try:
+                run = await self.tracking.get_run(run_id)
+            except NotFound:
+                continue  # as in MLflow: a run it does not know has no points
             if request.metric_key not in run.metrics:
                 continue
             history = await self.tracking.get_metric_history(

@@ -208,11 +208,12 @@ async def test_metric_history_bulk(mlflow_api: Call) -> None:
         )
         assert status == 200
     # When the web UI's bulk route asks for both
-    query = f"run_id={runs[0]}&run_id={runs[1]}&metric_key=loss"
+    query = f"run_id={runs[0]}&run_id={runs[1]}&run_id=unknown&metric_key=loss"
     status, reply = await mlflow_api(
         "GET", f"metrics/get-history-bulk?{query}", api="ajax-api/2.0/mlflow"
     )
-    # Then every point comes with its run, runs in id order, points by time
+    # Then every point comes with its run, runs in id order, points by time (an unknown run
+    # has none, as in MLflow)
     assert status == 200
     assert [(m["run_id"], m["step"], m["value"]) for m in reply["metrics"]] == [
         (runs[0], 0, 1.0),
