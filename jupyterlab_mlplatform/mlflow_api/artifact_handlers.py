@@ -5,6 +5,14 @@
 - ``POST mpu/{create,complete,abort}/<path>``: multipart uploads are not offered; the
   client then falls back to a plain upload
 
+and two of MLflow's run-addressed routes:
+
+- ``GET api/2.0/mlflow/artifacts/list?run_id=&path=``: a run's entries, by relative path
+- ``GET get-artifact?run_id=&path=``: a run's file (the route of MLflow's web UI)
+
+Downloads are attachments (``Content-Disposition``), typed as MLflow types them: text for
+the extensions it shows as text (``MLmodel``, ``.yaml``, ``.log``...), whatever the size.
+
 Paths are ``<experiment>/<run>/artifacts/...`` (the files of a run, the same ones the
 Experiments panel shows) or ``<experiment>/models/<model>/artifacts/...`` (a logged model's).
 A path can never leave its folder: ``..``, absolute paths, backslashes and control
@@ -14,17 +22,19 @@ characters are refused, after URL decoding.
 from __future__ import annotations
 
 import posixpath
-from typing import IO, Any
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import NotFound
+from ..kernels.names import MLFLOW_API_PATH
 from ..streamed_files import StreamedFilesHandler
 from ..tracking.artifacts import ArtifactUpload
 from . import models as wire
 from . import translate
-from .base import ARTIFACTS, MLflowHandler
+from .base import ARTIFACTS, TRACKING, MLflowHandler
+from .downloads import content_disposition, media_type_of
 from .error_codes import NotImplementedByServer
 
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
@@ -88,14 +98,51 @@ class ArtifactFileHandler(StreamedFilesHandler, ArtifactProxyHandler):
     @authorized
     async def get(self, path: str) -> None:
         target = translate.artifact_target(path)
-        file, size, media_type = await self._open(target)
-        await self.stream_file(file, size, media_type)
-        self.finish()
-
-    async def _open(self, target: translate.ArtifactTarget) -> tuple[IO[bytes], int, str]:
         if not target.path:
             raise NotFound("No artifact file at that path.")
-        return await self.tracking.open_artifact_at(await self.artifact_uri(target), target.path)
+        await self.send_artifact(await self.artifact_uri(target), target.path)
+
+    async def send_artifact(self, uri: str, path: str) -> None:
+        file, size, _guess = await self.tracking.open_artifact_at(uri, path)
+        self.set_header("Content-Disposition", content_disposition(posixpath.basename(path)))
+        await self.stream_file(file, size, media_type_of(path))
+        await self.flush()  # an empty file sends no chunk: its headers go here, not JSON's
+        self.finish()
+
+
+class RunArtifactHandler(ArtifactFileHandler):
+    """MLflow's ``get-artifact?run_id=&path=``: one of a run's files."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        request = self.get_request(wire.RunArtifactRef)
+        run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
+        if not request.path:
+            raise NotFound("No artifact file at that path.")
+        await self.send_artifact(run.artifact_uri, translate.checked_artifact_path(request.path))
+
+
+class RunArtifactListHandler(MLflowHandler):
+    """MLflow's ``artifacts/list``: a run's entries under ``path``, by path from the run's
+    artifact root (the proxy's listing gives base names instead)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        request = self.get_request(wire.RunArtifactRef)
+        run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
+        path = translate.checked_artifact_path(request.path or "")
+        listing = await self.tracking.list_artifacts_at(run.artifact_uri, path)
+        self.finish_mlflow(
+            wire.ListRunArtifactsResponse(
+                root_uri=translate.run_artifact_uri(run.experiment_id, run.run_id),
+                files=[
+                    wire.FileInfo(path=f.path, is_dir=f.is_dir, file_size=f.size)
+                    for f in listing.files
+                ],
+            )
+        )
 
 
 class MultipartUploadHandler(MLflowHandler):
@@ -109,4 +156,6 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{ARTIFACTS}/artifacts", ArtifactListHandler),
     (rf"{ARTIFACTS}/artifacts/(?P<path>.*)", ArtifactFileHandler),
     (rf"{ARTIFACTS}/mpu/(?P<action>create|complete|abort)/(?P<path>.*)", MultipartUploadHandler),
+    (rf"{TRACKING}/artifacts/list", RunArtifactListHandler),
+    (rf"{MLFLOW_API_PATH}/get-artifact", RunArtifactHandler),
 ]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 
 from ..base import MLPlatformAPIHandler
-from ..errors import Conflict, InvalidArgument, MLPlatformError
+from ..errors import Conflict, InvalidArgument, MLPlatformError, NotFound
 from ..kernels.names import MLFLOW_API_PATH
 from ..tracking.models import ExperimentCreate
 from . import translate
@@ -31,6 +31,8 @@ API_ROOT = rf"{MLFLOW_API_PATH}/(?:api|ajax-api)"
 """Where MLflow's REST API is served (``ajax-api`` is the prefix of MLflow's web UI)."""
 TRACKING = rf"{API_ROOT}/2\.0/mlflow"
 ARTIFACTS = rf"{API_ROOT}/2\.0/mlflow-artifacts"
+AJAX_TRACKING = rf"{MLFLOW_API_PATH}/ajax-api/2\.0/mlflow"
+"""Routes MLflow serves to its web UI only."""
 
 
 def _is_list(annotation: Any) -> bool:
@@ -67,22 +69,22 @@ class MLflowHandler(MLPlatformAPIHandler):
         return run_id
 
     async def experiment_id(self, mlflow_id: str | None) -> str:
-        """Our id of an experiment MLflow names: ``"0"`` (or none) is MLflow's default
-        experiment, our ``Default``, created on first use."""
+        """The experiment MLflow names; none is MLflow's default, ``"0"``.
+
+        Experiment 0 is our ``Default`` (the store creates it); if it was deleted for good,
+        asking for it makes it again (a ``Default`` takes id 0 back when it is free)."""
         if mlflow_id and mlflow_id != translate.DEFAULT_EXPERIMENT_ID:
             return mlflow_id
-        for _attempt in range(2):
-            found = await self.tracking.get_experiment_by_name(translate.DEFAULT_EXPERIMENT_NAME)
-            if found is not None:
-                return found.experiment_id
+        try:
+            await self.tracking.get_experiment(translate.DEFAULT_EXPERIMENT_ID)
+        except NotFound:
             try:
-                created = await self.tracking.create_experiment(
+                await self.tracking.create_experiment(
                     ExperimentCreate(name=translate.DEFAULT_EXPERIMENT_NAME), self.user_name
                 )
             except Conflict:
-                continue  # created by a concurrent request
-            return created.experiment_id
-        raise Conflict("The default experiment could not be created.")  # pragma: no cover
+                pass  # made by a concurrent request, or the name is another experiment's
+        return translate.DEFAULT_EXPERIMENT_ID
 
     # -- responses -----------------------------------------------------------------------
 

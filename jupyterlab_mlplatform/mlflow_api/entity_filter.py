@@ -21,7 +21,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from .. import bounded_json
@@ -62,7 +62,7 @@ _TOKEN: Final = re.compile(
 @dataclass(frozen=True)
 class Condition:
     entity: str
-    """``attribute``, ``tag`` or ``param``."""
+    """``attribute``, ``tag``, ``param`` or ``metric`` (logged models only)."""
     key: str
     op: str
     value: Value
@@ -72,9 +72,12 @@ class Condition:
 class Record:
     """What a filter sees of one experiment or logged model."""
 
-    attributes: Mapping[str, str | int | None]
+    attributes: Mapping[str, str | int | float | None]
     tags: Mapping[str, str]
     params: Mapping[str, str]
+    metrics: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    """Every value of each metric (a logged model's, on the datasets searched): a metric
+    condition holds if one of them satisfies it, as in MLflow."""
 
 
 def _fail(position: int, reason: str) -> InvalidArgument:
@@ -110,12 +113,16 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
 
 
 def parse_filter(
-    text: str | None, attributes: Mapping[str, str], numeric: frozenset[str]
+    text: str | None,
+    attributes: Mapping[str, str],
+    numeric: frozenset[str],
+    with_metrics: bool = False,
 ) -> list[Condition]:
     """The conditions of a filter (all must hold).
 
     ``attributes`` maps each accepted attribute name (lower case, aliases included) to the
-    record's attribute key; ``numeric`` names the numeric ones.
+    record's attribute key; ``numeric`` names the numeric ones.  ``metrics.<key>`` is
+    accepted ``with_metrics`` only (logged models).
     """
     if not text or not text.strip():
         return []
@@ -135,7 +142,7 @@ def parse_filter(
 
     while True:
         _, ident, position = take("ident")
-        entity, key = _identifier(ident, position, attributes)
+        entity, key = _identifier(ident, position, attributes, with_metrics)
         kind, op_text, op_position = take()
         op = op_text.upper()
         if kind == "ident" and op == "NOT":
@@ -147,7 +154,7 @@ def parse_filter(
             raise _fail(op_position, "expected a comparison operator")
         value_position = tokens[i][2] if i < len(tokens) else len(text)
         value = _value(take, op)
-        is_number = entity == "attribute" and key in numeric
+        is_number = (entity == "attribute" and key in numeric) or entity == "metric"
         if is_number != isinstance(value, float) and not isinstance(value, tuple):
             kind_wanted = "a number" if is_number else "a quoted string"
             raise _fail(op_position, f"this key compares with {kind_wanted}")
@@ -165,7 +172,9 @@ def parse_filter(
             raise _fail(position, "expected AND (OR is not supported here)")
 
 
-def _identifier(ident: str, position: int, attributes: Mapping[str, str]) -> tuple[str, str]:
+def _identifier(
+    ident: str, position: int, attributes: Mapping[str, str], with_metrics: bool = False
+) -> tuple[str, str]:
     head, dot, rest = ident.partition(".")
     if ident[:1] == "`" and ident.endswith("`") and "`." not in ident:
         head, dot, rest = ident, "", ""
@@ -176,7 +185,7 @@ def _identifier(ident: str, position: int, attributes: Mapping[str, str]) -> tup
         key = _unquote(rest) if rest[:1] in ("`", '"') else rest
     else:
         entity, key = "attribute", _unquote(head)
-    if entity == "metric":
+    if entity == "metric" and not with_metrics:
         raise _fail(position, "metrics cannot be searched here")
     if entity == "attribute":
         canonical = attributes.get(key.lower())
@@ -215,7 +224,13 @@ def _like(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def _holds(condition: Condition, record: Record) -> bool:
-    source: Mapping[str, str | int | None]
+    source: Mapping[str, str | int | float | None]
+    if condition.entity == "metric":
+        single = Condition("attribute", condition.key, condition.op, condition.value)
+        return any(
+            _holds(single, Record({condition.key: value}, {}, {}))
+            for value in record.metrics.get(condition.key, ())
+        )
     if condition.entity == "attribute":
         source = record.attributes
     elif condition.entity == "tag":
@@ -225,7 +240,9 @@ def _holds(condition: Condition, record: Record) -> bool:
     actual = source.get(condition.key)
     op, wanted = condition.op, condition.value
     if actual is None:
-        return op in ("!=", "NOT IN")
+        # As in MLflow's SQL: a condition on a tag, param or attribute the entity does not
+        # have is false, even ``!=`` and ``NOT IN``
+        return False
     if isinstance(wanted, float):
         number = float(actual)
         return {
@@ -304,7 +321,7 @@ def search(
 
 def _sort_value(record: Record, key: str) -> tuple[int, float, str]:
     value = record.attributes.get(key)
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return (0, float(value), "")
     return (1, 0.0, str(value))
 

@@ -4,6 +4,7 @@
 - ``GET|POST experiments/search``
 - ``POST experiments/update``, ``experiments/delete``, ``experiments/restore``
 - ``POST experiments/set-experiment-tag``, ``experiments/delete-experiment-tag``
+- the web UI's ``POST ajax-api/2.0/mlflow/experiments/search-datasets``
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..errors import NotFound
 from ..tracking.models import ExperimentUpdate, LifecycleStage, ViewType
 from . import models as wire
 from . import translate
-from .base import TRACKING, MLflowHandler
+from .base import AJAX_TRACKING, TRACKING, MLflowHandler
 from .entity_filter import Order, parse_filter, parse_order, search
 
 DEFAULT_ORDER = [Order("creation_time", ascending=False), Order("experiment_id", ascending=True)]
@@ -158,6 +159,22 @@ class DeleteExperimentTagHandler(MLflowHandler):
         self.finish_mlflow(wire.Empty())
 
 
+class SearchDatasetsHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """The web UI's ``ajax-api/2.0/mlflow/experiments/search-datasets``: the datasets
+        the experiments' runs logged as inputs, once per context (at most 1000)."""
+        request = self.get_request(wire.SearchDatasets)
+        ids = [await self.experiment_id(e) for e in request.experiment_ids]
+        found = await self.tracking.search_dataset_summaries(ids)
+        self.finish_mlflow(
+            wire.SearchDatasetsResponse(
+                dataset_summaries=[wire.DatasetSummary(**s.model_dump()) for s in found]
+            )
+        )
+
+
 default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/experiments/create", CreateExperimentHandler),
     (rf"{TRACKING}/experiments/get", GetExperimentHandler),
@@ -168,4 +185,5 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/experiments/restore", RestoreExperimentHandler),
     (rf"{TRACKING}/experiments/set-experiment-tag", SetExperimentTagHandler),
     (rf"{TRACKING}/experiments/delete-experiment-tag", DeleteExperimentTagHandler),
+    (rf"{AJAX_TRACKING}/experiments/search-datasets", SearchDatasetsHandler),
 ]

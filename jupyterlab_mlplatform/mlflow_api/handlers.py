@@ -18,10 +18,13 @@ from . import models as wire
 from .base import API_ROOT, MLflowHandler
 from .error_codes import EndpointNotFound
 
+MLFLOW_VERSION = "3.17.2"
+"""The MLflow release whose server this one is checked against (its client in the tests)."""
+
 
 class UnknownEndpointHandler(MLflowHandler):
     """MLflow's ``ENDPOINT_NOT_FOUND`` (a JSON 404 the client understands) for endpoints this
-    server does not offer, e.g. traces, the model registry, or presigned URLs."""
+    server does not offer: the ones listed in :mod:`.unserved`, and any other path."""
 
     def _not_found(self, *args: Any) -> None:
         raise EndpointNotFound("This MLflow endpoint is not offered by this server.")
@@ -34,6 +37,18 @@ class ServerInfoHandler(MLflowHandler):
     @authorized
     def get(self) -> None:
         self.finish_mlflow(wire.ServerInfo())
+
+
+class VersionHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The MLflow version whose REST API this server follows, as plain text (what
+        ``mlflow server`` answers on ``/version``)."""
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.write(MLFLOW_VERSION)
+        await self.flush()  # the headers go now: an API handler's finish() would send JSON's
+        self.finish()
 
 
 class MLflowUILinkHandler(MLflowHandler):
@@ -53,5 +68,6 @@ default_handlers: list[tuple[str, type[Any]]] = [
     *logged_model_handlers.default_handlers,
     *artifact_handlers.default_handlers,
     (rf"{API_ROOT}/3\.0/mlflow/server-info", ServerInfoHandler),
+    (rf"{MLFLOW_API_PATH}/version", VersionHandler),
     (rf"{MLFLOW_API_PATH}/.*", UnknownEndpointHandler),
 ]

@@ -8,7 +8,8 @@
 ``mlflow.<flavor>.log_model`` creates a model here, uploads its files through the artifact
 proxy to the model's own folder, links it to the run (``runs/outputs``) and finalizes it;
 ``models:/<model_id>`` and ``runs:/<run_id>/<name>`` URIs find it again.  A model's metrics
-(run metrics tagged with a model id) are not kept: models answer with none.
+are the run metrics logged with its id; a search's ``datasets`` restricts its metric
+conditions (or, without any, the models) to metrics measured on those datasets.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ class LoggedModelHandlerBase(MLflowHandler):
             raise NotFound("No logged model with that id (it is deleted).")
         return model
 
-    def finish_model_response(self, model: LoggedModel) -> None:
-        self.finish_mlflow(wire.LoggedModelResponse(model=translate.logged_model_to_mlflow(model)))
+    async def finish_model_response(self, model: LoggedModel) -> None:
+        metrics = await self.tracking.get_model_metrics([model.model_id])
+        self.finish_mlflow(
+            wire.LoggedModelResponse(
+                model=translate.logged_model_to_mlflow(model, metrics[model.model_id])
+            )
+        )
 
 
 class LoggedModelsHandler(LoggedModelHandlerBase):
@@ -48,7 +54,9 @@ class LoggedModelsHandler(LoggedModelHandlerBase):
         request = self.get_request(wire.CreateLoggedModel)
         experiment_id = await self.experiment_id(request.experiment_id)
         spec = translate.logged_model_create(request, experiment_id)
-        self.finish_model_response(await self.tracking.create_logged_model(spec, self.user_name))
+        await self.finish_model_response(
+            await self.tracking.create_logged_model(spec, self.user_name)
+        )
 
 
 class SearchLoggedModelsHandler(LoggedModelHandlerBase):
@@ -57,20 +65,43 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
     async def post(self) -> None:
         request = self.get_request(wire.SearchLoggedModels)
         conditions = parse_filter(
-            request.filter, translate.LOGGED_MODEL_ATTRIBUTES, translate.LOGGED_MODEL_NUMERIC
+            request.filter,
+            translate.LOGGED_MODEL_ATTRIBUTES,
+            translate.LOGGED_MODEL_NUMERIC,
+            with_metrics=True,
         )
-        order = [
-            Order(
-                parse_order(item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False).key,
-                item.ascending,
+        order: list[Order] = []
+        metric_orders: dict[str, wire.LoggedModelOrder] = {}
+        for index, item in enumerate(request.order_by):
+            if item.field_name.startswith("metrics.") and len(item.field_name) > 8:
+                # By the model's latest value of the metric (on the item's dataset, if any)
+                key = f"order {index}"
+                metric_orders[key] = item
+                order.append(Order(key, item.ascending))
+                continue
+            attribute = parse_order(
+                item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False
             )
-            for index, item in enumerate(request.order_by)
-        ]
+            order.append(Order(attribute.key, item.ascending))
         experiment_ids = [await self.experiment_id(e) for e in request.experiment_ids]
         models = await self.tracking.list_logged_models(experiment_ids, ViewType.ACTIVE_ONLY)
+        metrics = await self.tracking.get_model_metrics([m.model_id for m in models])
+        measured = {
+            model_id: translate.on_datasets(points, request.datasets)
+            for model_id, points in metrics.items()
+        }
+        if request.datasets and not any(c.entity == "metric" for c in conditions):
+            models = [m for m in models if measured[m.model_id]]
         shown, token = search(
             models,
-            translate.logged_model_record,
+            lambda model: translate.logged_model_record(
+                model,
+                measured[model.model_id],
+                {
+                    key: translate.latest_metric(metrics[model.model_id], item)
+                    for key, item in metric_orders.items()
+                },
+            ),
             conditions,
             order + DEFAULT_ORDER,
             request.page_token,
@@ -78,7 +109,7 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
         )
         self.finish_mlflow(
             wire.SearchLoggedModelsResponse(
-                models=[translate.logged_model_to_mlflow(m) for m in shown],
+                models=[translate.logged_model_to_mlflow(m, metrics[m.model_id]) for m in shown],
                 next_page_token=token,
             )
         )
@@ -90,9 +121,9 @@ class LoggedModelHandler(LoggedModelHandlerBase):
     async def get(self, model_id: str) -> None:
         """The model; a deleted one only with ``?allow_deleted=true``."""
         if self.get_bool_argument("allow_deleted"):
-            self.finish_model_response(await self.tracking.get_logged_model(model_id))
+            await self.finish_model_response(await self.tracking.get_logged_model(model_id))
         else:
-            self.finish_model_response(await self.active_model(model_id))
+            await self.finish_model_response(await self.active_model(model_id))
 
     @web.authenticated
     @authorized
@@ -101,7 +132,7 @@ class LoggedModelHandler(LoggedModelHandlerBase):
         request = self.get_request(wire.FinalizeLoggedModel)
         await self.active_model(model_id)
         change = LoggedModelUpdate(status=translate.logged_model_status(request.status))
-        self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
+        await self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
 
     @web.authenticated
     @authorized
@@ -120,7 +151,7 @@ class LoggedModelTagsHandler(LoggedModelHandlerBase):
         request = self.get_request(wire.SetLoggedModelTags)
         await self.active_model(model_id)
         change = translate.logged_model_update(tags=request.tags)
-        self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
+        await self.finish_model_response(await self.tracking.update_logged_model(model_id, change))
 
 
 class LoggedModelTagHandler(LoggedModelHandlerBase):

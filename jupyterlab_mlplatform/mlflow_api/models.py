@@ -3,6 +3,8 @@
 Field names are MLflow's own (snake_case, as its client sends them).  Requests ignore fields
 they do not know, as MLflow's server does, so newer clients keep working; 64-bit integers are
 accepted as numbers or strings and enums by name or number (protobuf JSON allows both).
+String fields take strings only: a number, a boolean or an object where MLflow expects a
+string is ``INVALID_PARAMETER_VALUE``, as MLflow's ``_assert_string`` makes it.
 Responses leave out empty optional fields, as protobuf JSON does.
 """
 
@@ -48,10 +50,10 @@ Id = Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class Request(BaseModel):
-    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow,
-    and ids sent as numbers are taken as the strings they stand for."""
+    """Base of request bodies and query strings: unknown fields are ignored, as in MLflow.
+    Strings must be strings (an id sent as a number is refused, as MLflow refuses it)."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore")
 
 
 class Response(BaseModel):
@@ -77,6 +79,10 @@ class Metric(Response):
     value: float
     timestamp: int
     step: int
+    run_id: str | None = None
+    model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
 
     @field_serializer("value")
     def _value(self, value: float) -> float | str:
@@ -86,8 +92,13 @@ class Metric(Response):
 class MetricIn(Request):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: Int64 | None = None
+    timestamp: Int64
+    """Required, as in MLflow."""
     step: Int64 = 0
+    model_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """A logged model the point is also recorded for (MLflow 3)."""
+    dataset_name: Annotated[str, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
 
 
 class RunRef(Request):
@@ -159,6 +170,21 @@ class SearchExperiments(Request):
     filter: Annotated[str, Field(max_length=10_000)] | None = None
     order_by: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
     view_type: ViewTypeName = "ACTIVE_ONLY"
+
+
+class SearchDatasets(Request):
+    experiment_ids: Annotated[list[Id], Field(min_length=1, max_length=20)]
+
+
+class DatasetSummary(Response):
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
+class SearchDatasetsResponse(Response):
+    dataset_summaries: list[DatasetSummary]
 
 
 class SearchExperimentsResponse(Response):
@@ -249,8 +275,12 @@ class SearchRunsResponse(Response):
 class LogMetric(RunRef):
     key: Annotated[str, Field(min_length=1)]
     value: float
-    timestamp: Int64 | None = None
+    timestamp: Int64
+    """Required, as in MLflow."""
     step: Int64 = 0
+    model_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    dataset_name: Annotated[str, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
 
 
 class LogParam(RunRef):
@@ -273,11 +303,29 @@ class LogBatch(RunRef):
     tags: list[KeyValueIn] = Field(default_factory=list)
 
 
-class LogInputs(RunRef):
-    """Dataset and model inputs: checked and accepted, not stored."""
+class DatasetIn(Request):
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    dataset_schema: str | None = Field(default=None, alias="schema")
+    profile: str | None = None
 
-    datasets: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
-    models: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
+
+class DatasetInputIn(Request):
+    tags: Annotated[list[KeyValueIn], Field(max_length=100)] = Field(default_factory=list)
+    dataset: DatasetIn
+
+
+class ModelInputIn(Request):
+    model_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class LogInputs(RunRef):
+    """Datasets and logged models a run used."""
+
+    datasets: Annotated[list[DatasetInputIn], Field(max_length=1000)] = Field(default_factory=list)
+    models: Annotated[list[ModelInputIn], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class ModelOutputIn(Request):
@@ -304,6 +352,16 @@ class GetMetricHistory(RunRef):
 class GetMetricHistoryResponse(Response):
     metrics: list[Metric]
     next_page_token: str | None = None
+
+
+class GetMetricHistoryBulk(Request):
+    run_id: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
+    metric_key: Annotated[str, Field(min_length=1)]
+    max_results: Annotated[int, Field(ge=1)] | None = None
+
+
+class GetMetricHistoryBulkResponse(Response):
+    metrics: list[Metric]
 
 
 # -- logged models --------------------------------------------------------------------------
@@ -365,10 +423,17 @@ class LoggedModelOrder(Request):
     dataset_digest: str | None = None
 
 
+class DatasetFilter(Request):
+    dataset_name: Annotated[str, Field(min_length=1)]
+    dataset_digest: str | None = None
+
+
 class SearchLoggedModels(Request):
     experiment_ids: Annotated[list[str], Field(max_length=1000)] = Field(default_factory=list)
     filter: Annotated[str, Field(max_length=10_000)] | None = None
-    datasets: list[dict[str, Any]] = Field(default_factory=list)
+    datasets: Annotated[list[DatasetFilter], Field(max_length=100)] = Field(default_factory=list)
+    """Metric conditions (or, without any, the models themselves) count only metrics
+    measured on one of these datasets."""
     max_results: Annotated[int, Field(ge=1, le=50_000)] = 100
     order_by: Annotated[list[LoggedModelOrder], Field(max_length=20)] = Field(default_factory=list)
     page_token: str | None = None
@@ -390,6 +455,15 @@ class FileInfo(Response):
 
 
 class ListArtifactsResponse(Response):
+    files: list[FileInfo]
+
+
+class RunArtifactRef(RunRef):
+    path: Annotated[str, Field(max_length=4096)] | None = None
+
+
+class ListRunArtifactsResponse(Response):
+    root_uri: str
     files: list[FileInfo]
 
 

@@ -4,7 +4,10 @@
   ``runs/restore``, ``POST runs/search``
 - ``POST runs/log-batch``, ``runs/log-metric``, ``runs/log-parameter``, ``runs/set-tag``,
   ``runs/delete-tag``, ``runs/log-inputs``, ``runs/outputs``, ``runs/log-model``
-- ``GET metrics/get-history``
+- ``GET metrics/get-history``, and the web UI's ``ajax-api/2.0/mlflow/metrics/get-history-bulk``
+
+Metrics logged with a ``model_id`` are the logged model's too; ``runs/log-inputs`` stores
+datasets and model inputs, which ``runs/get`` and ``runs/search`` return.
 
 Runs are ours: a run created here belongs to the person the server authenticated (for a
 kernel, whoever runs the cell) and records the calling kernel and its notebook.
@@ -19,9 +22,10 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .. import bounded_json
-from ..errors import Conflict, InvalidArgument
+from ..errors import Conflict, InvalidArgument, NotFound
 from ..tracking.models import (
     LifecycleStage,
+    ModelMetric,
     ModelOutput,
     Run,
     RunsPage,
@@ -31,7 +35,7 @@ from ..tracking.models import (
 )
 from . import models as wire
 from . import run_search, translate
-from .base import TRACKING, MLflowHandler
+from .base import AJAX_TRACKING, TRACKING, MLflowHandler
 from .entity_filter import page
 
 MAX_TAG_VALUE = 8000
@@ -56,7 +60,12 @@ class GetRunHandler(MLflowHandler):
         request = self.get_request(wire.RunRef)
         run = await self.tracking.get_run(self.require_run_id(request.the_run_id))
         outputs = await self.tracking.get_model_outputs([run.run_id])
-        self.finish_mlflow(wire.RunResponse(run=translate.run_to_mlflow(run, outputs[run.run_id])))
+        inputs = await self.tracking.get_run_inputs([run.run_id])
+        self.finish_mlflow(
+            wire.RunResponse(
+                run=translate.run_to_mlflow(run, outputs[run.run_id], inputs[run.run_id])
+            )
+        )
 
 
 class UpdateRunHandler(MLflowHandler):
@@ -107,10 +116,15 @@ class SearchRunsHandler(MLflowHandler):
                 run_view_type=ViewType(request.run_view_type),
             )
             found = await self.tracking.search_runs(query)
-        outputs = await self.tracking.get_model_outputs([r.run_id for r in found.runs])
+        run_ids = [r.run_id for r in found.runs]
+        outputs = await self.tracking.get_model_outputs(run_ids)
+        inputs = await self.tracking.get_run_inputs(run_ids)
         self.finish_mlflow(
             wire.SearchRunsResponse(
-                runs=[translate.run_to_mlflow(r, outputs[r.run_id]) for r in found.runs],
+                runs=[
+                    translate.run_to_mlflow(r, outputs[r.run_id], inputs[r.run_id])
+                    for r in found.runs
+                ],
                 next_page_token=found.next_page_token,
             )
         )
@@ -126,11 +140,22 @@ class RunWriteHandler(MLflowHandler):
             raise Conflict("The run is deleted; restore it to log to it.")
         return run
 
-    async def write_batch(self, run_id: str, batch: translate.Batch) -> None:
+    async def write_batch(
+        self,
+        run_id: str,
+        batch: translate.Batch,
+        model_metrics: list[ModelMetric] | None = None,
+    ) -> None:
+        """The batch, then the points logged with a ``model_id`` for their models (every
+        model is checked first: a missing one writes nothing)."""
+        if model_metrics:
+            await self.tracking.check_logged_models([m.model_id for m in model_metrics])
         if batch.batch.metrics or batch.batch.params or batch.batch.tags:
             await self.tracking.log_batch(run_id, batch.batch)
         else:
             await self.active_run(run_id)
+        if model_metrics:
+            await self.tracking.log_model_metrics(model_metrics)
         if batch.rename:
             await self.tracking.update_run(run_id, RunUpdate(name=batch.rename))
 
@@ -142,7 +167,9 @@ class LogBatchHandler(RunWriteHandler):
         request = self.get_request(wire.LogBatch)
         run_id = self.require_run_id(request.the_run_id)
         await self.write_batch(
-            run_id, translate.log_batch(request.metrics, request.params, request.tags)
+            run_id,
+            translate.log_batch(request.metrics, request.params, request.tags),
+            translate.model_metrics(run_id, request.metrics),
         )
         self.finish_mlflow(wire.Empty())
 
@@ -154,9 +181,19 @@ class LogMetricHandler(RunWriteHandler):
         request = self.get_request(wire.LogMetric)
         run_id = self.require_run_id(request.the_run_id)
         metric = wire.MetricIn(
-            key=request.key, value=request.value, timestamp=request.timestamp, step=request.step
+            key=request.key,
+            value=request.value,
+            timestamp=request.timestamp,
+            step=request.step,
+            model_id=request.model_id,
+            dataset_name=request.dataset_name,
+            dataset_digest=request.dataset_digest,
         )
-        await self.write_batch(run_id, translate.log_batch([metric], [], []))
+        await self.write_batch(
+            run_id,
+            translate.log_batch([metric], [], []),
+            translate.model_metrics(run_id, [metric]),
+        )
         self.finish_mlflow(wire.Empty())
 
 
@@ -199,10 +236,10 @@ class LogInputsHandler(RunWriteHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """Dataset and model inputs are accepted for an active run and not stored: the
-        platform has no place for them yet."""
+        """Datasets and logged models the run used; ``runs/get`` returns them."""
         request = self.get_request(wire.LogInputs)
-        await self.active_run(self.require_run_id(request.the_run_id))
+        run_id = self.require_run_id(request.the_run_id)
+        await self.tracking.log_run_inputs(run_id, translate.run_inputs(request))
         self.finish_mlflow(wire.Empty())
 
 
@@ -261,6 +298,47 @@ class MetricHistoryHandler(MLflowHandler):
         self.finish_mlflow(wire.GetMetricHistoryResponse(metrics=metrics, next_page_token=token))
 
 
+MAX_BULK_RUNS = 100
+MAX_BULK_POINTS = 25_000
+"""MLflow's limits of ``metrics/get-history-bulk``."""
+
+
+class MetricHistoryBulkHandler(MLflowHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The web UI's ``ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=..&metric_key=``:
+        one metric's points of up to 100 runs, each point with its ``run_id``, runs in id
+        order, at most ``max_results`` points in all."""
+        request = self.get_request(wire.GetMetricHistoryBulk)
+        if not request.run_id:
+            raise InvalidArgument("GetMetricHistoryBulk request must specify at least one run_id.")
+        if len(request.run_id) > MAX_BULK_RUNS:
+            raise InvalidArgument(
+                f"GetMetricHistoryBulk request cannot specify more than {MAX_BULK_RUNS} run_ids."
+            )
+        limit = min(request.max_results or MAX_BULK_POINTS, MAX_BULK_POINTS)
+        points: list[wire.Metric] = []
+        for run_id in sorted(set(request.run_id)):
+            try:
+                run = await self.tracking.get_run(run_id)
+            except NotFound:
+                continue  # as in MLflow: a run it does not know has no points
+            if request.metric_key not in run.metrics:
+                continue
+            history = await self.tracking.get_metric_history(
+                run_id, request.metric_key, max_points=None
+            )
+            ordered = sorted(
+                translate.metric_history_to_mlflow(history),
+                key=lambda m: (m.timestamp, m.step, m.value),
+            )
+            points.extend(m.model_copy(update={"run_id": run_id}) for m in ordered)
+            if len(points) >= limit:
+                break
+        self.finish_mlflow(wire.GetMetricHistoryBulkResponse(metrics=points[:limit]))
+
+
 default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/runs/create", CreateRunHandler),
     (rf"{TRACKING}/runs/get", GetRunHandler),
@@ -277,4 +355,5 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{TRACKING}/runs/outputs", LogOutputsHandler),
     (rf"{TRACKING}/runs/log-model", LogModelHandler),
     (rf"{TRACKING}/metrics/get-history", MetricHistoryHandler),
+    (rf"{AJAX_TRACKING}/metrics/get-history-bulk", MetricHistoryBulkHandler),
 ]

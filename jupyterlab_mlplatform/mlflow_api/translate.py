@@ -17,7 +17,8 @@ What maps to what:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -153,7 +154,57 @@ def run_tags_to_mlflow(run: ours.Run) -> list[wire.KeyValue]:
     return [wire.KeyValue(key=k, value=v) for k, v in tags.items()]
 
 
-def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wire.Run:
+def run_inputs_to_mlflow(inputs: ours.RunInputs | None) -> wire.RunInputs:
+    """MLflow's ``RunInputs``: ``DatasetInput`` (the dataset, the input's tags) and model
+    inputs."""
+    if inputs is None:
+        return wire.RunInputs()
+    datasets: list[dict[str, object]] = []
+    for d in inputs.datasets:
+        dataset: dict[str, object] = {
+            "name": d.name,
+            "digest": d.digest,
+            "source_type": d.source_type,
+            "source": d.source,
+        }
+        if d.dataset_schema is not None:
+            dataset["schema"] = d.dataset_schema
+        if d.profile is not None:
+            dataset["profile"] = d.profile
+        datasets.append(
+            {"tags": [{"key": k, "value": v} for k, v in d.tags.items()], "dataset": dataset}
+        )
+    return wire.RunInputs(
+        dataset_inputs=datasets, model_inputs=[{"model_id": m} for m in inputs.model_ids]
+    )
+
+
+def run_inputs(request: wire.LogInputs) -> ours.RunInputs:
+    try:
+        return ours.RunInputs(
+            datasets=[
+                ours.DatasetInput(
+                    name=i.dataset.name,
+                    digest=i.dataset.digest,
+                    source_type=i.dataset.source_type,
+                    source=i.dataset.source,
+                    dataset_schema=i.dataset.dataset_schema,
+                    profile=i.dataset.profile,
+                    tags=_pairs(i.tags, "tags", last_wins=True),
+                )
+                for i in request.datasets
+            ],
+            model_ids=[m.model_id for m in request.models],
+        )
+    except ValidationError as e:
+        raise invalid_request(e) from None
+
+
+def run_to_mlflow(
+    run: ours.Run,
+    outputs: Sequence[ours.ModelOutput] = (),
+    inputs: ours.RunInputs | None = None,
+) -> wire.Run:
     return wire.Run(
         info=run_info_to_mlflow(run),
         data=wire.RunData(
@@ -164,6 +215,7 @@ def run_to_mlflow(run: ours.Run, outputs: Sequence[ours.ModelOutput] = ()) -> wi
             params=[wire.KeyValue(key=k, value=v) for k, v in run.params.items()],
             tags=run_tags_to_mlflow(run),
         ),
+        inputs=run_inputs_to_mlflow(inputs),
         outputs=wire.RunOutputs(
             model_outputs=[wire.ModelOutput(model_id=o.model_id, step=o.step) for o in outputs]
         ),
@@ -234,10 +286,14 @@ def log_batch(
     tag_values.pop(USER_TAG, None)
     points: list[dict[str, object]] = []
     for metric in metrics:
-        point: dict[str, object] = {"key": metric.key, "value": metric.value, "step": metric.step}
-        if metric.timestamp is not None:
-            point["timestamp"] = metric.timestamp
-        points.append(point)
+        points.append(
+            {
+                "key": metric.key,
+                "value": metric.value,
+                "step": metric.step,
+                "timestamp": metric.timestamp,
+            }
+        )
     try:
         batch = ours.LogBatch.model_validate(
             {"metrics": points, "params": param_values, "tags": tag_values}
@@ -245,6 +301,24 @@ def log_batch(
     except ValidationError as e:
         raise invalid_request(e) from None
     return Batch(batch, rename or None)
+
+
+def model_metrics(run_id: str, metrics: Sequence[wire.MetricIn]) -> list[ours.ModelMetric]:
+    """The points logged with a ``model_id``: also recorded for that logged model."""
+    return [
+        ours.ModelMetric(
+            model_id=m.model_id,
+            run_id=run_id,
+            key=m.key,
+            value=m.value,
+            timestamp=m.timestamp,
+            step=m.step,
+            dataset_name=m.dataset_name,
+            dataset_digest=m.dataset_digest,
+        )
+        for m in metrics
+        if m.model_id
+    ]
 
 
 def _check_limit(what: str, count: int, limit: int) -> None:
@@ -286,10 +360,10 @@ def model_artifact_uri(experiment_id: str, model_id: str) -> str:
     return f"{ARTIFACTS_SCHEME}/{experiment_id}/models/{model_id}/artifacts"
 
 
-def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
-    tags = {k: v for k, v in model.tags.items() if k != USER_TAG}
-    if model.created_by:
-        tags[USER_TAG] = model.created_by
+def logged_model_to_mlflow(
+    model: ours.LoggedModel, metrics: Sequence[ours.ModelMetric] = ()
+) -> wire.LoggedModel:
+    tags = model.tags
     return wire.LoggedModel(
         info=wire.LoggedModelInfo(
             model_id=model.model_id,
@@ -306,6 +380,19 @@ def logged_model_to_mlflow(model: ours.LoggedModel) -> wire.LoggedModel:
         ),
         data=wire.LoggedModelData(
             params=[wire.KeyValue(key=k, value=v) for k, v in model.params.items()],
+            metrics=[
+                wire.Metric(
+                    key=m.key,
+                    value=m.value,
+                    timestamp=m.timestamp,
+                    step=m.step,
+                    run_id=m.run_id,
+                    model_id=m.model_id,
+                    dataset_name=m.dataset_name,
+                    dataset_digest=m.dataset_digest,
+                )
+                for m in metrics
+            ],
         ),
     )
 
@@ -343,10 +430,9 @@ def logged_model_update(
 
 
 def _model_tags(tags: Sequence[wire.KeyValueIn]) -> dict[str, str]:
-    """A model's tags as given, except ``mlflow.user``: the model's creator is ours."""
-    values = _pairs(tags, "tags", last_wins=True)
-    values.pop(USER_TAG, None)
-    return values
+    """A model's tags exactly as the client set them, as MLflow keeps them (its creator,
+    ``created_by``, is ours and is not a tag)."""
+    return _pairs(tags, "tags", last_wins=True)
 
 
 LOGGED_MODEL_ATTRIBUTES = {
@@ -366,9 +452,59 @@ LOGGED_MODEL_ATTRIBUTES = {
 LOGGED_MODEL_NUMERIC = frozenset({"creation_timestamp", "last_updated_timestamp"})
 
 
-def logged_model_record(model: ours.LoggedModel) -> Record:
+def on_datasets(
+    metrics: Sequence[ours.ModelMetric], datasets: Sequence[wire.DatasetFilter]
+) -> list[ours.ModelMetric]:
+    """The points measured on one of the datasets (a name, and a digest if given); all of
+    them when no dataset is named."""
+    if not datasets:
+        return list(metrics)
+    return [
+        m
+        for m in metrics
+        if any(
+            m.dataset_name == d.dataset_name
+            and (d.dataset_digest is None or m.dataset_digest == d.dataset_digest)
+            for d in datasets
+        )
+    ]
+
+
+def latest_metric(
+    metrics: Sequence[ours.ModelMetric], order: wire.LoggedModelOrder
+) -> float | None:
+    """What a ``metrics.<key>`` order sorts a model by, as in MLflow: its latest point of that
+    metric (newest time, then highest step), on the order's dataset if it names one; None
+    (sorted last) when there is none, or it is NaN."""
+    key = order.field_name.removeprefix("metrics.")
+    points = [
+        m
+        for m in metrics
+        if m.key == key
+        and (not order.dataset_name or m.dataset_name == order.dataset_name)
+        and (not order.dataset_digest or m.dataset_digest == order.dataset_digest)
+    ]
+    if not points:
+        return None
+    # max() keeps the first of equals: of points at the same time and step, the lowest run id
+    by_run = sorted(points, key=lambda m: m.run_id)
+    latest = max(by_run, key=lambda m: (m.timestamp, m.step))
+    return None if math.isnan(latest.value) else latest.value
+
+
+def logged_model_record(
+    model: ours.LoggedModel,
+    metrics: Sequence[ours.ModelMetric] = (),
+    sort_keys: Mapping[str, float | None] | None = None,
+) -> Record:
+    """What filters and orders see of a model; ``sort_keys`` are extra attributes to sort
+    by (a metric's latest value)."""
+    values: dict[str, list[float]] = {}
+    for m in metrics:
+        values.setdefault(m.key, []).append(m.value)
     return Record(
         attributes={
+            **(sort_keys or {}),
             "name": model.name,
             "model_id": model.model_id,
             "model_type": model.model_type,
@@ -380,6 +516,7 @@ def logged_model_record(model: ours.LoggedModel) -> Record:
         },
         tags=model.tags,
         params=model.params,
+        metrics=values,
     )
 
 
@@ -396,6 +533,11 @@ class ArtifactTarget:
     owner_id: str
     """The run id or the model id."""
     path: str
+
+
+def checked_artifact_path(path: str) -> str:
+    """A path inside a run's artifacts, normalised; ``InvalidArgument`` if it tries to leave."""
+    return safe_relative_path(path)
 
 
 def artifact_target(path: str) -> ArtifactTarget:

@@ -358,6 +358,51 @@ class ModelOutput(Model):
     step: Int64 = 0
 
 
+class DatasetInput(Model):
+    """A dataset a run used (MLflow's ``DatasetInput``): the dataset, and the input's tags."""
+
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    digest: Annotated[str, Field(min_length=1, max_length=36)]
+    source_type: Annotated[str, Field(min_length=1, max_length=36)]
+    source: Annotated[str, Field(max_length=65_535)]
+    dataset_schema: Annotated[str, Field(max_length=1_048_576)] | None = None
+    profile: Annotated[str, Field(max_length=16_384)] | None = None
+    tags: dict[Annotated[str, Field(max_length=255)], Annotated[str, Field(max_length=500)]] = (
+        Field(default_factory=dict)
+    )
+
+
+class RunInputs(Model):
+    """What a run used: datasets, and logged models by id."""
+
+    datasets: list[DatasetInput] = Field(default_factory=list)
+    model_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list
+    )
+
+
+class DatasetSummary(Model):
+    """A dataset some run of an experiment used, in a context (``training``...) or none."""
+
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
+class ModelMetric(Model):
+    """A metric point logged for a logged model (by a run, maybe on a dataset)."""
+
+    model_id: Annotated[str, Field(min_length=1, max_length=64)]
+    run_id: str
+    key: str
+    value: float
+    timestamp: int
+    step: int
+    dataset_name: Annotated[str, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
+
+
 # -- events --------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from .events import EventBus
 from .models import (
     ArtifactInfo,
     ArtifactList,
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentEvent,
@@ -36,10 +37,12 @@ from .models import (
     MetricHistories,
     MetricHistoriesQuery,
     MetricHistory,
+    ModelMetric,
     ModelOutput,
     Run,
     RunCreate,
     RunEvent,
+    RunInputs,
     RunKeys,
     RunKeysQuery,
     RunMetricHistory,
@@ -248,6 +251,24 @@ class TrackingService:
 
     async def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
         return await self._read(self.store.get_model_outputs, run_ids)
+
+    async def log_run_inputs(self, run_id: str, inputs: RunInputs) -> None:
+        await self._write(self.store.log_run_inputs, run_id, inputs)
+
+    async def get_run_inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
+        return await self._read(self.store.get_run_inputs, run_ids)
+
+    async def search_dataset_summaries(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        return await self._read(self.store.search_dataset_summaries, experiment_ids)
+
+    async def check_logged_models(self, model_ids: Sequence[str]) -> None:
+        await self._read(self.store.check_logged_models, model_ids)
+
+    async def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
+        await self._write(self.store.log_model_metrics, metrics)
+
+    async def get_model_metrics(self, model_ids: Sequence[str]) -> dict[str, list[ModelMetric]]:
+        return await self._read(self.store.get_model_metrics, model_ids)
 
     # -- artifacts -----------------------------------------------------------------------
 

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 CLIENTS = Path(__file__).with_name("clients")
 REPO = Path(__file__).resolve().parents[2]
+
+Call = Callable[..., Awaitable[tuple[int, Any]]]
 
 
 @pytest.fixture
@@ -57,3 +60,46 @@ def mlp_mlflow(
         return json.loads(out.decode().strip().splitlines()[-1])  # type: ignore[no-any-return]
 
     return run
+
+
+@pytest.fixture
+def mlflow_api(jp_http_port: int, jp_base_url: str, mlp_app: Any, jp_fetch: Any) -> Call:
+    """``await mlflow_api("POST", "runs/create", {...})`` -> (status, JSON); errors don't
+    raise.  ``path`` is sent as written (no escaping); ``token`` picks the credential."""
+    root = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlplatform/mlflow/"
+
+    async def call(
+        method: str,
+        path: str,
+        body: Any = None,
+        raw: bytes | None = None,
+        token: str | None = "server",
+        api: str = "api/2.0/mlflow",
+    ) -> tuple[int, Any]:
+        headers = {}
+        if token == "server":
+            token = mlp_app.kernel_credentials.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if raw is None and body is not None:
+            raw = json.dumps(body).encode()
+        if raw is None and method in ("POST", "PUT", "PATCH"):
+            raw = b""
+        try:
+            response = await AsyncHTTPClient().fetch(
+                f"{root}{api}/{path}" if api else f"{root}{path}",
+                method=method,
+                body=raw,
+                headers=headers,
+                follow_redirects=False,
+            )
+        except HTTPClientError as e:
+            assert e.response is not None
+            assert e.code < 500 or e.code == 501, e.response.body
+            return e.code, json.loads(e.response.body)
+        text = response.body
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            return response.code, json.loads(text)
+        return response.code, text
+
+    return call

@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-Call = Callable[..., Awaitable[tuple[int, Any]]]
+from .conftest import Call
+
 ARTIFACTS = "api/2.0/mlflow-artifacts"
-
-
-@pytest.fixture
-def mlflow_api(jp_http_port: int, jp_base_url: str, mlp_app: Any, jp_fetch: Any) -> Call:
-    """``await mlflow_api("POST", "runs/create", {...})`` -> (status, JSON); errors don't
-    raise.  ``path`` is sent as written (no escaping); ``token`` picks the credential."""
-    root = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlplatform/mlflow/"
-
-    async def call(
-        method: str,
-        path: str,
-        body: Any = None,
-        raw: bytes | None = None,
-        token: str | None = "server",
-        api: str = "api/2.0/mlflow",
-    ) -> tuple[int, Any]:
-        headers = {}
-        if token == "server":
-            token = mlp_app.kernel_credentials.token
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if raw is None and body is not None:
-            raw = json.dumps(body).encode()
-        if raw is None and method in ("POST", "PUT", "PATCH"):
-            raw = b""
-        try:
-            response = await AsyncHTTPClient().fetch(
-                f"{root}{api}/{path}",
-                method=method,
-                body=raw,
-                headers=headers,
-                follow_redirects=False,
-            )
-        except HTTPClientError as e:
-            assert e.response is not None
-            assert e.code < 500 or e.code == 501, e.response.body
-            return e.code, json.loads(e.response.body)
-        text = response.body
-        if response.headers.get("Content-Type", "").startswith("application/json"):
-            return response.code, json.loads(text)
-        return response.code, text
-
-    return call
 
 
 async def _run(mlflow_api: Call, **extra: Any) -> dict[str, Any]:
@@ -107,7 +64,7 @@ async def test_run_json_and_what_the_client_cannot_override(mlflow_api: Call, ml
         "POST",
         "runs/create",
         {
-            "experiment_id": 0,  # ids as numbers are accepted too
+            "experiment_id": "0",
             "user_id": "mallory",
             "start_time": "1700000000000",
             "tags": [
@@ -213,11 +170,12 @@ async def test_log_batch_limits_and_immutable_params(mlflow_api: Call, mlp_app: 
         "Infinity",
         "-Infinity",
     ]
-    # Inputs are accepted (not stored); a deleted run refuses writes
-    status, _ = await mlflow_api(
+    # A dataset input needs its name, digest, source type and source, as in MLflow
+    status, reply = await mlflow_api(
         "POST", "runs/log-inputs", {"run_id": run_id, "datasets": [{"dataset": {"name": "d"}}]}
     )
-    assert status == 200
+    assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE")
+    # A deleted run refuses writes
     await mlflow_api("POST", "runs/delete", {"run_id": run_id})
     for path in ("runs/log-inputs", "runs/log-batch"):
         status, reply = await mlflow_api("POST", path, {"run_id": run_id})
@@ -272,11 +230,11 @@ async def test_experiments_search_filters_orders_and_pages(mlflow_api: Call) -> 
         token = reply.get("next_page_token", "")
         if not token:
             break
-    assert names == ["alpha", "beta", "gamma"]
+    assert names == ["Default", "alpha", "beta", "gamma"]  # Default ("0") exists from the start
     for bad in ({"filter": "name = "}, {"filter": "metrics.x > 1"}, {"order_by": ["color"]}):
         status, reply = await mlflow_api("POST", "experiments/search", bad)
         assert status == 400 and _is_error(reply, "INVALID_PARAMETER_VALUE"), bad
-    # The default experiment "0" is created on first use, and is ours
+    # The default experiment "0" is our Default
     status, reply = await mlflow_api("GET", "experiments/get?experiment_id=0")
     assert status == 200 and reply["experiment"]["name"] == "Default"
 
@@ -304,8 +262,8 @@ async def test_logged_models_api(mlflow_api: Call, mlp_app: Any) -> None:
     model_id = info["model_id"]
     assert info["status"] == "LOGGED_MODEL_PENDING" and info["source_run_id"] == run_id
     assert info["artifact_uri"] == f"mlflow-artifacts:/{experiment_id}/models/{model_id}/artifacts"
-    tags = {t["key"]: t["value"] for t in info["tags"]}
-    assert tags["mlflow.user"] == mlp_app.kernel_credentials.user.name
+    # Its tags are exactly the client's, as in MLflow
+    assert info["tags"] == [{"key": "mlflow.user", "value": "mallory"}]
     # Finalize, tags, params
     status, reply = await mlflow_api(
         "PATCH", f"logged-models/{model_id}", {"model_id": model_id, "status": 2}

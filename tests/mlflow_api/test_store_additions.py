@@ -1,22 +1,29 @@
 """What the MLflow API needs of the SQL store, on SQLite and on a real PostgreSQL server:
-logged models, run outputs, and deleting single tags."""
+logged models, run outputs and inputs, models' metrics, deleting single tags, and MLflow's
+default experiment 0."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import pytest
 
 from jupyterlab_mlplatform.errors import Conflict, NotFound
 from jupyterlab_mlplatform.tracking.models import (
+    DatasetInput,
     ExperimentCreate,
     LifecycleStage,
     LoggedModelCreate,
     LoggedModelStatus,
     LoggedModelUpdate,
+    ModelMetric,
     ModelOutput,
     RunCreate,
+    RunInputs,
     ViewType,
 )
-from jupyterlab_mlplatform.tracking.store import SqlTrackingStore
+from jupyterlab_mlplatform.tracking.store import SqlTrackingStore, schema
 
 
 def test_logged_model_lifecycle(mlp_store: SqlTrackingStore) -> None:
@@ -79,10 +86,11 @@ def test_logged_models_refuse_bad_references(mlp_store: SqlTrackingStore) -> Non
     eid = mlp_store.create_experiment(ExperimentCreate(name="e"), user=None).experiment_id
     with pytest.raises(NotFound):
         mlp_store.create_logged_model(LoggedModelCreate(experiment_id="12345"), user=None)
-    with pytest.raises(NotFound):
-        mlp_store.create_logged_model(
-            LoggedModelCreate(experiment_id=eid, source_run_id="nope"), user=None
-        )
+    # As in MLflow, the source run is recorded as given: it need not exist
+    free = mlp_store.create_logged_model(
+        LoggedModelCreate(experiment_id=eid, source_run_id="nope"), user=None
+    )
+    assert free.source_run_id == "nope"
     with pytest.raises(NotFound):
         mlp_store.get_logged_model("m-nope")
     mlp_store.delete_experiment(eid)
@@ -155,3 +163,122 @@ def test_deleting_single_tags(mlp_store: SqlTrackingStore) -> None:
     mlp_store.delete_run(run.run_id)
     with pytest.raises(Conflict):
         mlp_store.delete_run_tag(run.run_id, "y")
+
+
+def test_the_default_experiment_becomes_zero(mlp_store_uri: str, tmp_path: Any) -> None:
+    """0006: a store whose ``Default`` was made on first use (id 2 here) has it moved to 0,
+    MLflow's default, with its tags, runs and models; their files stay where they are."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from jupyterlab_mlplatform.tracking.store.migrate import alembic_config
+
+    # Given a database at 0005 where Default is experiment 2, with a tag, a run and a model
+    engine = create_engine(mlp_store_uri)
+    try:
+        command.upgrade(alembic_config(engine), "0005")
+    finally:
+        engine.dispose()
+    engine = create_engine(mlp_store_uri)
+    try:
+        with engine.begin() as conn:
+            for eid, name in ((1, "first"), (2, "Default")):
+                inserted = conn.execute(
+                    schema.experiments.insert().values(
+                        name=name,
+                        artifact_location=f"{tmp_path}/{eid}",
+                        lifecycle_stage="active",
+                        creation_time=1,
+                        last_update_time=1,
+                    )
+                )
+                assert inserted.inserted_primary_key == (eid,)
+            conn.execute(
+                schema.experiment_tags.insert().values(experiment_id=2, key="k", value="v")
+            )
+            conn.execute(
+                schema.runs.insert().values(
+                    run_id="r" * 32,
+                    experiment_id=2,
+                    name="old-run",
+                    status="FINISHED",
+                    start_time=1,
+                    artifact_uri=f"{tmp_path}/2/{'r' * 32}/artifacts",
+                )
+            )
+            conn.execute(
+                schema.logged_models.insert().values(
+                    model_id="m-old",
+                    experiment_id=2,
+                    name="old-model",
+                    status="READY",
+                    creation_time=1,
+                    last_update_time=1,
+                    artifact_location=f"{tmp_path}/2/models/m-old/artifacts",
+                )
+            )
+    finally:
+        engine.dispose()
+    # When the store opens (and migrates)
+    store = SqlTrackingStore(mlp_store_uri, str(tmp_path))
+    try:
+        # Then Default is experiment 0, with everything it had, and 2 is gone
+        default = store.get_experiment("0")
+        assert default.name == "Default" and default.tags == {"k": "v"}
+        assert default.artifact_location == f"{tmp_path}/2"  # its files did not move
+        with pytest.raises(NotFound):
+            store.get_experiment("2")
+        run = store.get_run("r" * 32)
+        assert run.experiment_id == "0" and run.artifact_uri == f"{tmp_path}/2/{'r' * 32}/artifacts"
+        assert store.get_logged_model("m-old").experiment_id == "0"
+        assert [e.name for e in store.list_experiments()] == ["Default", "first"]
+        # A new experiment never shares the moved Default's artifact folder (SQLite gives
+        # id 2 again); a run without an experiment goes to 0
+        new = store.create_experiment(ExperimentCreate(name="new"), None)
+        assert new.artifact_location != default.artifact_location
+        assert new.artifact_location.startswith(f"{tmp_path}/{new.experiment_id}")
+        assert store.create_run(RunCreate(), user=None).experiment_id == "0"
+    finally:
+        store.close()
+
+
+def test_a_fresh_store_has_default_zero_and_takes_it_back(mlp_store: SqlTrackingStore) -> None:
+    # A fresh store has experiment 0, Default, with its own artifact folder
+    default = mlp_store.get_experiment("0")
+    assert default.name == "Default"
+    assert default.artifact_location.endswith("/0")
+    assert mlp_store.create_experiment(ExperimentCreate(name="x"), None).experiment_id == "1"
+    # Deleted for good, a Default made again is 0 again
+    mlp_store.delete_experiment("0", permanent=True)
+    again = mlp_store.create_experiment(ExperimentCreate(name="Default"), None)
+    assert again.experiment_id == "0"
+
+
+def test_run_inputs_and_model_metrics_in_the_store(mlp_store: SqlTrackingStore) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    model = mlp_store.create_logged_model(LoggedModelCreate(experiment_id="0"), user=None)
+    data = DatasetInput(
+        name="d", digest="123", source_type="code", source="{}", tags={"c": "train"}
+    )
+    mlp_store.log_run_inputs(run.run_id, RunInputs(datasets=[data], model_ids=[model.model_id]))
+    # Logged again: one dataset input, its tags replaced; one model input
+    again = data.model_copy(update={"tags": {"c": "eval"}})
+    mlp_store.log_run_inputs(run.run_id, RunInputs(datasets=[again], model_ids=[model.model_id]))
+    inputs = mlp_store.get_run_inputs([run.run_id])[run.run_id]
+    assert inputs.datasets == [again] and inputs.model_ids == [model.model_id]
+    # Model metrics: NaN kept, a missing model writes nothing
+    point = ModelMetric(
+        model_id=model.model_id, run_id=run.run_id, key="acc", value=math.nan, timestamp=1, step=0
+    )
+    mlp_store.log_model_metrics([point])
+    with pytest.raises(NotFound):
+        mlp_store.log_model_metrics(
+            [point.model_copy(update={"value": 1.0}), point.model_copy(update={"model_id": "m-x"})]
+        )
+    [stored] = mlp_store.get_model_metrics([model.model_id])[model.model_id]
+    assert stored.key == "acc" and math.isnan(stored.value)
+    # Both go with their run, or their model
+    mlp_store.delete_run(run.run_id, permanent=True)
+    assert mlp_store.get_run_inputs([run.run_id])[run.run_id] == RunInputs()
+    assert len(mlp_store.get_model_metrics([model.model_id])[model.model_id]) == 1  # a model
+    # outlives its run

@@ -67,7 +67,8 @@ def _holds(text: str) -> bool:
         ("tags.team = 'vision' and params.lr = '0.1'", True),
         ("tags.`it's` = 'quoted'", True),
         ("tags.\"it's\" = 'quoted'", True),
-        ("tags.missing != 'x'", True),
+        # As in MLflow's SQL: no tag, no match, whatever the operator
+        ("tags.missing != 'x'", False),
         ("tags.missing = 'x'", False),
         ("source_run_id = 'r'", False),
         ("status = 'LOGGED_MODEL_READY'", True),
@@ -168,7 +169,7 @@ def test_artifact_targets() -> None:
 
 def test_log_batch_translation() -> None:
     batch = translate.log_batch(
-        [wire.MetricIn(key="m", value=float("nan"), step=2)],
+        [wire.MetricIn(key="m", value=float("nan"), timestamp=5, step=2)],
         [wire.KeyValueIn(key="p", value="1"), wire.KeyValueIn(key="p", value="1")],
         [
             wire.KeyValueIn(key="mlflow.runName", value="new"),
@@ -180,7 +181,7 @@ def test_log_batch_translation() -> None:
     assert batch.rename == "new"
     assert batch.batch.params == {"p": "1"} and batch.batch.tags == {"t": "b"}
     [point] = batch.batch.metrics
-    assert point["key"] == "m" and point["step"] == 2 and "timestamp" not in point
+    assert point["key"] == "m" and point["step"] == 2 and point["timestamp"] == 5
     with pytest.raises(InvalidArgument):
         translate.log_batch([], [wire.KeyValueIn(key="k" * 251, value="v")], [])
     with pytest.raises(InvalidArgument):

@@ -19,7 +19,7 @@ async def test_experiments_crud(mlp_api: Any) -> None:
     assert created["created_by"]  # the jupyter-server identity
     eid = created["experiment_id"]
     status, listed = await mlp_api("GET", "experiments")
-    assert [e["name"] for e in listed["experiments"]] == ["iris"]
+    assert [e["name"] for e in listed["experiments"]] == ["Default", "iris"]  # Default is "0"
     status, changed = await mlp_api("PATCH", f"experiments/{eid}", {"description": "flowers"})
     assert status == 200 and changed["description"] == "flowers"
     status, deleted = await mlp_api("DELETE", f"experiments/{eid}")

@@ -54,7 +54,7 @@ def test_experiment_lifecycle(mlp_store: SqlTrackingStore) -> None:
     # When deleted, its runs are deleted with it, and restoring brings both back
     run = mlp_store.create_run(RunCreate(experiment_id=created.experiment_id), user="ada")
     mlp_store.delete_experiment(created.experiment_id)
-    assert mlp_store.list_experiments() == []
+    assert [e.name for e in mlp_store.list_experiments()] == ["Default"]  # MLflow's "0"
     assert [e.name for e in mlp_store.list_experiments(ViewType.DELETED_ONLY)] == ["iris-v2"]
     assert mlp_store.get_run(run.run_id).lifecycle_stage == LifecycleStage.DELETED
     with pytest.raises(Conflict):
@@ -100,6 +100,7 @@ def test_run_creation_and_update(mlp_store: SqlTrackingStore) -> None:
     other = mlp_store.create_run(RunCreate(), user=None)
     assert other.name.count("-") == 2
     assert mlp_store.get_experiment(other.experiment_id).name == "Default"
+    assert other.experiment_id == "0"  # MLflow's default experiment
     # When finished, the end time is set
     done = mlp_store.update_run(run.run_id, RunUpdate(status=RunStatus.FINISHED, name="renamed"))
     assert done.status == RunStatus.FINISHED

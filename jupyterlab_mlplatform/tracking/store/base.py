@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from traitlets.config import LoggingConfigurable
 
 from ..models import (
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
@@ -25,9 +26,11 @@ from ..models import (
     LoggedModelCreate,
     LoggedModelUpdate,
     MetricHistory,
+    ModelMetric,
     ModelOutput,
     Run,
     RunCreate,
+    RunInputs,
     RunKeys,
     RunKeysQuery,
     RunsPage,
@@ -176,6 +179,37 @@ class TrackingStore(LoggingConfigurable):
 
     def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
         """The model outputs of each run, by step."""
+        raise NotImplementedError
+
+    # -- run inputs and logged models' metrics (MLflow 3) --------------------------------
+
+    def log_run_inputs(self, run_id: str, inputs: RunInputs) -> None:
+        """Record datasets (again: the input's tags are replaced) and models an active run
+        used."""
+        raise NotImplementedError
+
+    def get_run_inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
+        """The inputs of each run: datasets by name and digest, models by id."""
+        raise NotImplementedError
+
+    def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
+        """Record points for logged models; ``NotFound`` (nothing written) unless every model
+        exists.  A point logged again (same model, key, step, timestamp, run) is replaced."""
+        raise NotImplementedError
+
+    def search_dataset_summaries(
+        self, experiment_ids: Sequence[str], limit: int = 1000
+    ) -> list[DatasetSummary]:
+        """The datasets the experiments' runs used, each once per context (MLflow's
+        ``experiments/search-datasets``); unknown experiment ids find nothing."""
+        raise NotImplementedError
+
+    def check_logged_models(self, model_ids: Sequence[str]) -> None:
+        """``NotFound`` unless every one of these logged models exists."""
+        raise NotImplementedError
+
+    def get_model_metrics(self, model_ids: Sequence[str]) -> dict[str, list[ModelMetric]]:
+        """The metric points of each logged model, by key, step and time."""
         raise NotImplementedError
 
     def needs_upkeep(self) -> bool:

@@ -236,3 +236,48 @@ logged_model_outputs = Table(
     Index(None, "model_id"),
 )
 """Models a run declares as its outputs (MLflow's ``runs/outputs``), at a training step."""
+
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    Column("model_id", String(64), _model_fk(), nullable=False),
+    Column("key", String(KEY_LENGTH), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    # The run that logged the point: no foreign key, a model outlives its run
+    Column("run_id", String(32), nullable=False),
+    Column("value", Float(precision=53), nullable=False),
+    Column("is_nan", Boolean, nullable=False, server_default="0"),
+    Column("dataset_name", String(500), nullable=True),
+    Column("dataset_digest", String(36), nullable=True),
+    PrimaryKeyConstraint("model_id", "key", "step", "timestamp", "run_id"),
+)
+"""Metrics logged with a ``model_id`` (MLflow 3): a model's own copy of the run's points, with
+the dataset they were measured on."""
+
+# -- run inputs (MLflow's ``runs/log-inputs``) --------------------------------------------------
+
+run_dataset_inputs = Table(
+    "run_dataset_inputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("digest", String(36), nullable=False),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("dataset_schema", Text, nullable=True),
+    Column("profile", Text, nullable=True),
+    # The input's tags (``mlflow.data.context``...), as a JSON object
+    Column("tags", Text, nullable=False),
+    PrimaryKeyConstraint("run_id", "name", "digest"),
+)
+"""Datasets a run used: logging the same one again replaces its tags."""
+
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("model_id", String(64), nullable=False),
+    PrimaryKeyConstraint("run_id", "model_id"),
+)
+"""Logged models a run used (no foreign key: the model may be deleted later)."""

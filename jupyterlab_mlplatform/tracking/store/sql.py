@@ -30,6 +30,7 @@ from traitlets import Int
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
 from ...private_files import make_private_file
 from ..models import (
+    DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
@@ -39,9 +40,11 @@ from ..models import (
     LoggedModelCreate,
     LoggedModelUpdate,
     MetricHistory,
+    ModelMetric,
     ModelOutput,
     Run,
     RunCreate,
+    RunInputs,
     RunKeys,
     RunKeysQuery,
     RunSource,
@@ -62,11 +65,15 @@ from ..search import (
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
+from .sql_inputs import SqlRunInputs
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
 
 DEFAULT_EXPERIMENT = "Default"
+DEFAULT_EXPERIMENT_ID = 0
+"""MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
+creating ``Default`` again (after it was deleted for good) takes 0 back."""
 
 
 class SqlTrackingStore(TrackingStore):
@@ -90,8 +97,10 @@ class SqlTrackingStore(TrackingStore):
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
         self._logged_models = SqlLoggedModels(self.engine, self._upsert, self._experiment_id)
+        self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
+            self._locate_default_experiment()
             self.optimize()
         except OperationalError as e:
             raise StoreUnavailable(f"Cannot open the tracking database: {e.orig}") from e
@@ -182,6 +191,20 @@ class SqlTrackingStore(TrackingStore):
             raise NotFound("No experiment with that id.")
         return value
 
+    def _locate_default_experiment(self) -> None:
+        """Give MLflow's default experiment 0, which the schema migration creates, its
+        artifact location (the migration does not know the artifact root)."""
+        experiments = schema.experiments
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(experiments)
+                .where(
+                    experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID,
+                    experiments.c.artifact_location == "",
+                )
+                .values(artifact_location=f"{self.artifact_root}/{DEFAULT_EXPERIMENT_ID}")
+            )
+
     def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
         row = conn.execute(
             select(schema.experiments).where(schema.experiments.c.experiment_id == experiment_id)
@@ -192,10 +215,21 @@ class SqlTrackingStore(TrackingStore):
 
     def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
         now = now_ms()
+        fixed_id: dict[str, int] = {}
+        if (
+            spec.name == DEFAULT_EXPERIMENT
+            and not conn.execute(
+                select(schema.experiments.c.experiment_id).where(
+                    schema.experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID
+                )
+            ).first()
+        ):
+            fixed_id["experiment_id"] = DEFAULT_EXPERIMENT_ID
         try:
             with conn.begin_nested():
                 result = conn.execute(
                     insert(schema.experiments).values(
+                        **fixed_id,
                         name=spec.name,
                         description=spec.description,
                         artifact_location="",
@@ -209,10 +243,18 @@ class SqlTrackingStore(TrackingStore):
             raise Conflict("An experiment with that name exists already.") from None
         assert result.inserted_primary_key is not None
         experiment_id = int(result.inserted_primary_key[0])
+        location = f"{self.artifact_root}/{experiment_id}"
+        if conn.execute(
+            select(schema.experiments.c.experiment_id).where(
+                schema.experiments.c.artifact_location == location
+            )
+        ).first():
+            # Taken by the Default that 0006 moved to 0 (SQLite hands its old id out again)
+            location = f"{location}-{uuid.uuid4().hex[:8]}"
         conn.execute(
             update(schema.experiments)
             .where(schema.experiments.c.experiment_id == experiment_id)
-            .values(artifact_location=f"{self.artifact_root}/{experiment_id}")
+            .values(artifact_location=location)
         )
         if spec.tags:
             conn.execute(
@@ -513,6 +555,29 @@ class SqlTrackingStore(TrackingStore):
 
     def get_model_outputs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
         return self._logged_models.outputs(run_ids)
+
+    # -- run inputs and logged models' metrics -------------------------------------------
+
+    def log_run_inputs(self, run_id: str, inputs: RunInputs) -> None:
+        self._inputs.log_inputs(run_id, inputs)
+
+    def get_run_inputs(self, run_ids: Sequence[str]) -> dict[str, RunInputs]:
+        return self._inputs.inputs(run_ids)
+
+    def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
+        self._inputs.log_model_metrics(metrics)
+
+    def search_dataset_summaries(
+        self, experiment_ids: Sequence[str], limit: int = 1000
+    ) -> list[DatasetSummary]:
+        ids = [int(e) for e in experiment_ids if e.isdigit() and len(e) < 10]
+        return self._inputs.dataset_summaries(ids, limit)
+
+    def check_logged_models(self, model_ids: Sequence[str]) -> None:
+        self._inputs.check_models(model_ids)
+
+    def get_model_metrics(self, model_ids: Sequence[str]) -> dict[str, list[ModelMetric]]:
+        return self._inputs.model_metrics(model_ids)
 
     # -- logging -------------------------------------------------------------------------
 

@@ -95,12 +95,7 @@ class SqlLoggedModels:
                 raise NotFound("No experiment with that id.")
             if experiment.lifecycle_stage != ACTIVE:
                 raise Conflict("The experiment is deleted; restore it to add models.")
-            if spec.source_run_id is not None:
-                run = conn.execute(
-                    select(schema.runs.c.run_id).where(schema.runs.c.run_id == spec.source_run_id)
-                ).first()
-                if run is None:
-                    raise NotFound("No run with the model's source_run_id.")
+            # As in MLflow, the source run is recorded as given: it need not exist here
             conn.execute(
                 insert(schema.logged_models).values(
                     model_id=model_id,
