@@ -40,6 +40,16 @@ async def test_upload_download_and_list(mlp_api: Any, jp_fetch: Any) -> None:
     assert again.body == b"v2"
 
 
+async def test_empty_files_keep_their_type(mlp_api: Any, jp_fetch: Any) -> None:
+    """An empty download sends no chunk: its headers must still say what it is, not JSON."""
+    rid = await _run(mlp_api)
+    await mlp_api("PUT", f"runs/{rid}/artifacts/empty.txt", raw=b"")
+    response = await jp_fetch("mlplatform", "api", "runs", rid, "artifacts", "empty.txt")
+    assert response.body == b""
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.headers["Content-Length"] == "0"
+
+
 @pytest.mark.parametrize(
     "path",
     [
