@@ -1,0 +1,226 @@
+"""schemathesis against the two OpenAPI documents we serve: the platform's REST API
+(``mlplatform/api/openapi.json`` of a real ``jupyter server`` process, called with its token)
+and a real scoring server's (``/openapi.json`` of a deployment's own port, with an API key).
+
+schemathesis runs as its command line does (its engine), with every phase: the documented
+examples, coverage (boundary and invalid values of each parameter and body field, missing
+credentials), fuzzing, and stateful sequences (links it infers between operations).  It is
+bounded and deterministic (:data:`MAX_EXAMPLES` generated cases per operation and phase, a
+fixed seed), so it takes the same time and finds the same things on every run.  Every
+answer must be no 5xx and match the document: status code, content type and body schema.
+Each operation is then one test here, failing with schemathesis' reproduction (curl).
+
+Path parameters name real resources (an experiment, a run with a metric and an artifact),
+so that the cases reach the handlers' logic rather than a 404; the operations that delete
+get resources of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from jupyterlab_mlplatform import __version__
+from jupyterlab_mlplatform.deploy.serving import app as serving_app
+from jupyterlab_mlplatform.openapi import build_openapi
+from tests.collab.server_process import ServerProcess
+from tests.scoring_server import COLUMNS, start_scoring_server
+
+MAX_EXAMPLES = 15
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+)
+
+NOT_FUZZED = {
+    "GET /events": "a websocket: plain requests only get its refusal "
+    "(tests/tracking/test_api_events.py checks that, and the upgrade itself)",
+}
+NOT_REACHED = {
+    "GET /openapi.json": "schemathesis does not call the document it tests "
+    "(test_the_fuzzed_document_is_the_served_one and test_openapi.py check it)",
+}
+
+LAB_OPERATIONS = sorted(
+    f"{method.upper()} {path}"
+    for path, item in build_openapi(__version__)["paths"].items()
+    for method in item
+)
+SCORING_OPERATIONS = sorted(
+    ["POST /invocations", *(f"GET {path}" for path in serving_app.GET_ROUTES - {"/ping"})]
+)
+"""``/ping`` is MLflow's alias of ``/health``, not in the document."""
+
+OTHER = "(stateful sequences and errors outside one operation)"
+
+
+@dataclass
+class FuzzReport:
+    checks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    """Checks run per operation."""
+    failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """What failed per operation: the check, its title and message, and a curl command."""
+
+    def problems(self, operation: str) -> str:
+        return "\n\n".join(self.failures.get(operation, []))
+
+
+def run_schemathesis(url: str, config: dict[str, Any]) -> FuzzReport:
+    """Every phase of schemathesis on the document at ``url``, as ``st run`` does."""
+    settings = SchemathesisConfig.from_dict(
+        {
+            "workers": 1,
+            "seed": 1,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            **config,
+        }
+    )
+    schema = schemathesis.openapi.from_url(url, config=settings)
+    for label in NOT_FUZZED:
+        method, path = label.split(" ", 1)
+        schema = schema.exclude(method=method, path=path)
+    report = FuzzReport()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            recorder = event.recorder
+            label = recorder.label if recorder.label in _ALL_OPERATIONS else OTHER
+            for nodes in recorder.checks.values():
+                for node in nodes:
+                    report.checks[label] += 1
+                    if node.failure_info is not None:
+                        failure = node.failure_info.failure
+                        report.failures[label].append(
+                            f"{recorder.label}: {node.name}: {failure.title}\n"
+                            f"{failure.message}\n{node.failure_info.code_sample}"
+                        )
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            report.failures[OTHER].append(f"schemathesis error: {event}")
+    return report
+
+
+_ALL_OPERATIONS = {*LAB_OPERATIONS, *SCORING_OPERATIONS}
+
+
+# -- the platform's REST API in a real Jupyter server --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    loop = asyncio.new_event_loop()
+    server = ServerProcess(
+        tmp_path_factory.mktemp("fuzz-lab"), {"ServerApp": {"log_level": "INFO"}}
+    )
+    try:
+        loop.run_until_complete(server.start())
+        yield server
+    finally:
+        loop.run_until_complete(server.stop())
+        loop.close()
+
+
+def _lab_api(server: ServerProcess) -> tuple[str, dict[str, str]]:
+    return f"{server.server.url}mlplatform/api", {"Authorization": f"token {server.token}"}
+
+
+def _resources(base: str, headers: dict[str, str]) -> dict[str, str]:
+    """Real ids for the path parameters: an experiment, a run with a metric and an
+    artifact, and another of each for the operations that delete."""
+
+    def call(method: str, route: str, body: Any = None, data: bytes | None = None) -> Any:
+        response = requests.request(
+            method,
+            f"{base}{route}",
+            headers=headers,
+            data=data if data is not None else json.dumps(body),
+            timeout=30,
+        )
+        assert response.status_code < 300, (route, response.text)
+        return response.json()
+
+    ids = {}
+    for label in ("kept", "deleted"):
+        experiment = call("POST", "/experiments", {"name": f"fuzz-{label}"})
+        run = call("POST", "/runs", {"experiment_id": experiment["experiment_id"]})
+        call("POST", f"/runs/{run['run_id']}/log", {"metrics": [{"key": "loss", "value": 0.5}]})
+        call("PUT", f"/runs/{run['run_id']}/artifacts/notes.txt", data=b"notes")
+        ids[f"{label}_experiment"] = experiment["experiment_id"]
+        ids[f"{label}_run"] = run["run_id"]
+    return ids
+
+
+@pytest.fixture(scope="module")
+def lab_report(lab_server: ServerProcess) -> FuzzReport:
+    base, headers = _lab_api(lab_server)
+    ids = _resources(base, headers)
+    return run_schemathesis(
+        f"{base}/openapi.json",
+        {
+            "base-url": base,
+            "headers": headers,
+            "parameters": {
+                "experiment_id": ids["kept_experiment"],
+                "run_id": ids["kept_run"],
+                "key": "loss",
+            },
+            "operations": [
+                {
+                    "include-method": "DELETE",
+                    "parameters": {
+                        "experiment_id": ids["deleted_experiment"],
+                        "run_id": ids["deleted_run"],
+                    },
+                }
+            ],
+        },
+    )
+
+
+def test_the_fuzzed_document_is_the_served_one(lab_server: ServerProcess) -> None:
+    """The operations below are listed from the document the server serves."""
+    base, headers = _lab_api(lab_server)
+    served = requests.get(f"{base}/openapi.json", headers=headers, timeout=30).json()
+    assert served == json.loads(json.dumps(build_openapi(__version__)))
+
+
+@pytest.mark.parametrize(
+    "operation", [op for op in LAB_OPERATIONS if op not in NOT_FUZZED] + [OTHER]
+)
+def test_platform_api_answers_as_documented(lab_report: FuzzReport, operation: str) -> None:
+    if operation not in (OTHER, *NOT_REACHED):
+        assert lab_report.checks[operation] > 0, "schemathesis did not reach it"
+    assert not lab_report.failures.get(operation), lab_report.problems(operation)
+
+
+# -- a deployment's own port: the scoring server ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scoring_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzReport]:
+    with start_scoring_server(tmp_path_factory.mktemp("fuzz-scoring"), with_keys=True) as server:
+        headers = {"Authorization": f"Bearer {server.key}"}
+        document = requests.get(f"{server.url}/openapi.json", headers=headers, timeout=30)
+        # the fuzzed document is the model's own: its request schema has the model's columns
+        assert all(f'"{column}"' in document.text for column in COLUMNS)
+        yield run_schemathesis(
+            f"{server.url}/openapi.json", {"base-url": server.url, "headers": headers}
+        )
+
+
+@pytest.mark.parametrize("operation", [*SCORING_OPERATIONS, OTHER])
+def test_scoring_server_answers_as_documented(scoring_report: FuzzReport, operation: str) -> None:
+    if operation not in (OTHER, *NOT_REACHED):
+        assert scoring_report.checks[operation] > 0, "schemathesis did not reach it"
+    assert not scoring_report.failures.get(operation), scoring_report.problems(operation)
