@@ -250,8 +250,12 @@ def document(
     if authenticated:
         invocations["responses"]["401"] = _error("Missing, invalid or revoked API key.")
     protected = {"security": security} if authenticated else {}
-    refused = {"401": _error("Missing, invalid or revoked API key.")} if authenticated else {}
-    plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {}}}}}
+    refused: dict[str, Any] = (
+        {"401": _error("Missing, invalid or revoked API key.")} if authenticated else {}
+    )
+    plain: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": {}}}}
+    }
     paths = {
         "/invocations": {"post": {**invocations, **protected}},
         "/health": {
