@@ -249,14 +249,14 @@ def document(
     }
     if authenticated:
         invocations["responses"]["401"] = _error("Missing, invalid or revoked API key.")
-    protected = {"security": security} if authenticated else {}
+    protected: dict[str, Any] = {"security": security} if authenticated else {}
     refused: dict[str, Any] = (
         {"401": _error("Missing, invalid or revoked API key.")} if authenticated else {}
     )
     plain: dict[str, Any] = {
         "200": {"description": "OK", "content": {"application/json": {"schema": {}}}}
     }
-    paths = {
+    paths: dict[str, Any] = {
         "/invocations": {"post": {**invocations, **protected}},
         "/health": {
             "get": {
