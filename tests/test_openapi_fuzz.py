@@ -117,18 +117,38 @@ _ALL_OPERATIONS = {*LAB_OPERATIONS, *SCORING_OPERATIONS}
 # -- the platform's REST API in a real Jupyter server --------------------------------------
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def lab_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """The server on each tracking store (PostgreSQL answers some bad input differently)."""
+    config: dict[str, Any] = {"ServerApp": {"log_level": "INFO"}}
+    if request.param == "postgresql":
+        url = _new_postgres_database(request.getfixturevalue("mlp_postgres_url"))
+        config["MLPlatformApp"] = {"tracking_uri": url}
     loop = asyncio.new_event_loop()
-    server = ServerProcess(
-        tmp_path_factory.mktemp("fuzz-lab"), {"ServerApp": {"log_level": "INFO"}}
-    )
+    server = ServerProcess(tmp_path_factory.mktemp(f"fuzz-lab-{request.param}"), config)
     try:
         loop.run_until_complete(server.start())
         yield server
     finally:
         loop.run_until_complete(server.stop())
         loop.close()
+
+
+def _new_postgres_database(server_url: str) -> str:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    name = f"fuzz_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def _lab_api(server: ServerProcess) -> tuple[str, dict[str, str]]:
