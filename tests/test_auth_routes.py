@@ -114,7 +114,7 @@ def _refused(route: Route, method: str, status: int, headers: Any, body: bytes) 
 
 
 async def test_every_route_refuses_callers_without_credentials(
-    jp_serverapp: Any, jp_http_port: int, mlp_api: Any, http_server_client: Any
+    jp_serverapp: Any, jp_http_port: int, mlp_api: Any
 ) -> None:
     # Given: real resources, so that a route that skipped authentication would answer 2xx
     status, experiment = await mlp_api("POST", "experiments", {"name": "auth"})

@@ -219,7 +219,8 @@ def test_the_fuzzed_document_is_the_served_one(lab_server: ServerProcess) -> Non
     "operation", [op for op in LAB_OPERATIONS if op not in NOT_FUZZED] + [OTHER]
 )
 def test_platform_api_answers_as_documented(lab_report: FuzzReport, operation: str) -> None:
-    if operation not in (OTHER, *NOT_REACHED):
+    # every operation was reached, and the stateful phase ran sequences of them
+    if operation not in NOT_REACHED:
         assert lab_report.checks[operation] > 0, "schemathesis did not reach it"
     assert not lab_report.failures.get(operation), lab_report.problems(operation)
 
