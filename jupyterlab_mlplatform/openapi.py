@@ -124,8 +124,8 @@ OPERATIONS: list[Operation] = [
     Operation(
         "get",
         "/runs/{run_id}/artifacts/{path}",
-        "Download an artifact",
-        raw_response="application/octet-stream",
+        "Download an artifact (its media type guessed from its name)",
+        raw_response="*/*",
     ),
     Operation(
         "put",

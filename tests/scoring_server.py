@@ -22,8 +22,8 @@ class ScoringServer:
     """A valid API key, when the server was started with a keys file."""
 
 
-@contextmanager
-def start_scoring_server(workdir: Path, *, with_keys: bool) -> Iterator[ScoringServer]:
+def save_small_model(folder: Path) -> None:
+    """A logistic regression on three float columns, with an input example."""
     import numpy as np
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
@@ -31,7 +31,12 @@ def start_scoring_server(workdir: Path, *, with_keys: bool) -> Iterator[ScoringS
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=COLUMNS)
     model = LogisticRegression().fit(frame, (frame.a + frame.b > 0).astype(int))
-    save_model(model, workdir / "model", input_example=frame.head(2))
+    save_model(model, folder, input_example=frame.head(2))
+
+
+@contextmanager
+def start_scoring_server(workdir: Path, *, with_keys: bool) -> Iterator[ScoringServer]:
+    save_small_model(workdir / "model")
     args: list[str] = []
     key = None
     if with_keys:

@@ -22,6 +22,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ from jupyterlab_mlplatform import __version__
 from jupyterlab_mlplatform.deploy.serving import app as serving_app
 from jupyterlab_mlplatform.openapi import build_openapi
 from tests.collab.server_process import ServerProcess
-from tests.scoring_server import COLUMNS, start_scoring_server
+from tests.scoring_server import COLUMNS, save_small_model, start_scoring_server
 
 MAX_EXAMPLES = 15
 CHECKS = (
@@ -66,15 +67,50 @@ SCORING_OPERATIONS = sorted(
 OTHER = "(stateful sequences and errors outside one operation)"
 
 
+@dataclass(frozen=True)
+class Found:
+    """A failed check: what failed (with schemathesis' curl command) and the body sent."""
+
+    text: str
+    body: Any
+
+
 @dataclass
 class FuzzReport:
     checks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    """Checks run per operation."""
-    failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    """What failed per operation: the check, its title and message, and a curl command."""
+    """Checks run per operation (and in stateful sequences, under :data:`OTHER`)."""
+    failures: dict[str, list[Found]] = field(default_factory=lambda: defaultdict(list))
+    """What failed, by the operation of the failing request."""
 
-    def problems(self, operation: str) -> str:
-        return "\n\n".join(self.failures.get(operation, []))
+    def assert_answers_as_documented(self, operation: str) -> None:
+        found = self.failures.get(operation, [])
+        known = INPUT_LANE_CLASSES.get(operation)
+        others = [f for f in found if known is None or not known[1](f.body)]
+        assert not others, "\n\n".join(f.text for f in others)
+        if found and known is not None:
+            pytest.xfail(f"{known[0]}:\n" + "\n\n".join(f.text for f in found))
+
+
+def _non_ascii_search(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    texts = [body.get("filter")]
+    if isinstance(body.get("order_by"), list):
+        texts += body["order_by"]
+    return any(isinstance(t, str) and not t.isascii() for t in texts)
+
+
+INPUT_LANE_CLASSES: dict[str, tuple[str, Any]] = {
+    # Issue 12, "Non-ASCII digits and other unicode in filter expressions" (the input lane's
+    # to fix): order_by ["²"] (a unicode digit) answers 500, the search tokenizer's
+    # `assert match is not None` in _number.  Expected to fail (not strict) for that class of
+    # input only, until that fix lands; any other failure of the operation fails the test.
+    "POST /runs/search": (
+        "issue 12 input class: non-ASCII digits/unicode in search expressions",
+        _non_ascii_search,
+    ),
+}
+"""Failures of bad-input classes another change fixes: operation -> (class, which bodies)."""
 
 
 def run_schemathesis(url: str, config: dict[str, Any]) -> FuzzReport:
@@ -96,18 +132,22 @@ def run_schemathesis(url: str, config: dict[str, Any]) -> FuzzReport:
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             recorder = event.recorder
-            label = recorder.label if recorder.label in _ALL_OPERATIONS else OTHER
-            for nodes in recorder.checks.values():
+            for case_id, nodes in recorder.checks.items():
+                case = recorder.cases[case_id].value
+                label = case.operation.label
                 for node in nodes:
                     report.checks[label] += 1
+                    if recorder.label not in _ALL_OPERATIONS:
+                        report.checks[OTHER] += 1
                     if node.failure_info is not None:
                         failure = node.failure_info.failure
-                        report.failures[label].append(
+                        text = (
                             f"{recorder.label}: {node.name}: {failure.title}\n"
                             f"{failure.message}\n{node.failure_info.code_sample}"
                         )
+                        report.failures[label].append(Found(text, case.body))
         elif isinstance(event, events.NonFatalError | events.FatalError):
-            report.failures[OTHER].append(f"schemathesis error: {event}")
+            report.failures[OTHER].append(Found(f"schemathesis error: {event}", None))
     return report
 
 
@@ -155,9 +195,10 @@ def _lab_api(server: ServerProcess) -> tuple[str, dict[str, str]]:
     return f"{server.server.url}mlplatform/api", {"Authorization": f"token {server.token}"}
 
 
-def _resources(base: str, headers: dict[str, str]) -> dict[str, str]:
+def _resources(base: str, headers: dict[str, str], workdir: Path) -> dict[str, str]:
     """Real ids for the path parameters: an experiment, a run with a metric and an
-    artifact, and another of each for the operations that delete."""
+    artifact, and another of each for the operations that delete; and a deployment of
+    a model logged to the kept run, serving."""
 
     def call(method: str, route: str, body: Any = None, data: bytes | None = None) -> Any:
         response = requests.request(
@@ -178,31 +219,41 @@ def _resources(base: str, headers: dict[str, str]) -> dict[str, str]:
         call("PUT", f"/runs/{run['run_id']}/artifacts/notes.txt", data=b"notes")
         ids[f"{label}_experiment"] = experiment["experiment_id"]
         ids[f"{label}_run"] = run["run_id"]
+    save_small_model(workdir / "model")
+    for file in sorted(p for p in (workdir / "model").rglob("*") if p.is_file()):
+        relative = file.relative_to(workdir / "model").as_posix()
+        call("PUT", f"/runs/{ids['kept_run']}/artifacts/model/{relative}", data=file.read_bytes())
+    deployment = call("POST", "/deployments", {"name": "fuzz", "run_id": ids["kept_run"]})
+    assert deployment["status"] == "healthy", deployment
     return ids
 
 
 @pytest.fixture(scope="module")
-def lab_report(lab_server: ServerProcess) -> FuzzReport:
+def lab_report(lab_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> FuzzReport:
     base, headers = _lab_api(lab_server)
-    ids = _resources(base, headers)
+    ids = _resources(base, headers, tmp_path_factory.mktemp("fuzz-model"))
+    kept = {"experiment_id": ids["kept_experiment"], "run_id": ids["kept_run"]}
+    # Reads, scoring and key creation use the serving deployment; what stops, restarts,
+    # redeploys or deletes gets a name that is not deployed (each would start processes).
+    changes = {
+        "experiment_id": ids["deleted_experiment"],
+        "run_id": ids["deleted_run"],
+        "name": "not-deployed",
+    }
     return run_schemathesis(
         f"{base}/openapi.json",
         {
             "base-url": base,
             "headers": headers,
-            "parameters": {
-                "experiment_id": ids["kept_experiment"],
-                "run_id": ids["kept_run"],
-                "key": "loss",
-            },
+            "parameters": {**kept, "key": "loss", "name": "fuzz"},
             "operations": [
+                {"include-method": "DELETE", "parameters": changes},
                 {
-                    "include-method": "DELETE",
-                    "parameters": {
-                        "experiment_id": ids["deleted_experiment"],
-                        "run_id": ids["deleted_run"],
-                    },
-                }
+                    "include-method": "PATCH",
+                    "include-path-regex": "^/deployments/",
+                    "parameters": changes,
+                },
+                {"include-path": "/deployments/{name}/versions", "parameters": changes},
             ],
         },
     )
@@ -222,7 +273,7 @@ def test_platform_api_answers_as_documented(lab_report: FuzzReport, operation: s
     # every operation was reached, and the stateful phase ran sequences of them
     if operation not in NOT_REACHED:
         assert lab_report.checks[operation] > 0, "schemathesis did not reach it"
-    assert not lab_report.failures.get(operation), lab_report.problems(operation)
+    lab_report.assert_answers_as_documented(operation)
 
 
 # -- a deployment's own port: the scoring server ----------------------------------------------
@@ -244,4 +295,4 @@ def scoring_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzRep
 def test_scoring_server_answers_as_documented(scoring_report: FuzzReport, operation: str) -> None:
     if operation not in (OTHER, *NOT_REACHED):
         assert scoring_report.checks[operation] > 0, "schemathesis did not reach it"
-    assert not scoring_report.failures.get(operation), scoring_report.problems(operation)
+    scoring_report.assert_answers_as_documented(operation)
