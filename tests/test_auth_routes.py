@@ -117,13 +117,61 @@ async def test_every_route_refuses_callers_without_credentials(
     jp_serverapp: Any, jp_http_port: int, mlp_api: Any
 ) -> None:
     # Given: real resources, so that a route that skipped authentication would answer 2xx
+    params = await _real_params(mlp_api)
+    routes = registered_routes(jp_serverapp.web_app)
+    unknown = sorted(
+        {f"{r.module}.{r.handler.__name__}" for r in routes}
+        - {f"{r.module}.{r.handler.__name__}" for r in routes if _known(r)}
+    )
+    assert not unknown, f"handlers from packages this test does not know: {unknown}"
+    ours = [r for r in routes if r.module.startswith(OURS)]
+    assert len(ours) >= 60, "the platform's routes are missing from the application"
+    # When: every method of every route is called with no or wrong credentials
+    sent, problems = await _sweep(routes, WRONG_CREDENTIALS, jp_http_port, params)
+    # Then: each was refused (or is public on purpose, and tells nothing)
+    assert sent > 4 * len(ours)
+    assert not problems, "\n".join(problems)
+
+
+async def test_kernel_tokens_open_only_the_platform(
+    jp_serverapp: Any, jp_http_port: int, mlp_api: Any, mlp_app: Any
+) -> None:
+    """The server-wide kernel token and a kernel's own token are for the platform's API
+    only: every other route of the server (contents, kernels, terminals, config, the
+    co-editing rooms, other kernels' channels) refuses them."""
+    # Given: valid kernel credentials
+    params = await _real_params(mlp_api)
+    credentials = mlp_app.kernel_credentials
+    tokens = {
+        "server-wide kernel token": {"Authorization": f"token {credentials.token}"},
+        "a kernel's token": {"Authorization": f"Bearer {credentials.token_for(KERNEL_ID)}"},
+    }
+    platform = f"http://localhost:{jp_http_port}{jp_serverapp.base_url}mlplatform/api/experiments"
+    for headers in tokens.values():  # (they do open the platform)
+        response = await AsyncHTTPClient().fetch(platform, headers=headers, raise_error=False)
+        assert response.code == 200
+    others = [r for r in registered_routes(jp_serverapp.web_app) if not r.module.startswith(OURS)]
+    # When: every other route is called with them, websockets opened
+    sent, problems = await _sweep(others, tokens, jp_http_port, params)
+    for route in (r for r in others if r.is_websocket):
+        for label, headers in tokens.items():
+            problem = await _websocket_problem(route, jp_http_port, headers)
+            if problem:
+                problems.append(f"WS {route.pattern} ({label}): {problem}")
+    # Then: all refuse
+    assert sent > 100
+    assert not problems, "\n".join(problems)
+
+
+async def _real_params(mlp_api: Any) -> dict[str, str]:
+    """Path parameters naming real resources (and placeholders for the rest)."""
     status, experiment = await mlp_api("POST", "experiments", {"name": "auth"})
     assert status == 201
     status, run = await mlp_api(
         "POST", "runs", {"experiment_id": experiment["experiment_id"], "name": "r"}
     )
     assert status == 201
-    params = {
+    return {
         "experiment_id": experiment["experiment_id"],
         "run_id": run["run_id"],
         "key": "loss",
@@ -137,20 +185,18 @@ async def test_every_route_refuses_callers_without_credentials(
         "kernel_name": "python3",
         "format": "html",
         "checkpoint_id": "checkpoint",
+        "room": "json:notebook:0",
     }
-    routes = registered_routes(jp_serverapp.web_app)
-    unknown = sorted(
-        {f"{r.module}.{r.handler.__name__}" for r in routes}
-        - {f"{r.module}.{r.handler.__name__}" for r in routes if _known(r)}
-    )
-    assert not unknown, f"handlers from packages this test does not know: {unknown}"
-    ours = [r for r in routes if r.module.startswith(OURS)]
-    assert len(ours) >= 60, "the platform's routes are missing from the application"
+
+
+async def _sweep(
+    routes: list[Route], credentials: dict[str, dict[str, str]], port: int, params: dict[str, str]
+) -> tuple[int, list[str]]:
+    """Every method of every (non-websocket) route with each set of headers: how many
+    requests were sent, and each answer that was not a refusal."""
     client = AsyncHTTPClient()
-    base = f"http://localhost:{jp_http_port}"
     problems: list[str] = []
     sent = 0
-    # When: every method of every route is called with no or wrong credentials
     for route in routes:
         if route.is_websocket:
             continue
@@ -159,9 +205,9 @@ async def test_every_route_refuses_callers_without_credentials(
             reason = _public_reason(route, method)
             if reason is not None and not route.module.startswith(OURS):
                 continue  # public by its own package's choice: nothing to hold it to
-            for label, headers in WRONG_CREDENTIALS.items():
+            for label, headers in credentials.items():
                 request = HTTPRequest(
-                    base + path,
+                    f"http://localhost:{port}{path}",
                     method=method.upper(),
                     headers=headers,
                     body=b"{}" if method in ("post", "put", "patch") else None,
@@ -177,14 +223,12 @@ async def test_every_route_refuses_callers_without_credentials(
                 problem = _refused(route, method, response.code, response.headers, response.body)
                 if problem:
                     problems.append(f"{method.upper()} {path} ({label}): {problem}")
-    # Then: each was refused (or is public on purpose, and tells nothing)
-    assert sent > 4 * len(ours)
-    assert not problems, "\n".join(problems)
+    return sent, problems
 
 
 @pytest.mark.parametrize("label", list(WRONG_CREDENTIALS))
 async def test_every_websocket_refuses_the_upgrade(
-    jp_serverapp: Any, jp_http_port: int, mlp_api: Any, label: str
+    jp_serverapp: Any, http_server_client: Any, jp_http_port: int, label: str
 ) -> None:
     # Given: every websocket route of the server, the platform's and Jupyter's
     sockets = [r for r in registered_routes(jp_serverapp.web_app) if r.is_websocket]
@@ -192,21 +236,29 @@ async def test_every_websocket_refuses_the_upgrade(
     # the platform's live events, the kernels' channels (which the platform wraps to note
     # who runs each cell) and the co-editing rooms
     assert {"EventsHandler", "KernelWebsocketHandler", "YDocWebSocketHandler"} <= names
-    params = {"kernel_id": KERNEL_ID, "room": "json:notebook:0"}
     for route in sockets:
-        url = f"ws://localhost:{jp_http_port}{route.path(params)}"
         # When: it is opened with no or wrong credentials
-        with pytest.raises(HTTPClientError) as refused:
-            connection = await websocket_connect(HTTPRequest(url, headers=WRONG_CREDENTIALS[label]))
-            connection.close()
-        # Then: the upgrade is refused (jupyter-collaboration's rooms send the caller to
-        # the login page, as jupyter-server does for pages; the platform's own say 403)
-        error = refused.value
-        if route.module.startswith(OURS) or error.code != 302:
-            assert error.code in (401, 403), (route.pattern, error.code)
-        else:
-            assert error.response is not None
-            assert "/login" in error.response.headers.get("Location", ""), route.pattern
+        problem = await _websocket_problem(route, jp_http_port, WRONG_CREDENTIALS[label])
+        # Then: the upgrade is refused
+        assert problem is None, (route.pattern, problem)
+
+
+async def _websocket_problem(route: Route, port: int, headers: dict[str, str]) -> str | None:
+    """What is wrong with the answer to opening ``route``'s websocket, if anything: the
+    upgrade must be refused (jupyter-collaboration's rooms send the caller to the login
+    page, as jupyter-server does for pages; the platform's own socket says 403)."""
+    url = f"ws://localhost:{port}{route.path({'kernel_id': KERNEL_ID, 'room': 'json:notebook:0'})}"
+    try:
+        connection = await websocket_connect(HTTPRequest(url, headers=headers))
+    except HTTPClientError as error:
+        if error.code in (401, 403):
+            return None
+        location = error.response.headers.get("Location", "") if error.response else ""
+        if error.code == 302 and not route.module.startswith(OURS) and "/login" in location:
+            return None
+        return f"answered {error.code}"
+    connection.close()
+    return "the upgrade was accepted"
 
 
 def _known(route: Route) -> bool:
