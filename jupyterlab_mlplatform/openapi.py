@@ -1,8 +1,9 @@
 """The OpenAPI 3 description of the REST API, built from the wire models.
 
-Each :class:`Operation` names a route pattern of :mod:`.tracking.handlers` and the pydantic
-models of its body and response; the test suite checks that the operations and the handlers'
-routes and methods are the same set, so the document cannot drift from the server.
+Each :class:`Operation` names a route of one of the platform's ``handlers`` modules and the
+pydantic models of its body and response; the test suite checks that the operations and the
+routes and methods registered in the running server are the same set, so the document cannot
+drift from the server.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from .autolog.server import models as autolog_models
 from .collab import models as collab_models
 from .deploy.manager import models as deploy_models
 from .tracking import models
@@ -122,8 +124,8 @@ OPERATIONS: list[Operation] = [
     Operation(
         "get",
         "/runs/{run_id}/artifacts/{path}",
-        "Download an artifact",
-        raw_response="application/octet-stream",
+        "Download an artifact (its media type guessed from its name)",
+        raw_response="*/*",
     ),
     Operation(
         "put",
@@ -132,6 +134,13 @@ OPERATIONS: list[Operation] = [
         response=models.ArtifactInfo,
         status=201,
         raw_body="application/octet-stream",
+    ),
+    Operation(
+        "get",
+        "/autolog",
+        "Whether automatic tracking is on for a notebook (a kernel's own, from its token)",
+        response=autolog_models.AutologStatus,
+        query={"path": "the notebook's path (default: the calling kernel's notebook)"},
     ),
     Operation("get", "/events", "WebSocket: live run, experiment and metric events", status=101),
     Operation("get", "/openapi.json", "This document", raw_response="application/json"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
@@ -202,8 +202,17 @@ class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
         # An API socket answers 403 to strangers; it never redirects them to a login page.
         await super().prepare(*args, _redirect_to_login=False, **kwargs)
 
+    # Refusals are JSON {"message": ...} like every route of the API (openapi.json), not
+    # jupyter-server's HTML error page.
+    write_error = APIHandler.write_error
+
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
+        upgrade = self.request.headers.get("Upgrade", "").lower()
+        connection = self.request.headers.get("Connection", "").lower()
+        if upgrade != "websocket" or "upgrade" not in connection:
+            # tornado answers this in plain text; the same refusal, in the API's shape
+            raise web.HTTPError(400, 'Can "Upgrade" only to "WebSocket".')
         allowed = await ensure_async(
             self.authorizer.is_authorized(self, self.current_user, "read", AUTH_RESOURCE)
         )

@@ -48,3 +48,18 @@ async def test_events_need_authentication(jp_ws_fetch: Any) -> None:
     with pytest.raises(HTTPClientError) as info:
         await jp_ws_fetch("mlplatform", "api", "events", headers={"Authorization": ""})
     assert info.value.code == 403
+
+
+async def test_events_refusals_are_json(jp_fetch: Any) -> None:
+    # a plain GET (no websocket upgrade), with and without credentials
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("mlplatform", "api", "events")
+    assert info.value.code == 400
+    assert info.value.response is not None
+    assert info.value.response.headers["Content-Type"].startswith("application/json")
+    assert "WebSocket" in json.loads(info.value.response.body)["message"]
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("mlplatform", "api", "events", headers={"Authorization": ""})
+    assert info.value.code == 403
+    assert info.value.response is not None
+    assert json.loads(info.value.response.body)["message"]

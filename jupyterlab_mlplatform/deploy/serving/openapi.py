@@ -249,19 +249,31 @@ def document(
     }
     if authenticated:
         invocations["responses"]["401"] = _error("Missing, invalid or revoked API key.")
-    protected = {"security": security} if authenticated else {}
-    plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {}}}}}
-    paths = {
+    protected: dict[str, Any] = {"security": security} if authenticated else {}
+    refused: dict[str, Any] = (
+        {"401": _error("Missing, invalid or revoked API key.")} if authenticated else {}
+    )
+    plain: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": {}}}}
+    }
+    paths: dict[str, Any] = {
         "/invocations": {"post": {**invocations, **protected}},
-        "/health": {"get": {"summary": "Liveness and readiness", "responses": plain}},
+        "/health": {
+            "get": {
+                "summary": "Liveness and readiness",
+                "responses": {**plain, "503": _error("The model is not loaded yet.")},
+            }
+        },
         "/metadata": {
             "get": {
                 "summary": "The model, its signature, run and version",
-                "responses": plain,
+                "responses": {**plain, **refused},
                 **protected,
             }
         },
-        "/openapi.json": {"get": {"summary": "This document", "responses": plain, **protected}},
+        "/openapi.json": {
+            "get": {"summary": "This document", "responses": {**plain, **refused}, **protected}
+        },
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics",
@@ -269,7 +281,8 @@ def document(
                     "200": {
                         "description": "OK",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
+                    },
+                    **refused,
                 },
                 **protected,
             }
