@@ -34,6 +34,8 @@ class Operation:
     raw_body: str | None = None
     """Media type of a non-JSON request body."""
     raw_response: str | None = None
+    unavailable: str | None = None
+    """When the route answers 503 (documented as such)."""
 
 
 OPERATIONS: list[Operation] = [
@@ -232,6 +234,8 @@ OPERATIONS: list[Operation] = [
         "Score through the deployment (the scoring server's request formats and answers)",
         raw_body="application/json",
         raw_response="application/json",
+        unavailable="The deployment is stopped or failed, or it is coming back and its wait "
+        "(a bounded queue and time, deploy_queue_limit and deploy_queue_timeout) is over",
     ),
     Operation(
         "get",
@@ -326,6 +330,11 @@ def build_openapi(version: str) -> dict[str, Any]:
             responses[str(op.status)] = {"description": "Switching protocols"}
         for code in ("400", "403", "404", "409", "413"):
             responses[code] = {"description": "Error", **_content("application/json", _ERROR)}
+        if op.unavailable is not None:
+            responses["503"] = {
+                "description": op.unavailable,
+                **_content("application/json", _ERROR),
+            }
         entry["responses"] = responses
         paths.setdefault(op.path, {})[op.method] = entry
     return {
