@@ -69,10 +69,9 @@ OTHER = "(stateful sequences and errors outside one operation)"
 
 @dataclass(frozen=True)
 class Found:
-    """A failed check: what failed (with schemathesis' curl command) and the body sent."""
+    """A failed check: what failed, with schemathesis' curl command."""
 
     text: str
-    body: Any
 
 
 @dataclass
@@ -84,33 +83,7 @@ class FuzzReport:
 
     def assert_answers_as_documented(self, operation: str) -> None:
         found = self.failures.get(operation, [])
-        known = INPUT_LANE_CLASSES.get(operation)
-        others = [f for f in found if known is None or not known[1](f.body)]
-        assert not others, "\n\n".join(f.text for f in others)
-        if found and known is not None:
-            pytest.xfail(f"{known[0]}:\n" + "\n\n".join(f.text for f in found))
-
-
-def _non_ascii_search(body: Any) -> bool:
-    if not isinstance(body, dict):
-        return False
-    texts = [body.get("filter")]
-    if isinstance(body.get("order_by"), list):
-        texts += body["order_by"]
-    return any(isinstance(t, str) and not t.isascii() for t in texts)
-
-
-INPUT_LANE_CLASSES: dict[str, tuple[str, Any]] = {
-    # Issue 12, "Non-ASCII digits and other unicode in filter expressions" (the input lane's
-    # to fix): order_by ["²"] (a unicode digit) answers 500, the search tokenizer's
-    # `assert match is not None` in _number.  Expected to fail (not strict) for that class of
-    # input only, until that fix lands; any other failure of the operation fails the test.
-    "POST /runs/search": (
-        "issue 12 input class: non-ASCII digits/unicode in search expressions",
-        _non_ascii_search,
-    ),
-}
-"""Failures of bad-input classes another change fixes: operation -> (class, which bodies)."""
+        assert not found, "\n\n".join(f.text for f in found)
 
 
 def run_schemathesis(url: str, config: dict[str, Any]) -> FuzzReport:
@@ -145,9 +118,9 @@ def run_schemathesis(url: str, config: dict[str, Any]) -> FuzzReport:
                             f"{recorder.label}: {node.name}: {failure.title}\n"
                             f"{failure.message}\n{node.failure_info.code_sample}"
                         )
-                        report.failures[label].append(Found(text, case.body))
+                        report.failures[label].append(Found(text))
         elif isinstance(event, events.NonFatalError | events.FatalError):
-            report.failures[OTHER].append(Found(f"schemathesis error: {event}", None))
+            report.failures[OTHER].append(Found(f"schemathesis error: {event}"))
     return report
 
 
