@@ -399,8 +399,10 @@ kubectl apply -f kserve.yaml       # or: a KServe InferenceService (custom predi
 ```
 
 The manifests run it as user {USER_ID} with a read-only root file system (an `emptyDir` on
-`/tmp`), readiness and liveness probes on `/health`, and resource requests and limits to
-adjust to the model.
+`/tmp`), startup, readiness and liveness probes on `/health` (the model may take five
+minutes to load), and resource requests and limits to adjust to the model.  Their objects
+carry the `app.kubernetes.io/*` labels; `kubectl get all -l app.kubernetes.io/name={spec.name}`
+lists them.  `kserve.yaml` suits KServe 0.20 in either mode (with Knative 1.15 or later).
 """
 
 
