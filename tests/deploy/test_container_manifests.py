@@ -5,21 +5,19 @@ schema and the naming and labelling conventions.
 - Kubernetes: the JSON schemas that ``kubernetes-validate`` bundles (offline), strict (an
   unknown field is an error, as with ``kubectl apply --validate=strict``), of each version in
   :data:`KUBERNETES_VERSIONS`.
-- KServe: the ``serving.kserve.io/v1beta1`` schema of KServe :data:`KSERVE_VERSION`'s CRD,
-  vendored in ``schemas/`` (see its README), checked with ``jsonschema``; made strict in the
-  same way.  Beyond the schema, what KServe's default (serverless) mode's Knative webhook
-  checks of a container.
+- KServe: the ``InferenceService`` (``serving.kserve.io/v1beta1``) checked by
+  :mod:`.inference_service`: the predictor's pod fields against Kubernetes' strict schemas,
+  KServe's own fields against their documented types.  Beyond that, what KServe's default
+  (serverless) mode's Knative webhook checks of a container.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -38,13 +36,11 @@ from jupyterlab_mlplatform.deploy.container.names import (
 )
 from jupyterlab_mlplatform.deploy.model import save_model
 
+from .inference_service import inference_service_errors
+
 KUBERNETES_VERSIONS = ("1.30", "1.34", "1.37")
 """1.34: the Kubernetes API that KServe 0.20's CRD embeds (k8s.io/api 0.34); 1.30 and
 1.37: the oldest and newest releases the manifests are stated to work with."""
-KSERVE_VERSION = "0.20.0"
-KSERVE_SCHEMA = (
-    Path(__file__).parent / "schemas" / f"kserve-v{KSERVE_VERSION}-inferenceservice-v1beta1.json"
-)
 RECOMMENDED_LABELS = {
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
@@ -117,38 +113,6 @@ def _documents(text: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-def _strict(schema: Any) -> Any:
-    """The schema with unknown fields rejected wherever the CRD does not keep them (the API
-    server's strict field validation; a CRD schema only lists the known ones)."""
-    if isinstance(schema, list):
-        return [_strict(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    strict = {key: _strict(value) for key, value in schema.items()}
-    if (
-        "properties" in schema
-        and "additionalProperties" not in schema
-        and not schema.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        strict["additionalProperties"] = False
-    return strict
-
-
-@pytest.fixture(scope="module")
-def kserve_validator() -> jsonschema.protocols.Validator:
-    schema = _strict(json.loads(KSERVE_SCHEMA.read_text()))
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
-def _kserve_errors(validator: jsonschema.protocols.Validator, doc: dict[str, Any]) -> list[str]:
-    return [
-        f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
-        for error in validator.iter_errors(doc)
-    ]
-
-
 # -- the schemas ----------------------------------------------------------------------------
 
 
@@ -168,7 +132,6 @@ def test_kubernetes_manifest_validates(
 @pytest.mark.parametrize("key", EXPORTS)
 def test_kserve_manifest_validates(
     exports: dict[str, tuple[ContextSpec, dict[str, str]]],
-    kserve_validator: jsonschema.protocols.Validator,
     key: str,
 ) -> None:
     _, files = exports[key]
@@ -178,12 +141,11 @@ def test_kserve_manifest_validates(
         "serving.kserve.io/v1beta1",
         "InferenceService",
     )
-    assert _kserve_errors(kserve_validator, service) == []
+    assert inference_service_errors(service) == []
 
 
 def test_the_validators_reject_a_broken_manifest(
     exports: dict[str, tuple[ContextSpec, dict[str, str]]],
-    kserve_validator: jsonschema.protocols.Validator,
 ) -> None:
     _, files = exports["deployment"]
     deployment, _ = _documents(files["k8s.yaml"])
@@ -197,12 +159,20 @@ def test_the_validators_reject_a_broken_manifest(
         with pytest.raises(kubernetes_validate.ValidationError):
             kubernetes_validate.validate(broken, KUBERNETES_VERSIONS[-1], strict=True)
 
-    predictor = service["spec"]["predictor"]
-    predictor["minReplicas"] = "1"
-    predictor["containers"][0]["resources"]["limits"]["memory"] = "1 GB"
-    predictor["containers"][0]["readinessprobe"] = {}
-    errors = _kserve_errors(kserve_validator, service)
-    assert len(errors) == 3, errors
+    assert inference_service_errors(service) == []
+    breaks = [
+        lambda predictor: predictor.update(minReplicas="1"),  # KServe's field, wrong type
+        lambda predictor: predictor.update(replicas=2),  # neither KServe's nor the pod's
+        lambda predictor: predictor["containers"][0]["ports"][0].update(containerPort="8080"),
+        lambda predictor: predictor["containers"][0].update(readinessprobe={}),
+    ]
+    for breaking in breaks:
+        broken = copy.deepcopy(service)
+        breaking(broken["spec"]["predictor"])
+        assert inference_service_errors(broken) != []
+    broken = copy.deepcopy(service)
+    broken["spec"]["predictr"] = broken["spec"].pop("predictor")
+    assert inference_service_errors(broken) != []
 
 
 # -- names, labels, selectors ---------------------------------------------------------------
@@ -329,7 +299,6 @@ async def test_rest_names_a_deployment_that_is_no_dns_label(
     mlp_api: Any,
     jp_fetch: Any,
     model_dir: Path,
-    kserve_validator: jsonschema.protocols.Validator,
 ) -> None:
     # Given a deployment whose name ends in "-" (a valid deployment name, no DNS label)
     _, run = await mlp_api("POST", "runs", {})
@@ -360,7 +329,7 @@ async def test_rest_names_a_deployment_that_is_no_dns_label(
     assert deployment["metadata"]["annotations"]["mlplatform.io/deployment"] == "iris-"
     for doc in (deployment, service):
         kubernetes_validate.validate(doc, KUBERNETES_VERSIONS[-1], strict=True)
-    assert _kserve_errors(kserve_validator, inference) == []
+    assert inference_service_errors(inference) == []
 
 
 # -- the names themselves -------------------------------------------------------------------
