@@ -225,7 +225,7 @@ def test_kserve_manifest_is_an_inference_service(model_dir: Path, tmp_path: Path
     assert container["image"] == "registry.example.com/team/iris:v2"
     assert container["ports"][0]["containerPort"] == 8080
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
-    assert predictor["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["runAsNonRoot"] is True
 
 
 @pytest.mark.parametrize(

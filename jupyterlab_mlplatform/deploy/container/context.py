@@ -35,6 +35,7 @@ from ..model.metadata import METADATA_FILE, ModelMetadata, ModelPackageError
 from ..model.requirements import TORCH_CPU_INDEX
 from . import manifests
 from .manifests import PORT, USER_ID
+from .names import NAME
 
 DEFAULT_PYTHON = "3.11"
 APP_DIR = "/opt/mlplatform"
@@ -58,7 +59,6 @@ RUNTIME_NEEDS: dict[str, str] = {
 """What ``deploy.serving`` and ``deploy.model`` import at run time, besides the standard
 library and the flavor's libraries (which the model's requirements pin)."""
 
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
 _PYTHON = re.compile(r"^(3)\.(\d{1,2})(?:\.|$)")
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -71,7 +71,8 @@ class ContextSpec:
     """What the context is called and where its model came from."""
 
     name: str
-    """A DNS-1123 label (the image, Kubernetes and file name)."""
+    """A DNS-1123 label that starts with a letter (RFC 1035): the image, file and Kubernetes
+    objects' name.  ``names.resource_name`` makes one of any deployment name."""
     version: int | None = None
     """The deployment's model version; None for a run's model (tag ``latest``)."""
     run_id: str | None = None
@@ -83,8 +84,11 @@ class ContextSpec:
     extra_labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not _NAME.fullmatch(self.name):
-            raise ValueError("The name must be a DNS-1123 label (a-z, 0-9 and -, 1-63).")
+        if not NAME.fullmatch(self.name):
+            raise ValueError(
+                "The name must be a DNS-1123 label that starts with a letter "
+                "(a-z, 0-9 and -, 1-63)."
+            )
         if self.image is not None and not _IMAGE.fullmatch(self.image):
             raise ValueError(
                 "The image must be a reference like registry.example.com/team/name:tag."
@@ -395,8 +399,10 @@ kubectl apply -f kserve.yaml       # or: a KServe InferenceService (custom predi
 ```
 
 The manifests run it as user {USER_ID} with a read-only root file system (an `emptyDir` on
-`/tmp`), readiness and liveness probes on `/health`, and resource requests and limits to
-adjust to the model.
+`/tmp`), startup, readiness and liveness probes on `/health` (the model may take five
+minutes to load), and resource requests and limits to adjust to the model.  Their objects
+carry the `app.kubernetes.io/*` labels; `kubectl get all -l app.kubernetes.io/name={spec.name}`
+lists them.  `kserve.yaml` suits KServe 0.20 in either mode (with Knative 1.15 or later).
 """
 
 

@@ -26,6 +26,7 @@ from ..handlers import API, NAME, DeploymentBaseHandler
 from ..model.metadata import ModelPackageError
 from .context import ContextSpec, read_package_metadata, run_context_name, write_context_file
 from .manifests import VARIANTS
+from .names import resource_name
 
 RUN = r"(?P<run_id>[^/]+)"
 CHUNK_SIZE = 1 << 20
@@ -40,10 +41,11 @@ class ContainerExportHandler(DeploymentBaseHandler):
             raise InvalidArgument(str(e)) from None
 
     def deployment_context(self, name: str) -> tuple[Path, ContextSpec]:
-        """The model folder of the version the deployment serves, and its context spec."""
+        """The model folder of the version the deployment serves, and its context spec (named
+        after the deployment, made a DNS label if it is not one)."""
         deployment = self.deployments.get(name)
         spec = self.context_spec(
-            name=name,
+            name=resource_name(name),
             version=deployment.version,
             run_id=deployment.run_id,
             artifact_path=deployment.artifact_path,
@@ -111,7 +113,7 @@ class DeploymentManifestHandler(ContainerExportHandler):
             metadata = await asyncio.to_thread(read_package_metadata, model_dir)
         except ModelPackageError as e:
             raise InvalidArgument(str(e)) from None
-        filename = f"{name}-{spec.tag}-{'kserve' if variant == 'kserve' else 'k8s'}.yaml"
+        filename = f"{spec.name}-{spec.tag}-{'kserve' if variant == 'kserve' else 'k8s'}.yaml"
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
         self.finish(render(spec, metadata), set_content_type="application/yaml")
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .names import label_value
+
 if TYPE_CHECKING:
     from ..model.metadata import ModelMetadata
     from .context import ContextSpec
@@ -15,6 +17,14 @@ if TYPE_CHECKING:
 PORT = 8080
 USER_ID = 10001
 HEALTH = "/health"
+"""The scoring server's health route: 200 once the model is loaded and the port bound (the
+server loads the model before it binds, and answers 503 on it while it has no model)."""
+
+PART_OF = "jupyterlab-mlplatform"
+MANAGED_BY = "kubectl"
+"""What applies the files (see the context's README); a team that uses Helm, Kustomize or
+Argo CD sets its own."""
+COMPONENT = "model-server"
 
 RESOURCES: dict[str, dict[str, str]] = {
     "requests": {"cpu": "250m", "memory": "256Mi"},
@@ -22,13 +32,33 @@ RESOURCES: dict[str, dict[str, str]] = {
 }
 """A starting point for a small tabular model with one worker: adjust to the model."""
 
+SCRATCH = "tmp"
+"""The volume of a writable ``/tmp`` beside the read-only root file system."""
+SCRATCH_SIZE = "256Mi"
+
+STARTUP_SECONDS = 300
+"""How long the model may take to load before the container is restarted."""
+
 
 def _labels(spec: ContextSpec) -> dict[str, str]:
+    """Kubernetes' recommended labels (``app.kubernetes.io/*``).  One export is one instance
+    of one application, both named after the deployment (the object's name)."""
     return {
         "app.kubernetes.io/name": spec.name,
-        "app.kubernetes.io/version": spec.tag,
-        "app.kubernetes.io/component": "model-server",
-        "app.kubernetes.io/managed-by": "jupyterlab-mlplatform",
+        "app.kubernetes.io/instance": spec.name,
+        "app.kubernetes.io/version": label_value(spec.tag),
+        "app.kubernetes.io/component": COMPONENT,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+
+
+def _selector(spec: ContextSpec) -> dict[str, str]:
+    """The labels that stay the same across versions: a Deployment's selector is immutable,
+    so a new model version (``app.kubernetes.io/version``) rolls out in place."""
+    return {
+        "app.kubernetes.io/name": spec.name,
+        "app.kubernetes.io/instance": spec.name,
     }
 
 
@@ -42,55 +72,94 @@ def _annotations(spec: ContextSpec, metadata: ModelMetadata) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-def _container(spec: ContextSpec, name: str, port: Any) -> dict[str, Any]:
-    probe = {"httpGet": {"path": HEALTH, "port": port}, "timeoutSeconds": 3}
+def _probes(port: int | str) -> dict[str, Any]:
+    """Startup, readiness and liveness on the health route.  The startup probe gives the
+    model :data:`STARTUP_SECONDS` to load; the other two start after it succeeds."""
+
+    def probe(period: int, failures: int) -> dict[str, Any]:
+        return {
+            "httpGet": {"path": HEALTH, "port": port},
+            "timeoutSeconds": 3,
+            "periodSeconds": period,
+            "failureThreshold": failures,
+        }
+
     return {
-        "name": name,
-        "image": spec.image_ref,
-        "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        "env": [{"name": "MLPLATFORM_WORKERS", "value": str(spec.workers)}],
-        # The model is loaded before the port is bound: a slow load is not a failure.
-        "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 90},
-        "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 3},
-        "livenessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
-        "resources": RESOURCES,
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "startupProbe": probe(2, STARTUP_SECONDS // 2),
+        "readinessProbe": probe(5, 3),
+        "livenessProbe": probe(10, 3),
     }
 
 
-def _pod_security() -> dict[str, Any]:
+def _security_context() -> dict[str, Any]:
+    """The restricted Pod Security Standard, on the container: KServe's serverless mode
+    (Knative) rejects a pod-level ``securityContext`` unless a cluster flag allows it."""
     return {
         "runAsNonRoot": True,
         "runAsUser": USER_ID,
         "runAsGroup": USER_ID,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _container(
+    spec: ContextSpec, name: str, port: dict[str, Any], probe_port: int | str
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": spec.image_ref,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [port],
+        "env": [{"name": "MLPLATFORM_WORKERS", "value": str(spec.workers)}],
+        **_probes(probe_port),
+        "resources": {kind: dict(values) for kind, values in RESOURCES.items()},
+        "securityContext": _security_context(),
+        "volumeMounts": [{"name": SCRATCH, "mountPath": "/tmp"}],
+    }
+
+
+def _pod(containers: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the Deployment's pod and KServe's predictor share.  The server needs no API
+    access and no other Service's variables."""
+    return {
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "containers": containers,
+        "volumes": [{"name": SCRATCH, "emptyDir": {"sizeLimit": SCRATCH_SIZE}}],
     }
 
 
 def kubernetes_objects(spec: ContextSpec, metadata: ModelMetadata) -> list[dict[str, Any]]:
     """A Deployment and a ClusterIP Service (port 80 to the container's 8080)."""
     labels = _labels(spec)
-    selector = {"app.kubernetes.io/name": spec.name}
-    meta = {"name": spec.name, "labels": labels, "annotations": _annotations(spec, metadata)}
+    selector = _selector(spec)
+    port = {"name": "http", "containerPort": PORT, "protocol": "TCP"}
+    pod = _pod([_container(spec, COMPONENT, port, "http")])
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": meta,
+        "metadata": {
+            "name": spec.name,
+            "labels": labels,
+            "annotations": _annotations(spec, metadata),
+        },
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": selector},
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
-                    "securityContext": _pod_security(),
-                    "containers": [_container(spec, "model-server", "http")],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                    **pod,
+                    # the same as the container's, for policies that read the pod's
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": USER_ID,
+                        "runAsGroup": USER_ID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
                 },
             },
         },
@@ -110,9 +179,14 @@ def kubernetes_objects(spec: ContextSpec, metadata: ModelMetadata) -> list[dict[
 
 def kserve_objects(spec: ContextSpec, metadata: ModelMetadata) -> list[dict[str, Any]]:
     """A KServe ``InferenceService`` whose predictor is the image (port 8080, KServe's
-    default for custom containers); requests go to ``/invocations`` on its URL."""
-    container = _container(spec, "kserve-container", PORT)
-    del container["startupProbe"]  # Knative allows readiness and liveness probes only
+    default for custom containers); requests go to ``/invocations`` on its URL.
+
+    It passes Knative's checks too (KServe's default, serverless mode): the port is named
+    ``http1`` (Knative allows no other name but ``h2c``), the probes name the port by
+    number, the security settings are the container's (startup probes need Knative 1.15+).
+    One replica at least: a model that loads for minutes should not scale to zero."""
+    port = {"name": "http1", "containerPort": PORT, "protocol": "TCP"}
+    container = _container(spec, "kserve-container", port, PORT)
     return [
         {
             "apiVersion": "serving.kserve.io/v1beta1",
@@ -122,14 +196,7 @@ def kserve_objects(spec: ContextSpec, metadata: ModelMetadata) -> list[dict[str,
                 "labels": _labels(spec),
                 "annotations": _annotations(spec, metadata),
             },
-            "spec": {
-                "predictor": {
-                    "minReplicas": 1,
-                    "securityContext": _pod_security(),
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
-                }
-            },
+            "spec": {"predictor": {"minReplicas": 1, **_pod([container])}},
         }
     ]
 
