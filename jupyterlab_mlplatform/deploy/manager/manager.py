@@ -46,7 +46,7 @@ from ...tracking.service import TrackingService
 from ..model.metadata import METADATA_FILE
 from ..serving.atomic import write_atomically
 from .api_keys import ApiKeys
-from .forkserver import ForkServer
+from .forkserver_client import ForkServer
 from .models import (
     ApiKey,
     ApiKeyCreated,
@@ -207,7 +207,7 @@ class DeploymentManager:
         """``host`` is the address deployments listen on (``0.0.0.0`` for callers on other
         machines); ``public_host`` the name those callers use (default: ``host``, or this
         machine's name when ``host`` is a wildcard).  With ``forkserver``, scoring servers
-        are forked from a warm fork server (:mod:`.forkserver`): a deployment answers in a
+        are forked from a warm fork server (:mod:`.forkserver_client`): a deployment answers in a
         fraction of a second instead of importing its libraries.  It is started when first
         needed (:meth:`warm_up`, or the first deployment to start), not with the Jupyter
         server: it holds about 130 MB, which a server whose user never deploys should not
