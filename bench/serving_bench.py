@@ -245,10 +245,10 @@ def lab_clicks(model: Path, root: Path, forkserver: bool, count: int = 3) -> dic
     """Deploy from the lab, through a real Jupyter server's REST API: from
     ``POST /mlplatform/api/deployments`` (which copies the package from the run's artifacts)
     to the first 200 of ``POST .../invocations`` through the server's proxy, ``count`` times;
-    with the fork server (``deploy_forkserver``, the default) or new processes."""
+    with the fork server (``DeploymentManager.forkserver``, the default) or new processes."""
     folder = root / f"jupyter-{'fork' if forkserver else 'process'}"
     server = servers.jupyter_server(folder, "bench")
-    server.cmd.append(f"--MLPlatformApp.deploy_forkserver={forkserver}")
+    server.cmd.append(f"--DeploymentManager.forkserver={forkserver}")
     server.start()
     api = server.url + "mlplatform/api/"
     result: dict[str, Any] = {"seconds": [], "memory": [], "forked": []}
