@@ -86,3 +86,15 @@ def test_unset_deprecated_traits_say_nothing(
     manager = DeploymentManager(tmp_path, tracking=None, parent=_app({}, caplog))
     assert manager.health_interval == 5.0 and manager.forkserver
     assert "deprecated" not in caplog.text
+
+
+def test_the_manager_imports_neither_tornado_nor_jupyter_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jupyterlab_mlplatform.deploy.manager\n"
+        "print(sorted({'tornado', 'jupyter_server', 'numpy'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
