@@ -242,9 +242,11 @@ class DeploymentManager(LoggingConfigurable):
         return [self._to_wire(self._deployments[n]) for n in sorted(self._deployments)]
 
     def get(self, name: str) -> Deployment:
+        """One deployment; NotFound when there is none of that name."""
         return self._to_wire(self._get(name))
 
     def logs(self, name: str, tail: int = 200) -> list[str]:
+        """The last ``tail`` lines of the deployment's output."""
         return self._get(name).log.tail(tail)
 
     def model_dir(self, name: str) -> Path:
@@ -304,6 +306,7 @@ class DeploymentManager(LoggingConfigurable):
     # -- API keys ------------------------------------------------------------------------
 
     def list_keys(self, name: str) -> list[ApiKey]:
+        """The deployment's API keys (their prefixes only)."""
         return self._get(name).keys.entries()
 
     async def create_key(self, name: str, key_name: str | None, user: str | None) -> ApiKeyCreated:
@@ -408,6 +411,8 @@ class DeploymentManager(LoggingConfigurable):
         return self._to_wire(state)
 
     async def stop(self, name: str) -> Deployment:
+        """Stop serving and close the port; the deployment stays stopped across restarts of
+        the Jupyter server."""
         async with self._locked(name) as state:
             state.record.desired = "stopped"
             await self._save()
@@ -443,6 +448,7 @@ class DeploymentManager(LoggingConfigurable):
         return self._to_wire(state)
 
     async def delete(self, name: str) -> Deployment:
+        """Stop the deployment and remove it with its files and keys."""
         async with self._locked(name) as state:
             await asyncio.to_thread(state.keys.close)
             await self.supervisor.terminate(state)
