@@ -16,6 +16,7 @@ from typing import Any
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default, observe
+from traitlets.config.loader import DeferredConfig
 
 from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
@@ -193,7 +194,7 @@ class MLPlatformApp(ExtensionApp):
                 "MLPlatformApp.%s is deprecated: use DeploymentManager.%s.", change.name, new_name
             )
             section[new_name] = change.new
-        elif section[new_name] != change.new:
+        elif _config_value(section[new_name], new_name) != change.new:
             self.log.warning(
                 "Ignoring the deprecated MLPlatformApp.%s: DeploymentManager.%s is set too.",
                 change.name,
@@ -388,6 +389,14 @@ class MLPlatformApp(ExtensionApp):
             await self.deployments.close()
         if hasattr(self, "tracking"):
             await self.tracking.close()
+
+
+def _config_value(value: Any, name: str) -> Any:
+    """A DeploymentManager config value as its trait reads it (one from the command line is
+    still a string)."""
+    if isinstance(value, DeferredConfig):
+        return value.get_value(DeploymentManager.class_traits()[name])
+    return value
 
 
 def _redact(uri: str) -> str:

@@ -98,3 +98,22 @@ def test_the_manager_imports_neither_tornado_nor_jupyter_server() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_deprecated_value_equal_to_the_new_ones_string_is_not_called_ignored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from traitlets.config.loader import DeferredConfigString
+
+    # Given DeploymentManager.forkserver set from the command line (a string until read)
+    logger = logging.getLogger("mlplatform-config-test")
+    config = Config({"DeploymentManager": {"forkserver": DeferredConfigString("False")}})
+    app = MLPlatformApp(log=logger, config=config)
+    with caplog.at_level(logging.WARNING, logger=logger.name):
+        # When the deprecated trait gets the same value, nothing is said
+        app.deploy_forkserver = False
+        assert "Ignoring" not in caplog.text
+        # And when it gets another, it is said to be ignored
+        app.config["DeploymentManager"]["host"] = DeferredConfigString("127.0.0.2")
+        app.deploy_host = "::2"
+    assert "Ignoring the deprecated MLPlatformApp.deploy_host" in caplog.text
