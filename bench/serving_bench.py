@@ -10,7 +10,7 @@ pages shared by forked processes once; USS, the pages no other process maps).
 
 Ours is measured twice: as a new process (``python -m jupyterlab_mlplatform.deploy.serving``)
 and "from the lab": forked from the deployment manager's warm fork server
-(``deploy/manager/forkserver.py``) on a listening socket the bench holds, as the manager
+(``deploy/manager/forkserver_client.py``) on a listening socket the bench holds, as the manager
 starts a deployment; its cold start runs from the request to the fork server to the first
 200, and its memory is the deployment's own processes (the fork server is reported apart).
 Last, the model is deployed three times through a real Jupyter server's REST API (with
@@ -154,7 +154,7 @@ class LabLoop:
     """An asyncio loop in a thread, holding the deployment manager's fork server."""
 
     def __init__(self) -> None:
-        from jupyterlab_mlplatform.deploy.manager.forkserver import ForkServer
+        from jupyterlab_mlplatform.deploy.manager.forkserver_client import ForkServer
 
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -245,10 +245,10 @@ def lab_clicks(model: Path, root: Path, forkserver: bool, count: int = 3) -> dic
     """Deploy from the lab, through a real Jupyter server's REST API: from
     ``POST /mlplatform/api/deployments`` (which copies the package from the run's artifacts)
     to the first 200 of ``POST .../invocations`` through the server's proxy, ``count`` times;
-    with the fork server (``deploy_forkserver``, the default) or new processes."""
+    with the fork server (``DeploymentManager.forkserver``, the default) or new processes."""
     folder = root / f"jupyter-{'fork' if forkserver else 'process'}"
     server = servers.jupyter_server(folder, "bench")
-    server.cmd.append(f"--MLPlatformApp.deploy_forkserver={forkserver}")
+    server.cmd.append(f"--DeploymentManager.forkserver={forkserver}")
     server.start()
     api = server.url + "mlplatform/api/"
     result: dict[str, Any] = {"seconds": [], "memory": [], "forked": []}

@@ -15,7 +15,8 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, Type, Unicode, default
+from traitlets import Bool, Dict, Float, Int, Type, Unicode, default, observe
+from traitlets.config.loader import DeferredConfig
 
 from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
@@ -27,7 +28,6 @@ from .collab.extension import CollabExtension
 from .deploy import handlers as deploy_handlers
 from .deploy.container import handlers as container_handlers
 from .deploy.manager import DeploymentManager
-from .deploy.manager.manager import SupervisionPolicy
 from .kernels.access import KernelCredentials
 from .kernels.authors import ExecutionAuthors
 from .kernels.connection import identifying_connection_class
@@ -41,6 +41,23 @@ from .tracking.events import EventBus
 from .tracking.service import TrackingService
 from .tracking.store import SqlTrackingStore, TrackingStore
 
+DEPRECATED_DEPLOY_TRAITS = {
+    f"deploy_{name}": name
+    for name in (
+        "health_interval",
+        "health_timeout",
+        "start_timeout",
+        "stop_grace",
+        "max_restarts",
+        "backoff_max",
+        "queue_limit",
+        "queue_timeout",
+        "forkserver",
+        "host",
+        "public_host",
+    )
+}
+"""``MLPlatformApp.deploy_<name>`` (deprecated) -> ``DeploymentManager.<name>``."""
 LOOPBACK_FOR_WILDCARD = {"", "0.0.0.0", "*", "::", "[::]"}
 KERNEL_ACTIONS_EVENT = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
 """jupyter_server's event for kernel starts, restarts and shutdowns."""
@@ -125,64 +142,64 @@ class MLPlatformApp(ExtensionApp):
         help="Track training in notebooks automatically: load the autolog IPython extension "
         "into every Python kernel the server starts.  False switches it off for everyone.",
     )
+    deployment_manager_class = Type(
+        default_value=DeploymentManager,
+        klass=DeploymentManager,
+        config=True,
+        help="The deployment manager implementation; configure it as c.DeploymentManager "
+        "(health_interval, start_timeout, host, ...).",
+    )
+    # Deprecated: the deployment manager's own traits (c.DeploymentManager.<name>) replace these.
     deploy_health_interval = Float(
-        5.0, config=True, help="Seconds between health checks of each deployment (default 5)."
+        5.0, config=True, help="Deprecated: use DeploymentManager.health_interval."
     )
     deploy_health_timeout = Float(
-        3.0,
-        config=True,
-        help="Seconds a health check may take; three failures in a row restart the process.",
+        3.0, config=True, help="Deprecated: use DeploymentManager.health_timeout."
     )
     deploy_start_timeout = Float(
-        120.0,
-        config=True,
-        help="Seconds a scoring server has to load its model and listen (default 120).",
+        120.0, config=True, help="Deprecated: use DeploymentManager.start_timeout."
     )
     deploy_stop_grace = Float(
-        10.0, config=True, help="Seconds between SIGTERM and SIGKILL when stopping (default 10)."
+        10.0, config=True, help="Deprecated: use DeploymentManager.stop_grace."
     )
     deploy_max_restarts = Int(
-        5,
-        config=True,
-        help="Crashes in a row (restarted with exponential backoff) after which a deployment "
-        "is marked failed (default 5).",
+        5, config=True, help="Deprecated: use DeploymentManager.max_restarts."
     )
     deploy_backoff_max = Float(
-        60.0, config=True, help="Longest wait before restarting a crashed deployment, seconds."
+        60.0, config=True, help="Deprecated: use DeploymentManager.backoff_max."
     )
     deploy_queue_limit = Int(
-        256,
-        config=True,
-        help="Requests the invocations route keeps waiting per deployment while it starts or "
-        "a crashed scoring server is replaced; more get 503 at once (default 256).",
+        256, config=True, help="Deprecated: use DeploymentManager.queue_limit."
     )
     deploy_queue_timeout = Float(
-        30.0,
-        config=True,
-        help="Seconds such a request waits for the deployment to serve again before a 503 "
-        "(default 30).",
+        30.0, config=True, help="Deprecated: use DeploymentManager.queue_timeout."
     )
     deploy_forkserver = Bool(
-        True,
-        config=True,
-        help="Fork deployments' scoring servers from a warm process that has imported "
-        "scikit-learn once (started in the background when the Deploy panel lists the "
-        "deployments, or by the first deployment to start): a deployment answers in a "
-        "fraction of a second.  False starts each as a new Python process.",
+        True, config=True, help="Deprecated: use DeploymentManager.forkserver."
     )
-    deploy_host = Unicode(
-        "127.0.0.1",
-        config=True,
-        help="Address the deployments' own ports listen on.  The default serves only this "
-        "machine (and the lab, through its proxy); '0.0.0.0' lets callers elsewhere use a "
-        "deployment's endpoint with an API key.",
-    )
+    deploy_host = Unicode("127.0.0.1", config=True, help="Deprecated: use DeploymentManager.host.")
     deploy_public_host = Unicode(
-        "",
-        config=True,
-        help="Host name shown in deployment endpoints (default: deploy_host, or this machine's "
-        "name when deploy_host is a wildcard).",
+        "", config=True, help="Deprecated: use DeploymentManager.public_host."
     )
+
+    @observe(*DEPRECATED_DEPLOY_TRAITS)
+    def _forward_deprecated_deploy_trait(self, change: Any) -> None:
+        """Pass a deprecated ``deploy_*`` value on to the DeploymentManager's config, with a
+        warning (as jupyter_server's ServerApp does for its moved traits); a value set
+        there too wins."""
+        new_name = DEPRECATED_DEPLOY_TRAITS[change.name]
+        section = self.config["DeploymentManager"]
+        if new_name not in section:
+            self.log.warning(
+                "MLPlatformApp.%s is deprecated: use DeploymentManager.%s.", change.name, new_name
+            )
+            section[new_name] = change.new
+        elif _config_value(section[new_name], new_name) != change.new:
+            self.log.warning(
+                "Ignoring the deprecated MLPlatformApp.%s: DeploymentManager.%s is set too.",
+                change.name,
+                new_name,
+            )
 
     attribution_key = Unicode(
         "",
@@ -255,23 +272,8 @@ class MLPlatformApp(ExtensionApp):
         self.autolog_switches = AutologSwitches(self.autolog, self.serverapp, self.log)
         self.log.info("ML platform tracking store: %s", _redact(uri))
         assert self.serverapp is not None
-        self.deployments = DeploymentManager(
-            data_dir,
-            self.tracking,
-            self.serverapp.base_url,
-            SupervisionPolicy(
-                health_interval=self.deploy_health_interval,
-                health_timeout=self.deploy_health_timeout,
-                start_timeout=self.deploy_start_timeout,
-                stop_grace=self.deploy_stop_grace,
-                max_restarts=self.deploy_max_restarts,
-                backoff_max=self.deploy_backoff_max,
-                queue_limit=self.deploy_queue_limit,
-                queue_timeout=self.deploy_queue_timeout,
-            ),
-            host=self.deploy_host,
-            public_host=self.deploy_public_host or None,
-            forkserver=self.deploy_forkserver,
+        self.deployments = self.deployment_manager_class(
+            data_dir, self.tracking, self.serverapp.base_url, parent=self, log=self.log
         )
         self._export_kernel_env()
         self._identify_execute_requests()
@@ -387,6 +389,14 @@ class MLPlatformApp(ExtensionApp):
             await self.deployments.close()
         if hasattr(self, "tracking"):
             await self.tracking.close()
+
+
+def _config_value(value: Any, name: str) -> Any:
+    """A DeploymentManager config value as its trait reads it (one from the command line is
+    still a string)."""
+    if isinstance(value, DeferredConfig):
+        return value.get_value(DeploymentManager.class_traits()[name])
+    return value
 
 
 def _redact(uri: str) -> str:

@@ -40,17 +40,23 @@ def mlp_data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
     """``MLPlatformApp`` traits for the test server; override to change them."""
-    # No fork server for deployments (its imports cost seconds of CPU per server start);
-    # the deployment tests set their own config and use it.
-    return {
-        "data_dir": str(mlp_data_dir),
-        "events_coalesce_interval": 0.05,
-        "deploy_forkserver": False,
-    }
+    return {"data_dir": str(mlp_data_dir), "events_coalesce_interval": 0.05}
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: Any, mlp_app_config: dict[str, Any]) -> dict[str, Any]:
+def mlp_deployment_config() -> dict[str, Any]:
+    """``DeploymentManager`` traits for the test server; override to change them."""
+    # No fork server for deployments (its imports cost seconds of CPU per server start);
+    # the deployment tests set their own config and use it.
+    return {"forkserver": False}
+
+
+@pytest.fixture
+def jp_server_config(
+    jp_server_config: Any,
+    mlp_app_config: dict[str, Any],
+    mlp_deployment_config: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "ServerApp": {
             "jpserver_extensions": {"jupyterlab_mlplatform": True},
@@ -58,6 +64,7 @@ def jp_server_config(jp_server_config: Any, mlp_app_config: dict[str, Any]) -> d
             "reraise_server_extension_failures": True,
         },
         "MLPlatformApp": mlp_app_config,
+        "DeploymentManager": mlp_deployment_config,
     }
 
 

@@ -26,7 +26,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HT
 
 from ..base import MLPlatformAPIHandler
 from ..collab.models import ActivityDeployment, CollabUser, DeploymentAction
-from .manager.manager import DeploymentUnavailable
+from .manager import DeploymentUnavailable
 from .manager.models import (
     ApiKeyCreate,
     ApiKeyList,
@@ -114,7 +114,7 @@ class DeploymentsHandler(DeploymentBaseHandler):
     async def get(self) -> None:
         """List deployments (and warm up for one: this is the Deploy panel reading)."""
         self.deployments.warm_up()
-        self.finish_model(DeploymentList(deployments=self.deployments.list()))
+        self.finish_model(DeploymentList(deployments=self.deployments.list_deployments()))
 
     @web.authenticated
     @authorized

@@ -58,7 +58,8 @@ class ServerProcess:
                 "log_level": "DEBUG",
             },
             "IdentityProvider": {"token": self.token},
-            "MLPlatformApp": {"data_dir": str(self.data_dir), "deploy_forkserver": False},
+            "MLPlatformApp": {"data_dir": str(self.data_dir)},
+            "DeploymentManager": {"forkserver": False},
             "BaseFileIdManager": {"db_path": str(workdir / "jupyter" / "file_id_manager.db")},
         }
         for section, values in (config or {}).items():

@@ -21,7 +21,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from jupyterlab_mlplatform.deploy.manager.forkserver import ForkServer
+from jupyterlab_mlplatform.deploy.manager.forkserver_client import ForkServer
 from jupyterlab_mlplatform.deploy.manager.process import ProcessLog, ScoringProcess, StartFailed
 from jupyterlab_mlplatform.deploy.model import save_model
 
@@ -276,7 +276,7 @@ async def test_close_leaves_no_process(model_dir: Path, tmp_path: Path) -> None:
 OWNER = """
 import asyncio, sys
 from pathlib import Path
-from jupyterlab_mlplatform.deploy.manager.forkserver import ForkServer
+from jupyterlab_mlplatform.deploy.manager.forkserver_client import ForkServer
 from jupyterlab_mlplatform.deploy.manager.process import ProcessLog, ScoringProcess
 
 async def main():

@@ -31,10 +31,16 @@ def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
     return {
         "data_dir": str(mlp_data_dir),
         "events_coalesce_interval": 0.05,
-        "deploy_health_interval": 0.5,
-        "deploy_stop_grace": 5.0,
-        "deploy_backoff_max": 1.0,
-        "deploy_max_restarts": 1,
+    }
+
+
+@pytest.fixture
+def mlp_deployment_config() -> dict[str, Any]:
+    return {
+        "health_interval": 0.5,
+        "stop_grace": 5.0,
+        "backoff_max": 1.0,
+        "max_restarts": 1,
     }
 
 
@@ -139,7 +145,7 @@ async def test_deploy_invoke_restart_stop_delete(
     code, answer = await _invoke(jp_fetch, "iris-1", body)
     assert code == 200 and answer["predictions"] == expected
 
-    # When it crashes again (over deploy_max_restarts in a row), the supervisor gives up
+    # When it crashes again (over max_restarts in a row), the supervisor gives up
     os.kill(now["pid"], signal.SIGKILL)
     failed = await _wait_for(mlp_api, "iris-1", "failed")
     assert failed["pid"] is None and "gave up" in failed["error"]

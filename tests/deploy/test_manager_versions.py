@@ -6,7 +6,6 @@ that stops answering health checks, a model that never gets ready)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import signal
@@ -34,10 +33,16 @@ def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
     return {
         "data_dir": str(mlp_data_dir),
         "events_coalesce_interval": 0.05,
-        "deploy_health_interval": 0.3,
-        "deploy_health_timeout": 0.5,
-        "deploy_stop_grace": 5.0,
-        "deploy_backoff_max": 0.5,
+    }
+
+
+@pytest.fixture
+def mlp_deployment_config() -> dict[str, Any]:
+    return {
+        "health_interval": 0.3,
+        "health_timeout": 0.5,
+        "stop_grace": 5.0,
+        "backoff_max": 0.5,
     }
 
 
@@ -360,7 +365,7 @@ async def test_a_model_that_never_gets_ready_fails_with_a_timeout(
     mlp_api: Any, mlp_app: Any, tmp_path: Path
 ) -> None:
     manager = mlp_app.deployments
-    manager.policy = dataclasses.replace(manager.policy, start_timeout=3.0)
+    manager.start_timeout = 3.0
     run_id = await _log_model(mlp_api, _hanging_model(tmp_path / "slow"))
 
     status, created = await mlp_api("POST", "deployments", {"name": "slow", "run_id": run_id})

@@ -5,7 +5,6 @@ while a killed scoring server is replaced."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import secrets
@@ -29,13 +28,19 @@ def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
     return {
         "data_dir": str(mlp_data_dir),
         "events_coalesce_interval": 0.05,
-        "deploy_health_interval": 0.5,
-        "deploy_stop_grace": 5.0,
-        "deploy_backoff_max": 1.0,
-        "deploy_max_restarts": 3,
+    }
+
+
+@pytest.fixture
+def mlp_deployment_config() -> dict[str, Any]:
+    return {
+        "health_interval": 0.5,
+        "stop_grace": 5.0,
+        "backoff_max": 1.0,
+        "max_restarts": 3,
         # New processes, not forks: each scoring server is then a child of this process
         # whose command line names its deployment (the orphan check below needs that).
-        "deploy_forkserver": False,
+        "forkserver": False,
     }
 
 
@@ -220,9 +225,8 @@ async def test_the_lab_proxy_queue_is_bounded_in_size_and_time(
     run_id = await _log_model(mlp_api, model_dir)
     status, created = await mlp_api("POST", "deployments", {"name": "bounded", "run_id": run_id})
     assert status == 201 and created["status"] == "healthy"
-    manager.policy = dataclasses.replace(
-        manager.policy, queue_limit=2, queue_timeout=1.5, backoff_initial=5.0, backoff_max=5.0
-    )
+    manager.queue_limit, manager.queue_timeout = 2, 1.5
+    manager.backoff_initial, manager.backoff_max = 5.0, 5.0
 
     # When its process is killed and four requests come while it is replaced (over 5 s)
     os.kill(created["pid"], signal.SIGKILL)

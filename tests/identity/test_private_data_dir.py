@@ -41,8 +41,14 @@ def mlp_app_config(mlp_data_dir: Path, mlp_umask: int) -> dict[str, Any]:
     return {
         "data_dir": str(mlp_data_dir),
         "events_coalesce_interval": 0.05,
-        "deploy_forkserver": False,
-        "deploy_health_interval": 0.5,
+    }
+
+
+@pytest.fixture
+def mlp_deployment_config() -> dict[str, Any]:
+    return {
+        "forkserver": False,
+        "health_interval": 0.5,
     }
 
 

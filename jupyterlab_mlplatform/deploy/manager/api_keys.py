@@ -86,7 +86,7 @@ class ApiKeys:
             raise NotFound("No deployment with that name.")
 
     def entries(self) -> list[ApiKey]:
-        return [_model(record) for record in self._records()]
+        return [_to_wire(record) for record in self._records()]
 
     def create(self, name: str | None, user: str | None) -> ApiKeyCreated:
         key_id = secrets.token_hex(6)
@@ -102,7 +102,7 @@ class ApiKeys:
         with self._lock:
             self._check_open()
             self._store([*self._records(), record])
-        return ApiKeyCreated(**_model(record).model_dump(), key=key)
+        return ApiKeyCreated(**_to_wire(record).model_dump(), key=key)
 
     def revoke(self, key_id: str) -> ApiKey:
         with self._lock:
@@ -112,10 +112,10 @@ class ApiKeys:
             if len(kept) == len(records):
                 raise NotFound("No API key with that id for this deployment.")
             self._store(kept)
-        return _model(next(record for record in records if record["id"] == key_id))
+        return _to_wire(next(record for record in records if record["id"] == key_id))
 
 
-def _model(record: dict[str, str | None]) -> ApiKey:
+def _to_wire(record: dict[str, str | None]) -> ApiKey:
     return ApiKey(
         id=str(record["id"]),
         prefix=str(record["prefix"]),

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ...private_files import open_private
 from ..serving.lifetime import die_with_parent
-from .forkserver import ForkServer, ForkServerUnavailable
+from .forkserver_client import ForkServer, ForkServerUnavailable
 
 SERVING_MODULE = "jupyterlab_mlplatform.deploy.serving"
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 class _Child(Protocol):
     """What is used of :class:`asyncio.subprocess.Process` (and of
-    :class:`~.forkserver.ForkedChild`)."""
+    :class:`~.forkserver_client.ForkedChild`)."""
 
     @property
     def pid(self) -> int: ...
