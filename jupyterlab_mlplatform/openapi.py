@@ -235,7 +235,7 @@ OPERATIONS: list[Operation] = [
         raw_body="application/json",
         raw_response="application/json",
         unavailable="The deployment is stopped or failed, or it is coming back and its wait "
-        "(a bounded queue and time, deploy_queue_limit and deploy_queue_timeout) is over",
+        "(DeploymentManager.queue_limit and queue_timeout) is over",
     ),
     Operation(
         "get",

@@ -1,7 +1,7 @@
 """The warm fork server: ``python -m jupyterlab_mlplatform.deploy.serving.forkserver --control-fd FD``.
 
 One per Jupyter server, started by the deployment manager
-(:mod:`jupyterlab_mlplatform.deploy.manager.forkserver`).  It imports once what every
+(:mod:`jupyterlab_mlplatform.deploy.manager.forkserver_client`).  It imports once what every
 scikit-learn scoring server needs (numpy, pandas, tornado, scikit-learn, skops and this
 package: about 2 s), then forks a child per scoring server, which runs :func:`server.main`
 with the libraries already in memory (shared copy-on-write with the fork server).
