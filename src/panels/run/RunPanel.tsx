@@ -11,7 +11,7 @@ import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
 import type { IProvenanceActions } from '../../collab/provenance/ProvenanceChain';
 import { RunProvenance } from '../../collab/provenance/RunProvenance';
 import { ChartControls, IChartSettings } from '../../charts';
-import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
+import { ArtifactBrowser } from './artifacts/ArtifactBrowser';
 import { runDuration } from '../experiments/columns';
 import {
   formatDuration,

@@ -4,7 +4,7 @@ import * as React from 'react';
 import type {
   DeploymentsClient,
   IInvocationResult
-} from '../../api/deployments';
+} from '../../../api/deployments';
 import { formatLatency } from '../format';
 import { GENERIC_EXAMPLE } from '../snippets';
 

@@ -6,8 +6,8 @@ import type {
   DeploymentsClient,
   IApiKey,
   IApiKeyCreated
-} from '../../api/deployments';
-import { reportError } from '../../notify';
+} from '../../../api/deployments';
+import { reportError } from '../../../notify';
 import { formatDateTime } from '../format';
 import { CopyButton } from './CopyButton';
 

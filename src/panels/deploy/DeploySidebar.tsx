@@ -4,10 +4,10 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import type { IRun } from '../api/tracking';
-import { deployIcon } from '../icons';
-import { IconButton } from '../panels/IconButton';
-import { Sidebar, SidebarClasses, SidebarHeader } from '../panels/Sidebar';
+import type { IRun } from '../../api/tracking';
+import { deployIcon } from '../../icons';
+import { IconButton } from '../IconButton';
+import { Sidebar, SidebarClasses, SidebarHeader } from '../Sidebar';
 import { createKey } from './components/ApiKeys';
 import {
   DeploymentCard,

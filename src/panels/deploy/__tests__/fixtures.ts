@@ -1,7 +1,7 @@
 /*
  * Wire fixtures of the deployments API for the Deploy tests.
  */
-import type { IDeployment, IDeploymentStats } from '../../api/deployments';
+import type { IDeployment, IDeploymentStats } from '../../../api/deployments';
 
 export function makeDeployment(
   name: string,

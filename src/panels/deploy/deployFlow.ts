@@ -16,9 +16,9 @@ import {
   DeploymentsClient,
   IDeployment,
   modelPackages
-} from '../api/deployments';
-import { IRun, TrackingClient } from '../api/tracking';
-import { reportError } from '../notify';
+} from '../../api/deployments';
+import { IRun, TrackingClient } from '../../api/tracking';
+import { reportError } from '../../notify';
 import type { DeploymentsModel } from './model';
 import { suggestName } from './naming';
 

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { DeploymentsClient } from '../../api/deployments';
+import type { DeploymentsClient } from '../../../api/deployments';
 
 const LOGS_CLASS = 'jp-mlp-DeployLogs';
 const NOTE_CLASS = 'jp-mlp-DeployNote';

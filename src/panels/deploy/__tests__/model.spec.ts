@@ -1,13 +1,13 @@
 import { Notification } from '@jupyterlab/apputils';
 
-import { DeploymentsClient, MODELS_TAG } from '../../api/deployments';
-import { TrackingClient } from '../../api/tracking';
+import { DeploymentsClient, MODELS_TAG } from '../../../api/deployments';
+import { TrackingClient } from '../../../api/tracking';
 import {
   FakeServer,
   makeExperiment,
   makeRun,
   waitFor
-} from '../../__tests__/fakeServer';
+} from '../../../__tests__/fakeServer';
 import { DeploymentsModel } from '../model';
 import { makeDeployment, makeStats, SKLEARN_MODELS_TAG } from './fixtures';
 

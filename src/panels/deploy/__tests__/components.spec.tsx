@@ -7,14 +7,14 @@ import {
   DeploymentsClient,
   IDeployment,
   MODELS_TAG
-} from '../../api/deployments';
-import { TrackingClient } from '../../api/tracking';
-import { changeValue, render } from '../../__tests__/render';
+} from '../../../api/deployments';
+import { TrackingClient } from '../../../api/tracking';
+import { changeValue, render } from '../../../__tests__/render';
 import {
   FakeServer,
   makeExperiment,
   makeRun
-} from '../../__tests__/fakeServer';
+} from '../../../__tests__/fakeServer';
 import {
   DeploymentCard,
   IDeploymentCardProps,

@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { DeploymentsClient } from '../../api/deployments';
-import { reportError } from '../../notify';
+import type { DeploymentsClient } from '../../../api/deployments';
+import { reportError } from '../../../notify';
 
 const DOWNLOADS_CLASS = 'jp-mlp-DeployDownloads';
 const BUTTON_CLASS = 'jp-mlp-DeployButton';

@@ -1,9 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { modelPackages } from '../../api/deployments';
-import type { IRun } from '../../api/tracking';
-import { formatTime } from '../../panels/experiments/format';
+import { modelPackages } from '../../../api/deployments';
+import type { IRun } from '../../../api/tracking';
+import { formatTime } from '../../experiments/format';
 
 const LIST_CLASS = 'jp-mlp-DeployModels';
 const ITEM_CLASS = 'jp-mlp-DeployModels-item';

@@ -3,7 +3,7 @@ import * as React from 'react';
 import type {
   DeploymentsClient,
   IDeploymentMetadata
-} from '../../api/deployments';
+} from '../../../api/deployments';
 
 /**
  * The scoring server's metadata, read once per serving version; `null`

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { DeploymentStatus } from '../../api/deployments';
+import type { DeploymentStatus } from '../../../api/deployments';
 
 const BADGE_CLASS = 'jp-mlp-DeployStatus';
 

@@ -14,16 +14,16 @@ import {
   IDeploymentUpdate,
   MODELS_FILTER,
   MODELS_TAG
-} from '../api/deployments';
+} from '../../api/deployments';
 import {
   EventsConnection,
   IRun,
   isRunEvent,
   TrackingClient,
   TrackingEvent
-} from '../api/tracking';
-import { reportError } from '../notify';
-import { PendingRequests } from '../panels/pendingRequests';
+} from '../../api/tracking';
+import { reportError } from '../../notify';
+import { PendingRequests } from '../pendingRequests';
 
 /** How often the deployments and their stats are read while visible. */
 export const DEFAULT_POLL_INTERVAL = 3000;

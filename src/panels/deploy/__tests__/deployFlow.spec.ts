@@ -1,12 +1,12 @@
 import { Notification } from '@jupyterlab/apputils';
 
-import { DeploymentsClient, MODELS_TAG } from '../../api/deployments';
-import { IRun, TrackingClient } from '../../api/tracking';
+import { DeploymentsClient, MODELS_TAG } from '../../../api/deployments';
+import { IRun, TrackingClient } from '../../../api/tracking';
 import {
   FakeServer,
   makeExperiment,
   makeRun
-} from '../../__tests__/fakeServer';
+} from '../../../__tests__/fakeServer';
 import { AskName, DeployFlow, DeployStepState } from '../deployFlow';
 import { makeDeployment, SKLEARN_MODELS_TAG } from './fixtures';
 

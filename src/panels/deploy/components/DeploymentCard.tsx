@@ -3,12 +3,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { IDeployment, IDeploymentVersion } from '../../api/deployments';
-import type { IRunCache } from '../../collab/cells/runCache';
+import type { IDeployment, IDeploymentVersion } from '../../../api/deployments';
+import type { IRunCache } from '../../../collab/cells/runCache';
 import {
   CachedProvenanceChain,
   IProvenanceActions
-} from '../../collab/provenance/ProvenanceChain';
+} from '../../../collab/provenance/ProvenanceChain';
 import {
   formatCount,
   formatLatency,

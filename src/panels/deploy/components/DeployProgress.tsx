@@ -7,8 +7,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { DeploymentsClient } from '../../api/deployments';
-import { IconButton } from '../../panels/IconButton';
+import type { DeploymentsClient } from '../../../api/deployments';
+import { IconButton } from '../../IconButton';
 import {
   DEPLOY_STEPS,
   DeployStepId,

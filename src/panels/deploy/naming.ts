@@ -2,7 +2,7 @@
  * Deployment names: derived from what the user knows (the experiment or the
  * run), made to fit `^[a-z0-9][a-z0-9-]{0,62}$`.
  */
-import { DEPLOYMENT_NAME_PATTERN } from '../api/deployments';
+import { DEPLOYMENT_NAME_PATTERN } from '../../api/deployments';
 
 /** The longest name the server takes. */
 const MAX_LENGTH = 63;

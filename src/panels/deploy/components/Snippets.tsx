@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IDeployment } from '../../api/deployments';
+import type { IDeployment } from '../../../api/deployments';
 import { curlSnippet, KEY_PLACEHOLDER, pythonSnippet } from '../snippets';
 import { CopyButton } from './CopyButton';
 

@@ -6,7 +6,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import type { IDeployment } from '../api/deployments';
+import type { IDeployment } from '../../api/deployments';
 import type { IDeployTarget, INameRequest } from './deployFlow';
 import { isValidName } from './naming';
 
