@@ -1,12 +1,11 @@
 /*
  * Download one artifact file for a preview, never more than a byte limit.
  *
- * This is the one request outside `src/api/request.ts`: `requestAPI` reads the
- * whole body as text and parses JSON, while a preview needs the raw bytes and
- * must stop reading once the limit is passed.
+ * The request goes through `requestRaw` (`TrackingClient.getArtifactResponse`)
+ * like every other: `requestAPI` would read the whole body as text, while a
+ * preview needs the raw bytes and must stop reading once the limit is passed.
  */
-import { ServerConnection } from '@jupyterlab/services';
-
+import { APIError } from '../../../api/request';
 import { TrackingClient } from '../../../api/tracking';
 
 export type FetchedArtifact =
@@ -23,7 +22,8 @@ export type FetchedArtifact =
     }
   | {
       status: 'error';
-      /** The server's `message`, or a description of the failure. */
+      /** The server's `message` (as `APIError` reads it for every other
+       * request), or a description of the failure. */
       message: string;
       /** The HTTP status, absent for network failures. */
       httpStatus?: number;
@@ -51,11 +51,7 @@ export async function fetchArtifact(
   const { maxBytes, signal } = options;
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(
-      client.artifactUrl(runId, path),
-      { signal },
-      client.serverSettings
-    );
+    response = await client.getArtifactResponse(runId, path, { signal });
   } catch (error) {
     return { status: 'error', message: Private.describe(error) };
   }
@@ -64,7 +60,7 @@ export async function fetchArtifact(
     if (!response.ok) {
       return {
         status: 'error',
-        message: await Private.errorMessage(response),
+        message: (await APIError.fromResponse(response)).message,
         httpStatus: response.status
       };
     }
@@ -142,31 +138,6 @@ namespace Private {
       offset += chunk.length;
     }
     return bytes;
-  }
-
-  /**
-   * The server's JSON `message` (`{"message": ...}` from `APIHandler`), else
-   * the status line.
-   */
-  export async function errorMessage(response: Response): Promise<string> {
-    const fallback = `${response.status} ${response.statusText}`.trim();
-    let text: string;
-    try {
-      text = await response.text();
-    } catch {
-      return fallback;
-    }
-    try {
-      const data = JSON.parse(text) as { message?: unknown; reason?: unknown };
-      for (const value of [data.message, data.reason]) {
-        if (typeof value === 'string' && value.length > 0) {
-          return value;
-        }
-      }
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    return fallback;
   }
 
   export function describe(error: unknown): string {

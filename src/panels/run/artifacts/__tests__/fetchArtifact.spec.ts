@@ -87,6 +87,48 @@ describe('fetchArtifact', () => {
     });
   });
 
+  it('words an error without a JSON message as every other API error', async () => {
+    // The preview used to parse error bodies itself ("502 Bad Gateway"); it
+    // now reads them with `APIError`, as `requestAPI` does for every request.
+    const server = new FakeServer()
+      .on('GET', 'runs/r1/artifacts/a.txt', { status: 502, body: 'upstream' })
+      .on('GET', 'runs/r1', { status: 502, body: 'upstream' });
+    const client = new TrackingClient({ serverSettings: server.settings() });
+
+    const result = await fetchArtifact(client, 'r1', 'a.txt', {
+      maxBytes: 100
+    });
+    const thrown = await client.getRun('r1').catch((error: Error) => error);
+
+    expect(result.status === 'error' && result.message).toBe(
+      (thrown as Error).message
+    );
+    expect(result.status === 'error' && result.httpStatus).toBe(502);
+  });
+
+  it('sends its request through requestRaw: the API URL and the signal', async () => {
+    const seen: { url: string; aborted: boolean }[] = [];
+    const settings = new FakeServer().settings({
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        seen.push({ url: request.url, aborted: request.signal.aborted });
+        return new Response('x', { status: 200 });
+      }
+    });
+    const client = new TrackingClient({ serverSettings: settings });
+    const controller = new AbortController();
+    controller.abort();
+
+    await fetchArtifact(client, 'r1', 'a b.txt', {
+      maxBytes: 100,
+      signal: controller.signal
+    });
+
+    expect(seen).toHaveLength(1);
+    expect(seen[0].url).toContain(client.artifactUrl('r1', 'a b.txt'));
+    expect(seen[0].aborted).toBe(true);
+  });
+
   it('resolves with an error when the server cannot be reached', async () => {
     const settings = new FakeServer().settings({
       fetch: async () => {
