@@ -13,11 +13,7 @@ import { RunProvenance } from '../../collab/provenance/RunProvenance';
 import { ChartControls, IChartSettings } from '../../charts';
 import { ArtifactBrowser } from './artifacts/ArtifactBrowser';
 import { runDuration } from '../experiments/columns';
-import {
-  formatDuration,
-  formatMetric,
-  formatTime
-} from '../experiments/format';
+import { formatDuration, formatMetric, formatTime } from '../format';
 import { CommandIDs } from '../../tokens';
 import { CapturedCode } from './components/CapturedCode';
 import { KeyValueTable } from './components/KeyValueTable';

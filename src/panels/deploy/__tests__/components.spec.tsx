@@ -271,7 +271,7 @@ describe('DeploymentCard', () => {
     expect(text).toContain('v2');
     expect(text).toContain('1,234');
     expect(text).toContain('p50 1.8 ms · p99 9.1 ms');
-    expect(text).toContain('2m 5s · 1 worker');
+    expect(text).toContain('2m 05s · 1 worker');
     expect(text).toContain('by bob from keen-otter-7');
     act(() => button(view.container, 'keen-otter-7').click());
     expect(openRun).toHaveBeenCalledWith('run-2');

@@ -1,4 +1,9 @@
-import { formatLatency, formatUptime, secondsSince } from '../format';
+import {
+  formatDuration,
+  formatLatency,
+  formatUptime,
+  secondsSince
+} from '../../format';
 import {
   curlSnippet,
   KEY_PLACEHOLDER,
@@ -54,9 +59,14 @@ describe('format', () => {
   it('writes uptimes', () => {
     expect(formatUptime(null)).toBe('—');
     expect(formatUptime(42.7)).toBe('42s');
-    expect(formatUptime(303)).toBe('5m 3s');
-    expect(formatUptime(7500)).toBe('2h 5m');
-    expect(formatUptime(3 * 86400 + 4 * 3600)).toBe('3d 4h');
+    // Past a minute an uptime is written as the runs table writes a
+    // duration (the two copies had drifted: `5m 3s` against `4m 05s`, days
+    // from 24 h against from 48 h); the table's documented rule won.
+    expect(formatUptime(303)).toBe('5m 03s');
+    expect(formatUptime(7500)).toBe('2h 05m');
+    expect(formatUptime(30 * 3600)).toBe('30h 00m');
+    expect(formatUptime(3 * 86400 + 4 * 3600)).toBe('3d 04h');
+    expect(formatUptime(303)).toBe(formatDuration(303_000));
   });
 
   it('writes latencies', () => {

@@ -8,7 +8,7 @@ import type {
   IApiKeyCreated
 } from '../../../api/deployments';
 import { reportError } from '../../../notify';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../format';
 import { CopyButton } from './CopyButton';
 
 const KEYS_CLASS = 'jp-mlp-DeployKeys';

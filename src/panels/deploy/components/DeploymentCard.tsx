@@ -14,7 +14,7 @@ import {
   formatLatency,
   formatUptime,
   secondsSince
-} from '../format';
+} from '../../format';
 import { DeploymentsModel, isServing } from '../model';
 import { ApiKeys, createKey } from './ApiKeys';
 import { Downloads } from './Downloads';

@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { modelPackages } from '../../../api/deployments';
 import type { IRun } from '../../../api/tracking';
-import { formatTime } from '../../experiments/format';
+import { formatTime } from '../../format';
 
 const LIST_CLASS = 'jp-mlp-DeployModels';
 const ITEM_CLASS = 'jp-mlp-DeployModels-item';

@@ -5,7 +5,7 @@ import type {
   DeploymentsClient,
   IInvocationResult
 } from '../../../api/deployments';
-import { formatLatency } from '../format';
+import { formatLatency } from '../../format';
 import { GENERIC_EXAMPLE } from '../snippets';
 
 const CONSOLE_CLASS = 'jp-mlp-DeployConsole';

@@ -13,7 +13,7 @@ import {
   fetchArtifact,
   toBase64
 } from './fetchArtifact';
-import { formatSize } from './format';
+import { formatSize } from '../../format';
 import { MimeRenderer } from './MimeRenderer';
 import { NotebookPreview } from './NotebookPreview';
 import { IPreviewSpec, previewKind, previewLimit } from './previewKind';

@@ -7,7 +7,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatSize } from './format';
+import { formatSize } from '../../format';
 import { baseName, IArtifactTree, parentFolder } from './useArtifactTree';
 
 const TREE_CLASS = 'jp-mlp-ArtifactTree';

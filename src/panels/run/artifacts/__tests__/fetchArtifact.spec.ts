@@ -3,7 +3,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { TrackingClient } from '../../../../api/tracking';
 import { FakeServer } from '../../../../__tests__/fakeServer';
 import { decodeText, fetchArtifact, toBase64 } from '../fetchArtifact';
-import { formatSize } from '../format';
+import { formatSize } from '../../../format';
 
 describe('fetchArtifact', () => {
   it('returns the bytes of the file at the artifact URL', async () => {
