@@ -267,7 +267,10 @@ describe('run commands', () => {
       ctx.commands.isVisible(CommandIDs.deploySelectedRun, {});
 
     expect(visible()).toBe(false);
-    ctx.commands.addCommand(CommandIDs.deployRun, { execute: () => null });
+    ctx.commands.addCommand(CommandIDs.deployRun, {
+      describedBy: { args: {} },
+      execute: () => null
+    });
     expect(visible()).toBe(true);
     expect(
       ctx.commands.isVisible(CommandIDs.deploySelectedRun, { runId: 'r2' })
