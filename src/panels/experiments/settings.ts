@@ -1,6 +1,11 @@
 /*
- * The settings of the Experiments panel (`jupyterlab-mlplatform:experiments`)
- * and their defaults, written once.
+ * The settings of the Experiments sidebar and panel, one settings page
+ * (`jupyterlab-mlplatform:experiments`), and their defaults, written once.
+ *
+ * The sidebar's limit used to be `pageSize` on its own page
+ * (`jupyterlab-mlplatform:tracking`); that page stays, hidden from the
+ * settings editor, and a value a user set there is still read until they set
+ * `sidebarPageSize`.
  */
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 
@@ -9,6 +14,12 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
  * schema's `pageSize` default says the same).
  */
 export const DEFAULT_RUNS_PAGE_SIZE = 200;
+
+/**
+ * Runs the Experiments sidebar lists for the selected experiment unless the
+ * settings say otherwise (the schema's `sidebarPageSize` default).
+ */
+export const DEFAULT_SIDEBAR_PAGE_SIZE = 100;
 
 /** Points per metric history for charts unless the settings say otherwise. */
 export const DEFAULT_CHART_POINTS = 1500;
@@ -50,4 +61,20 @@ export function readExperimentsSettings(
       defaults.chartMaxPoints,
     defaultColumns: Array.isArray(columns) ? (columns as string[]) : null
   };
+}
+
+/**
+ * The Experiments sidebar's limit: `sidebarPageSize` of the Experiments page
+ * when the user set it, else the old `pageSize` of the tracking page when
+ * the user set that, else the default.
+ */
+export function readSidebarPageSize(
+  experiments: ISettingRegistry.ISettings | null,
+  legacyTracking: ISettingRegistry.ISettings | null
+): number {
+  const chosen =
+    experiments?.user['sidebarPageSize'] ??
+    legacyTracking?.user['pageSize'] ??
+    experiments?.get('sidebarPageSize').composite;
+  return typeof chosen === 'number' ? chosen : DEFAULT_SIDEBAR_PAGE_SIZE;
 }

@@ -32,9 +32,12 @@ import type { ExperimentsPanel } from '../ExperimentsPanel';
 import {
   DEFAULT_CHART_POINTS,
   DEFAULT_RUNS_PAGE_SIZE,
+  DEFAULT_SIDEBAR_PAGE_SIZE,
   defaultExperimentsSettings,
-  readExperimentsSettings
+  readExperimentsSettings,
+  readSidebarPageSize
 } from '../settings';
+import legacySchema from '../../../../schema/tracking.json';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
 
@@ -347,5 +350,46 @@ describe('experiments settings', () => {
       chartMaxPoints: DEFAULT_CHART_POINTS,
       defaultColumns: ['attributes.status']
     });
+  });
+});
+
+describe('the sidebar limit on the one Experiments settings page', () => {
+  /** Loaded settings with these user values over the schema's defaults. */
+  function loaded(
+    user: Record<string, number>,
+    defaults: Record<string, number>
+  ): never {
+    return {
+      user,
+      get: (key: string) => ({ composite: user[key] ?? defaults[key] })
+    } as never;
+  }
+  const experiments = (user: Record<string, number> = {}): never =>
+    loaded(user, { sidebarPageSize: 100 });
+  const legacy = (user: Record<string, number> = {}): never =>
+    loaded(user, { pageSize: 100 });
+
+  it('has one default, in both schemas', () => {
+    expect(schema.properties.sidebarPageSize.default).toBe(
+      DEFAULT_SIDEBAR_PAGE_SIZE
+    );
+    expect(legacySchema.properties.pageSize.default).toBe(
+      DEFAULT_SIDEBAR_PAGE_SIZE
+    );
+    expect(legacySchema['jupyter.lab.setting-deprecated']).toBe(true);
+  });
+
+  it('reads sidebarPageSize, else the old tracking pageSize, else the default', () => {
+    expect(readSidebarPageSize(experiments(), legacy())).toBe(100);
+    expect(readSidebarPageSize(experiments(), legacy({ pageSize: 30 }))).toBe(
+      30
+    );
+    expect(
+      readSidebarPageSize(
+        experiments({ sidebarPageSize: 500 }),
+        legacy({ pageSize: 30 })
+      )
+    ).toBe(500);
+    expect(readSidebarPageSize(null, null)).toBe(DEFAULT_SIDEBAR_PAGE_SIZE);
   });
 });
