@@ -2,12 +2,13 @@
  * The commands of the Experiments panel itself: open it, create an
  * experiment, export the runs.
  */
-import { InputDialog, Notification } from '@jupyterlab/apputils';
+import { Notification } from '@jupyterlab/apputils';
 import type { IDisposable } from '@lumino/disposable';
 
 import { experimentsIcon } from '../../../icons';
 import { reportError } from '../../../notify';
 import { CommandIDs } from '../../../tokens';
+import { askExperimentName } from '../askExperimentName';
 import { download } from '../download';
 import { IExperimentsContext, NO_ARGS } from './context';
 
@@ -38,14 +39,8 @@ export function addNewExperiment(ctx: IExperimentsContext): IDisposable {
     caption: trans.__('Create an experiment'),
     describedBy: NO_ARGS,
     execute: async () => {
-      const result = await InputDialog.getText({
-        title: trans.__('New experiment'),
-        label: trans.__('Name'),
-        placeholder: trans.__('my-experiment'),
-        okLabel: trans.__('Create')
-      });
-      const name = result.value?.trim();
-      if (!result.button.accept || !name) {
+      const name = await askExperimentName(trans);
+      if (!name) {
         return;
       }
       try {
