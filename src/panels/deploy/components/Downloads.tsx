@@ -3,6 +3,7 @@ import * as React from 'react';
 
 import type { DeploymentsClient } from '../../../api/deployments';
 import { reportError } from '../../../notify';
+import { download } from '../../download';
 
 const DOWNLOADS_CLASS = 'jp-mlp-DeployDownloads';
 const BUTTON_CLASS = 'jp-mlp-DeployButton';
@@ -26,14 +27,7 @@ export async function downloadFile(
     reportError(trans.__('Could not download %1', fileName), error);
     return false;
   }
-  const url = URL.createObjectURL(file.blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = file.fileName ?? fileName;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  download(file.blob, file.fileName ?? fileName);
   return true;
 }
 

@@ -9,7 +9,7 @@ import { experimentsIcon } from '../../../icons';
 import { reportError } from '../../../notify';
 import { CommandIDs } from '../../../tokens';
 import { askExperimentName } from '../askExperimentName';
-import { download } from '../download';
+import { download } from '../../download';
 import { IExperimentsContext, NO_ARGS } from './context';
 
 export function addOpenExperiments(ctx: IExperimentsContext): IDisposable {
