@@ -55,22 +55,23 @@ export const trackingPlugin: JupyterFrontEndPlugin<ITrackingService> = {
 
     if (settingRegistry) {
       // The sidebar's limit lives on the Experiments page; the value a user
-      // set on this plugin's former page (hidden now) is still read.
-      Promise.all([
-        settingRegistry.load(EXPERIMENTS_SETTINGS_ID),
-        settingRegistry.load(PLUGIN_ID)
-      ])
-        .then(([experiments, legacy]) => {
+      // set on this plugin's former page (hidden now) is still read. Either
+      // page may fail to load (a disabled plugin): the other still applies.
+      const load = (id: string) =>
+        settingRegistry.load(id).catch(reason => {
+          console.error(`Failed to load the settings of ${id}.`, reason);
+          return null;
+        });
+      void Promise.all([load(EXPERIMENTS_SETTINGS_ID), load(PLUGIN_ID)]).then(
+        ([experiments, legacy]) => {
           const apply = (): void => {
             model.pageSize = readSidebarPageSize(experiments, legacy);
           };
           apply();
-          experiments.changed.connect(apply);
-          legacy.changed.connect(apply);
-        })
-        .catch(reason => {
-          console.error(`Failed to load the settings of ${PLUGIN_ID}.`, reason);
-        });
+          experiments?.changed.connect(apply);
+          legacy?.changed.connect(apply);
+        }
+      );
     }
 
     return { client, events };
