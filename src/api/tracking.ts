@@ -10,7 +10,13 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IActivityEvent } from './collab';
-import { API_PATH, apiUrl, requestAPI, requestJSON } from './request';
+import {
+  API_PATH,
+  apiUrl,
+  requestAPI,
+  requestJSON,
+  requestRaw
+} from './request';
 
 // -- enums -----------------------------------------------------------------------------
 
@@ -457,6 +463,25 @@ export class TrackingClient {
         body: data,
         headers: { 'Content-Type': 'application/octet-stream' }
       },
+      this.serverSettings
+    );
+  }
+
+  /**
+   * `GET runs/{id}/artifacts/{path}`: the response as it is, whatever its
+   * status, for a caller that reads the bytes itself (a preview stops
+   * reading past a size limit).
+   *
+   * @throws {ServerConnection.NetworkError} When the server cannot be reached.
+   */
+  getArtifactResponse(
+    runId: string,
+    path: string,
+    init: { signal?: AbortSignal } = {}
+  ): Promise<Response> {
+    return requestRaw(
+      Private.artifactPath(runId, path),
+      { method: 'GET', signal: init.signal },
       this.serverSettings
     );
   }

@@ -19,13 +19,16 @@ import { RunCache } from '../collab/cells/runCache';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { provenanceActions } from '../collab/provenance/actions';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { DeployFlow } from '../deploy/deployFlow';
+import { DeployFlow } from '../panels/deploy/deployFlow';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../deploy/DeploySidebar';
+import {
+  DEPLOY_SIDEBAR_ID,
+  DeploySidebar
+} from '../panels/deploy/DeploySidebar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { DeploymentsModel } from '../deploy/model';
+import { DeploymentsModel } from '../panels/deploy/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { askDeployName } from '../deploy/nameDialog';
+import { askDeployName } from '../panels/deploy/nameDialog';
 import { deployIcon } from '../icons';
 import { CommandIDs, IRunCache, ITrackingService } from '../tokens';
 

@@ -18,13 +18,13 @@ import {
   ExperimentsSidebar
 } from '../panels/experiments/ExperimentsSidebar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import {
-  DEFAULT_PAGE_SIZE,
-  ExperimentsModel
-} from '../panels/experiments/model';
+import { ExperimentsModel } from '../panels/experiments/model';
+import { readSidebarPageSize } from '../panels/experiments/settings';
 import { ITrackingService } from '../tokens';
 
 const PLUGIN_ID = 'jupyterlab-mlplatform:tracking';
+/** The one settings page of the Experiments sidebar and panel. */
+const EXPERIMENTS_SETTINGS_ID = 'jupyterlab-mlplatform:experiments';
 
 export const trackingPlugin: JupyterFrontEndPlugin<ITrackingService> = {
   id: PLUGIN_ID,
@@ -54,20 +54,24 @@ export const trackingPlugin: JupyterFrontEndPlugin<ITrackingService> = {
     restorer?.add(sidebar, EXPERIMENTS_SIDEBAR_ID);
 
     if (settingRegistry) {
-      settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
+      // The sidebar's limit lives on the Experiments page; the value a user
+      // set on this plugin's former page (hidden now) is still read. Either
+      // page may fail to load (a disabled plugin): the other still applies.
+      const load = (id: string) =>
+        settingRegistry.load(id).catch(reason => {
+          console.error(`Failed to load the settings of ${id}.`, reason);
+          return null;
+        });
+      void Promise.all([load(EXPERIMENTS_SETTINGS_ID), load(PLUGIN_ID)]).then(
+        ([experiments, legacy]) => {
           const apply = (): void => {
-            model.pageSize =
-              (settings.get('pageSize').composite as number | undefined) ??
-              DEFAULT_PAGE_SIZE;
+            model.pageSize = readSidebarPageSize(experiments, legacy);
           };
           apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => {
-          console.error(`Failed to load the settings of ${PLUGIN_ID}.`, reason);
-        });
+          experiments?.changed.connect(apply);
+          legacy?.changed.connect(apply);
+        }
+      );
     }
 
     return { client, events };

@@ -108,5 +108,9 @@ test.describe('Experiments sidebar', () => {
     expect(panelSchema.properties.defaultColumns.default).toContain(
       'attributes.run_name'
     );
+    // One settings page: the sidebar's limit is on it; the former sidebar
+    // page above stays (hidden) so values set there keep working.
+    expect(panelSchema.properties.sidebarPageSize.default).toBe(100);
+    expect(schema['jupyter.lab.setting-deprecated']).toBe(true);
   });
 });

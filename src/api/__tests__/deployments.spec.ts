@@ -8,7 +8,10 @@ import {
   modelPackages
 } from '../deployments';
 import { FakeServer } from '../../__tests__/fakeServer';
-import { makeDeployment, makeStats } from '../../deploy/__tests__/fixtures';
+import {
+  makeDeployment,
+  makeStats
+} from '../../panels/deploy/__tests__/fixtures';
 
 describe('DeploymentsClient', () => {
   let server: FakeServer;

@@ -4,7 +4,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IExecutionRecord } from '../../api/collab';
-import { formatDuration } from '../../panels/experiments/format';
+import { formatDuration } from '../../panels/format';
 import { displayName } from '../identity';
 import type { IStaleInfo } from './stale';
 import { clockTime, relativeTime, shortClockTime } from '../time';

@@ -3,7 +3,7 @@
  * and the rows of the params/metrics table.
  */
 import { IRun, metricValueToNumber } from '../../api/tracking';
-import { formatMetric } from '../experiments/format';
+import { formatMetric } from '../format';
 
 export interface ICompareRow {
   kind: 'param' | 'metric' | 'tag';

@@ -1,4 +1,4 @@
-import { InputDialog, UseSignal } from '@jupyterlab/apputils';
+import { UseSignal } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon, launchIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
@@ -10,6 +10,7 @@ import { IconButton } from '../IconButton';
 import { Sidebar, SidebarClasses, SidebarHeader } from '../Sidebar';
 import { ExperimentList } from './components/ExperimentList';
 import { RunList } from './components/RunList';
+import { askExperimentName } from './askExperimentName';
 import { ExperimentsModel } from './model';
 
 const SIDEBAR_CLASS = 'jp-mlp-ExperimentsSidebar';
@@ -50,14 +51,8 @@ export class ExperimentsSidebar extends Sidebar {
    * Ask for a name and create an experiment.
    */
   async newExperiment(): Promise<void> {
-    const result = await InputDialog.getText({
-      title: this.trans.__('New experiment'),
-      label: this.trans.__('Name'),
-      placeholder: this.trans.__('my-experiment'),
-      okLabel: this.trans.__('Create')
-    });
-    const name = result.value?.trim();
-    if (result.button.accept && name) {
+    const name = await askExperimentName(this.trans);
+    if (name) {
       await this.model.createExperiment(name);
     }
   }

@@ -8,7 +8,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IRun, IRunKeys, metricValueToNumber } from '../../api/tracking';
-import { formatDuration, formatMetric, formatTime } from './format';
+import { formatDuration, formatMetric, formatTime } from '../format';
 
 export type ColumnKind = 'attribute' | 'param' | 'metric' | 'tag';
 

@@ -16,11 +16,7 @@ import {
   TrackingEvent
 } from '../../api/tracking';
 import { PendingRequests } from '../pendingRequests';
-
-/**
- * The default number of runs listed for the selected experiment.
- */
-export const DEFAULT_PAGE_SIZE = 100;
+import { DEFAULT_SIDEBAR_PAGE_SIZE } from './settings';
 
 export class ExperimentsModel implements IDisposable {
   constructor(options: ExperimentsModel.IOptions) {
@@ -214,7 +210,7 @@ export class ExperimentsModel implements IDisposable {
   private _events: EventsConnection | null;
   private _experiments: IExperiment[] = [];
   private _isDisposed = false;
-  private _pageSize = DEFAULT_PAGE_SIZE;
+  private _pageSize = DEFAULT_SIDEBAR_PAGE_SIZE;
   private _requests = new PendingRequests(() => {
     if (!this._isDisposed) {
       this._changed.emit();

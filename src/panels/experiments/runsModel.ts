@@ -26,11 +26,7 @@ import {
 } from './columns';
 import { reportError } from '../../notify';
 import { PendingRequests } from '../pendingRequests';
-
-/**
- * Runs fetched per request, unless the settings say otherwise.
- */
-export const DEFAULT_RUNS_PAGE_SIZE = 200;
+import { DEFAULT_RUNS_PAGE_SIZE } from './settings';
 
 /**
  * The most runs one CSV export fetches.

@@ -11,13 +11,9 @@ import { IRun, isRunEvent, TrackingEvent } from '../../api/tracking';
 import type { IProvenanceActions } from '../../collab/provenance/ProvenanceChain';
 import { RunProvenance } from '../../collab/provenance/RunProvenance';
 import { ChartControls, IChartSettings } from '../../charts';
-import { ArtifactBrowser } from '../experiments/artifacts/ArtifactBrowser';
+import { ArtifactBrowser } from './artifacts/ArtifactBrowser';
 import { runDuration } from '../experiments/columns';
-import {
-  formatDuration,
-  formatMetric,
-  formatTime
-} from '../experiments/format';
+import { formatDuration, formatMetric, formatTime } from '../format';
 import { CommandIDs } from '../../tokens';
 import { CapturedCode } from './components/CapturedCode';
 import { KeyValueTable } from './components/KeyValueTable';

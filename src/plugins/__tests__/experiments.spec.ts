@@ -101,6 +101,16 @@ describe('experimentsPlugin: Deploy Model…', () => {
     return calls;
   }
 
+  it('opens one panel when the command runs twice while its code loads', async () => {
+    await Promise.all([
+      commands.execute(CommandIDs.openExperiments),
+      commands.execute(CommandIDs.openExperiments, { experimentIds: ['1'] })
+    ]);
+
+    expect(added).toHaveLength(1);
+    await waitFor(() => (added[0] as ExperimentsPanel).runs.runs.length === 3);
+  });
+
   it('adds the entry to the runs table rows', () => {
     expect(menu).toContainEqual(
       expect.objectContaining({

@@ -11,9 +11,9 @@ import { act } from 'react';
 
 import { DeploymentsClient } from '../../../api/deployments';
 import { EventsConnection, IRun, TrackingClient } from '../../../api/tracking';
-import { makeDeployment } from '../../../deploy/__tests__/fixtures';
-import { DeploymentCard } from '../../../deploy/components/DeploymentCard';
-import { DeploymentsModel } from '../../../deploy/model';
+import { makeDeployment } from '../../../panels/deploy/__tests__/fixtures';
+import { DeploymentCard } from '../../../panels/deploy/components/DeploymentCard';
+import { DeploymentsModel } from '../../../panels/deploy/model';
 import { RunPanel } from '../../../panels/run/RunPanel';
 import { CommandIDs } from '../../../tokens';
 import {

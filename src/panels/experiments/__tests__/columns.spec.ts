@@ -10,7 +10,7 @@ import {
   searchIdentifier,
   toCsv
 } from '../columns';
-import { formatDuration } from '../format';
+import { formatDuration } from '../../format';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
 

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IExperiment } from '../../../api/tracking';
-import { formatTime } from '../format';
+import { formatTime } from '../../format';
 
 const LIST_CLASS = 'jp-mlp-ExperimentList';
 const ITEM_CLASS = 'jp-mlp-ExperimentList-item';

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IRun } from '../../../api/tracking';
-import { formatMetric, formatTime } from '../format';
+import { formatMetric, formatTime } from '../../format';
 
 const LIST_CLASS = 'jp-mlp-RunList';
 const ITEM_CLASS = 'jp-mlp-RunList-item';

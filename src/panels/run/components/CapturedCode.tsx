@@ -8,11 +8,8 @@ import {
   ICapturedFile
 } from '../../../api/capture';
 import { TrackingClient } from '../../../api/tracking';
-import {
-  decodeText,
-  fetchArtifact
-} from '../../experiments/artifacts/fetchArtifact';
-import { MimeRenderer } from '../../experiments/artifacts/MimeRenderer';
+import { decodeText, fetchArtifact } from '../artifacts/fetchArtifact';
+import { MimeRenderer } from '../artifacts/MimeRenderer';
 
 const CODE_CLASS = 'jp-mlp-CapturedCode';
 const FILE_CLASS = 'jp-mlp-CapturedCode-file';
