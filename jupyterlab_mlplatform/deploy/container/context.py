@@ -48,6 +48,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The ``jupyterlab_mlplatform`` folder the runtime is copied from."""
 RUNTIME_PACKAGES = ("deploy/model", "deploy/serving")
 """The sub-packages the scoring server imports (see ``deploy/serving/__init__.py``)."""
+RUNTIME_MODULES = ("bounded_json.py",)
+"""Modules of the package's root that those sub-packages import."""
 
 RUNTIME_NEEDS: dict[str, str] = {
     # distribution -> the lower bound the serving code needs (pyproject's serving extra)
@@ -416,6 +418,8 @@ class _Member:
 
 def runtime_sources() -> Iterator[tuple[str, Path]]:
     """``(path under runtime/, source file)`` of the scoring server's modules."""
+    for module in RUNTIME_MODULES:
+        yield f"jupyterlab_mlplatform/{module}", PACKAGE_ROOT / module
     for package in RUNTIME_PACKAGES:
         folder = PACKAGE_ROOT / package
         for source in sorted(folder.rglob("*.py")):
