@@ -24,14 +24,6 @@ BODY = {"dataframe_split": {"columns": COLUMNS, "data": ROWS.to_numpy().tolist()
 
 
 @pytest.fixture
-def mlp_app_config(mlp_data_dir: Path) -> dict[str, Any]:
-    return {
-        "data_dir": str(mlp_data_dir),
-        "events_coalesce_interval": 0.05,
-    }
-
-
-@pytest.fixture
 def mlp_deployment_config() -> dict[str, Any]:
     return {
         "health_interval": 0.5,
