@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.mlflow_env import mlflow_env
 
 
 def _session_script(root: str, token: str) -> dict[str, Any]:
@@ -85,15 +84,10 @@ async def test_the_mlflow_client_with_the_server_token_is_one_identity(
     tmp_path: Path,
 ) -> None:
     # Given unmodified mlflow code given the Jupyter server's token (mlflow keeps cookies)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(
-        MLFLOW_TRACKING_URI=f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlplatform/mlflow",
-        MLFLOW_TRACKING_TOKEN=jp_serverapp.identity_provider.token,
-        MLFLOW_DISABLE_TELEMETRY="true",
-        DO_NOT_TRACK="true",
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        HOME=str(tmp_path),
+    env = mlflow_env(
+        f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlplatform/mlflow",
+        jp_serverapp.identity_provider.token,
+        tmp_path,
     )
     # When it creates an experiment and two runs
     process = await asyncio.create_subprocess_exec(

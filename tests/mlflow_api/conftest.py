@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,8 +13,9 @@ from typing import Any
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from tests.mlflow_env import mlflow_env
+
 CLIENTS = Path(__file__).with_name("clients")
-REPO = Path(__file__).resolve().parents[2]
 
 Call = Callable[..., Awaitable[tuple[int, Any]]]
 
@@ -35,17 +35,7 @@ def mlp_mlflow(
     and returns the JSON object its last output line holds."""
 
     async def run(script: str, *args: str, token: str | None = None) -> dict[str, Any]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-        env.update(
-            MLFLOW_TRACKING_URI=mlp_mlflow_uri,
-            MLFLOW_TRACKING_TOKEN=token or mlp_app.kernel_credentials.token,
-            MLFLOW_DISABLE_TELEMETRY="true",
-            DO_NOT_TRACK="true",
-            # A 5xx would be retried for minutes; we never answer one, so fail at once.
-            MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-            HOME=str(tmp_path),
-        )
+        env = mlflow_env(mlp_mlflow_uri, token or mlp_app.kernel_credentials.token, tmp_path)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(CLIENTS / script),
