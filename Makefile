@@ -84,6 +84,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check jupyterlab_mlplatform tests $(wildcard bench)
 	$(BIN)/ruff format --check jupyterlab_mlplatform tests $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(JLPM) lint:check
 
 pytest: $(VENV)/.installed system-deps

@@ -61,6 +61,43 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' }
   },
   {
+    // The frontend's dependency directions (docs/architecture.md): plugins wire everything
+    // and nothing imports them; src/api is the wire contract and imports no UI.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/index.ts', 'src/plugins/**', '**/__tests__/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/plugins', '**/plugins/**'],
+              message: 'Only src/index.ts imports the plugins.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    ignores: ['**/__tests__/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '../**'],
+              message:
+                'src/api is the wire contract: it imports only packages and itself, no UI.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     files: ['**/__tests__/**', 'ui-tests/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
