@@ -14,64 +14,17 @@ try:
 except ImportError:  # pragma: no cover - only without a build (e.g. a bare source checkout)
     __version__ = "0.0.0+unknown"
 
+from .lazy import lazy_exports
+from .tracking import client as _client
+
 if TYPE_CHECKING:
-    from .tracking.client import (
-        ActiveRun,
-        MLPlatformClientError,
-        ModelInfo,
-        active_run,
-        end_run,
-        flush,
-        get_run,
-        load_model,
-        log_artifact,
-        log_figure,
-        log_metric,
-        log_metrics,
-        log_model,
-        log_param,
-        log_params,
-        search_runs,
-        set_experiment,
-        set_tag,
-        set_tags,
-        start_run,
-    )
+    from .tracking.client import *
 
-__all__ = [
-    "ActiveRun",
-    "MLPlatformClientError",
-    "ModelInfo",
-    "__version__",
-    "active_run",
-    "end_run",
-    "flush",
-    "get_run",
-    "load_model",
-    "log_artifact",
-    "log_figure",
-    "log_metric",
-    "log_metrics",
-    "log_model",
-    "log_param",
-    "log_params",
-    "search_runs",
-    "set_experiment",
-    "set_tag",
-    "set_tags",
-    "start_run",
-]
+__all__ = ["__version__"]
+__all__ += _client.__all__  # the one list of the client API
 
-
-def __getattr__(name: str) -> Any:
-    """The client is imported on first use, so the server extension does not pay for it."""
-    if name in __all__ and name != "__version__":
-        from .tracking import client
-
-        value = getattr(client, name)
-        globals()[name] = value  # later lookups are plain attribute reads
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, dict.fromkeys(_client.__all__, ".tracking.client"))
+"""The client is imported on first use, so the server extension does not pay for it."""
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from tornado import web
 
 from . import __version__
 from .base import MLPlatformAPIHandler
+from .constants import API_ROOT
 from .openapi import build_openapi
 
 
@@ -25,5 +26,5 @@ class OpenAPIHandler(MLPlatformAPIHandler):
 
 
 default_handlers: list[tuple[str, type[Any]]] = [
-    (r"mlplatform/api/openapi.json", OpenAPIHandler),
+    (rf"{API_ROOT}/openapi\.json", OpenAPIHandler),
 ]

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from .autolog.server import models as autolog_models
 from .collab import models as collab_models
+from .constants import API_ROOT
 from .deploy.manager import models as deploy_models
 from .tracking import models
 
@@ -340,7 +341,7 @@ def build_openapi(version: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "jupyterlab-mlplatform tracking API", "version": version},
-        "servers": [{"url": "/mlplatform/api", "description": "relative to the server's base URL"}],
+        "servers": [{"url": f"/{API_ROOT}", "description": "relative to the server's base URL"}],
         "paths": paths,
         "components": {
             "schemas": components,

@@ -15,9 +15,10 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base import MLPlatformAPIHandler
+from ..constants import API_ROOT
 from .activity import MAX_PAGE
 
-API = r"mlplatform/api"
+API = API_ROOT
 
 
 class CollaborationHandler(MLPlatformAPIHandler):

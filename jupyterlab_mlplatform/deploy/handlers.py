@@ -26,6 +26,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HT
 
 from ..base import MLPlatformAPIHandler
 from ..collab.models import ActivityDeployment, CollabUser, DeploymentAction
+from ..constants import API_ROOT
 from .manager import DeploymentUnavailable
 from .manager.models import (
     ApiKeyCreate,
@@ -44,7 +45,7 @@ from .manager.stats import Traffic
 if TYPE_CHECKING:
     from .manager import DeploymentManager
 
-API = r"mlplatform/api"
+API = API_ROOT
 NAME = r"(?P<name>[^/]+)"
 KEY_ID = r"(?P<key_id>[^/]+)"
 PROXY_TIMEOUT = 300.0

@@ -5,8 +5,5 @@ TOKEN_VARIABLE = "MLPLATFORM_TOKEN"
 MLFLOW_URI_VARIABLE = "MLFLOW_TRACKING_URI"
 MLFLOW_TOKEN_VARIABLE = "MLFLOW_TRACKING_TOKEN"
 
-MLFLOW_API_PATH = "mlplatform/mlflow"
-"""Where the MLflow-compatible tracking API is served, under the server's base URL."""
-
 PARENT_MESSAGE_HEADER = "X-MLPlatform-Parent-Msg-Id"
 """Sent by the kernel client: the id of the execute request the calling code runs under."""

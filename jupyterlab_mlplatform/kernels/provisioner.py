@@ -21,9 +21,9 @@ from typing import Any
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
+from ..constants import MLFLOW_API_ROOT
 from .access import KernelCredentials
 from .names import (
-    MLFLOW_API_PATH,
     MLFLOW_TOKEN_VARIABLE,
     MLFLOW_URI_VARIABLE,
     TOKEN_VARIABLE,
@@ -64,7 +64,7 @@ class KernelLaunch:
             env[URL_VARIABLE] = url
             env[TOKEN_VARIABLE] = token
             if self.mlflow_env and not _points_elsewhere(os.environ):
-                env[MLFLOW_URI_VARIABLE] = url + MLFLOW_API_PATH
+                env[MLFLOW_URI_VARIABLE] = url + MLFLOW_API_ROOT
                 env[MLFLOW_TOKEN_VARIABLE] = token
             kwargs["env"] = env
         if self.autolog and is_ipython_kernel(argv):
@@ -79,7 +79,7 @@ _launch: KernelLaunch | None = None
 def _points_elsewhere(environ: Any) -> bool:
     """The server was started with its own MLFLOW_TRACKING_URI: kernels keep it."""
     uri = environ.get(MLFLOW_URI_VARIABLE, "")
-    return bool(uri) and MLFLOW_API_PATH not in uri
+    return bool(uri) and MLFLOW_API_ROOT not in uri
 
 
 def is_ipython_kernel(argv: list[str]) -> bool:

@@ -27,8 +27,8 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..constants import MLFLOW_API_ROOT
 from ..errors import NotFound
-from ..kernels.names import MLFLOW_API_PATH
 from ..streamed_files import StreamedFilesHandler
 from ..tracking.artifacts import ArtifactUpload
 from . import models as wire
@@ -157,5 +157,5 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{ARTIFACTS}/artifacts/(?P<path>.*)", ArtifactFileHandler),
     (rf"{ARTIFACTS}/mpu/(?P<action>create|complete|abort)/(?P<path>.*)", MultipartUploadHandler),
     (rf"{TRACKING}/artifacts/list", RunArtifactListHandler),
-    (rf"{MLFLOW_API_PATH}/get-artifact", RunArtifactHandler),
+    (rf"{MLFLOW_API_ROOT}/get-artifact", RunArtifactHandler),
 ]

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 
 from ..base import MLPlatformAPIHandler
+from ..constants import DEFAULT_EXPERIMENT_NAME, MLFLOW_API_ROOT
 from ..errors import Conflict, InvalidArgument, MLPlatformError, NotFound
-from ..kernels.names import MLFLOW_API_PATH
 from ..tracking.models import ExperimentCreate
 from . import translate
 from .error_codes import code_of_http_status, mlflow_error_code, mlflow_status
@@ -27,11 +27,11 @@ from .models import Request
 
 R = TypeVar("R", bound=Request)
 
-API_ROOT = rf"{MLFLOW_API_PATH}/(?:api|ajax-api)"
+API_ROOT = rf"{MLFLOW_API_ROOT}/(?:api|ajax-api)"
 """Where MLflow's REST API is served (``ajax-api`` is the prefix of MLflow's web UI)."""
 TRACKING = rf"{API_ROOT}/2\.0/mlflow"
 ARTIFACTS = rf"{API_ROOT}/2\.0/mlflow-artifacts"
-AJAX_TRACKING = rf"{MLFLOW_API_PATH}/ajax-api/2\.0/mlflow"
+AJAX_TRACKING = rf"{MLFLOW_API_ROOT}/ajax-api/2\.0/mlflow"
 """Routes MLflow serves to its web UI only."""
 
 
@@ -80,7 +80,7 @@ class MLflowHandler(MLPlatformAPIHandler):
         except NotFound:
             try:
                 await self.tracking.create_experiment(
-                    ExperimentCreate(name=translate.DEFAULT_EXPERIMENT_NAME), self.user_name
+                    ExperimentCreate(name=DEFAULT_EXPERIMENT_NAME), self.user_name
                 )
             except Conflict:
                 pass  # made by a concurrent request, or the name is another experiment's

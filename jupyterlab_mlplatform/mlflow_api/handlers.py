@@ -12,7 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..kernels.names import MLFLOW_API_PATH
+from ..constants import MLFLOW_API_ROOT
 from . import artifact_handlers, experiment_handlers, logged_model_handlers, run_handlers
 from . import models as wire
 from .base import API_ROOT, MLflowHandler
@@ -62,12 +62,12 @@ class MLflowUILinkHandler(MLflowHandler):
 
 
 default_handlers: list[tuple[str, type[Any]]] = [
-    (rf"{MLFLOW_API_PATH}/?", MLflowUILinkHandler),
+    (rf"{MLFLOW_API_ROOT}/?", MLflowUILinkHandler),
     *experiment_handlers.default_handlers,
     *run_handlers.default_handlers,
     *logged_model_handlers.default_handlers,
     *artifact_handlers.default_handlers,
     (rf"{API_ROOT}/3\.0/mlflow/server-info", ServerInfoHandler),
-    (rf"{MLFLOW_API_PATH}/version", VersionHandler),
-    (rf"{MLFLOW_API_PATH}/.*", UnknownEndpointHandler),
+    (rf"{MLFLOW_API_ROOT}/version", VersionHandler),
+    (rf"{MLFLOW_API_ROOT}/.*", UnknownEndpointHandler),
 ]

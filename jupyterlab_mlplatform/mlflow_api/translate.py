@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from .. import constants
 from ..errors import InvalidArgument, NotFound
 from ..tracking import models as ours
 from ..tracking.artifacts import safe_relative_path
@@ -31,8 +32,8 @@ from . import models as wire
 from .entity_filter import Record
 
 ARTIFACTS_SCHEME = "mlflow-artifacts:"
-DEFAULT_EXPERIMENT_ID = "0"
-DEFAULT_EXPERIMENT_NAME = "Default"
+DEFAULT_EXPERIMENT_ID = str(constants.DEFAULT_EXPERIMENT_ID)
+"""MLflow's id of :data:`constants.DEFAULT_EXPERIMENT_NAME`, a string on its wire."""
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"

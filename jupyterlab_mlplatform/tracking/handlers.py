@@ -22,6 +22,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
 from ..base import AUTH_RESOURCE, MLPlatformAPIHandler
+from ..constants import API_ROOT
 from ..errors import InvalidArgument, PayloadTooLarge
 from ..streamed_files import StreamedFilesHandler
 from .artifacts import ArtifactUpload
@@ -40,7 +41,7 @@ from .models import (
 if TYPE_CHECKING:
     from ..app import MLPlatformApp
 
-API = r"mlplatform/api"
+API = API_ROOT
 EXPERIMENT = r"(?P<experiment_id>[^/]+)"
 RUN = r"(?P<run_id>[^/]+)"
 

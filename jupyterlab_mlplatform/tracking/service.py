@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, ParamSpec, TypeVar
 
 from .. import bounded_json
+from ..constants import MODEL_PACKAGE_FILE, MODELS_TAG
 from .artifacts import ArtifactRepository, ArtifactUpload
 from .events import EventBus
 from .models import (
@@ -54,11 +55,7 @@ from .models import (
 from .store import TrackingStore
 from .store.base import BatchOutcome
 
-MODEL_PACKAGE_FILE = "mlplatform_model.json"
-"""The description of a model package (:mod:`jupyterlab_mlplatform.deploy.model`)."""
 MODEL_PACKAGE_MAX_BYTES = 1024 * 1024
-MODELS_TAG = "mlplatform.models"
-"""A run's model packages: ``[{"artifact_path": "model", "flavor": "sklearn"}, ...]``."""
 
 P = ParamSpec("P")
 T = TypeVar("T")

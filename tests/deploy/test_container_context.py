@@ -155,7 +155,9 @@ def test_context_holds_dockerfile_model_runtime_and_manifests(
         "entrypoint.sh",
         "jupyterlab_mlplatform/__init__.py",
         "jupyterlab_mlplatform/bounded_json.py",
+        "jupyterlab_mlplatform/constants.py",
         "jupyterlab_mlplatform/deploy/__init__.py",
+        "jupyterlab_mlplatform/lazy.py",
     }
     stub = (runtime / "jupyterlab_mlplatform" / "__init__.py").read_text()
     assert "import" not in stub and "__version__" in stub

@@ -365,6 +365,8 @@ def test_metrics_exposition() -> None:
     assert text.endswith("\n")
 
 
-def test_import_guard_reads_the_model_package_file() -> None:
-    # serving.imports keeps its own copy of the name (it must not import deploy.model)
-    assert imports.METADATA_FILE == METADATA_FILE
+def test_import_guard_reads_the_model_package_file(tmp_path: Path) -> None:
+    # serving.imports must not import deploy.model; both read the name from constants.py
+    assert not imports.guard_applies(str(tmp_path))
+    (tmp_path / METADATA_FILE).write_text('{"flavor": "sklearn", "model_class": "x.Y"}')
+    assert imports.guard_applies(str(tmp_path))

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...constants import MODEL_PACKAGE_FILE
 from ...tracking.client import fluent
 from .capture import CodePath, ExecutedCell
 from .finisher import Finisher
@@ -331,7 +332,7 @@ class Autolog:
         for name, data in files.items():
             fluent._upload(run_id, f"{folder}/{name}", data)
         fluent._upload(
-            run_id, f"{folder}/mlplatform_model.json", json.dumps(description, indent=2).encode()
+            run_id, f"{folder}/{MODEL_PACKAGE_FILE}", json.dumps(description, indent=2).encode()
         )
 
     def close(self) -> None:

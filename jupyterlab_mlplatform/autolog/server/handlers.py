@@ -12,6 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ...base import MLPlatformAPIHandler
+from ...constants import API_ROOT
 
 
 class AutologStatusHandler(MLPlatformAPIHandler):
@@ -25,5 +26,5 @@ class AutologStatusHandler(MLPlatformAPIHandler):
 
 
 default_handlers: list[tuple[str, type[Any]]] = [
-    (r"mlplatform/api/autolog", AutologStatusHandler),
+    (rf"{API_ROOT}/autolog", AutologStatusHandler),
 ]

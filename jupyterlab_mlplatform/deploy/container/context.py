@@ -48,7 +48,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The ``jupyterlab_mlplatform`` folder the runtime is copied from."""
 RUNTIME_PACKAGES = ("deploy/model", "deploy/serving")
 """The sub-packages the scoring server imports (see ``deploy/serving/__init__.py``)."""
-RUNTIME_MODULES = ("bounded_json.py",)
+RUNTIME_MODULES = ("bounded_json.py", "constants.py", "lazy.py")
 """Modules of the package's root that those sub-packages import."""
 
 RUNTIME_NEEDS: dict[str, str] = {

@@ -13,9 +13,9 @@ Jupyter server, which reads only the metadata, does not import them at start (0.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ...lazy import lazy_exports
 from .metadata import (
     FORMAT_VERSION,
     INPUT_EXAMPLE_FILE,
@@ -43,17 +43,17 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "LoadedModel": "package",
-    "load_model": "package",
-    "read_metadata": "package",
-    "save_model": "package",
-    "pinned_requirements": "requirements",
-    "SignatureError": "signature",
-    "as_data": "signature",
-    "example_payload": "signature",
-    "infer_signature": "signature",
-    "read_input_example": "signature",
-    "validate_input": "signature",
+    "LoadedModel": ".package",
+    "load_model": ".package",
+    "read_metadata": ".package",
+    "save_model": ".package",
+    "pinned_requirements": ".requirements",
+    "SignatureError": ".signature",
+    "as_data": ".signature",
+    "example_payload": ".signature",
+    "infer_signature": ".signature",
+    "read_input_example": ".signature",
+    "validate_input": ".signature",
 }
 """The names whose modules import numpy and pandas, and those modules."""
 
@@ -83,10 +83,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)

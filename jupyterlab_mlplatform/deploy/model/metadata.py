@@ -10,8 +10,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...constants import MODEL_PACKAGE_FILE
+
 FORMAT_VERSION = 1
-METADATA_FILE = "mlplatform_model.json"
+METADATA_FILE = MODEL_PACKAGE_FILE
+"""The package's description (:data:`jupyterlab_mlplatform.constants.MODEL_PACKAGE_FILE`)."""
 INPUT_EXAMPLE_FILE = "input_example.json"
 REQUIREMENTS_FILE = "requirements.txt"
 

@@ -10,9 +10,8 @@ import os
 import sys
 from typing import Any
 
-METADATA_FILE = "mlplatform_model.json"
-"""``deploy.model.metadata.METADATA_FILE``, not imported from there: ``deploy.model`` imports
-pandas, which the guard must precede."""
+from ...constants import MODEL_PACKAGE_FILE
+
 TABULAR_FLAVORS = ("sklearn", "xgboost", "lightgbm")
 
 
@@ -47,7 +46,7 @@ def guard_applies(model_dir: str) -> bool:
     """The package is of a scikit-learn, XGBoost or LightGBM model whose types name none of
     the libraries :class:`ImportGuard` blocks; False for an unreadable package."""
     try:
-        with open(os.path.join(model_dir, METADATA_FILE), encoding="utf-8") as handle:
+        with open(os.path.join(model_dir, MODEL_PACKAGE_FILE), encoding="utf-8") as handle:
             metadata = json.load(handle)
     except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return False

@@ -1,29 +1,18 @@
-"""The Python client of the tracking API (``import jupyterlab_mlplatform as mlp``)."""
+"""The Python client of the tracking API (``import jupyterlab_mlplatform as mlp``).
+
+``__all__`` is the one list of the public client API: the package's root exports exactly
+these names, and ``tests/test_public_api.py`` checks them.  Each is imported from
+:mod:`.fluent` on first use, so reading the list stays light.
+"""
 
 from __future__ import annotations
 
-from .fluent import (
-    ActiveRun,
-    ModelInfo,
-    active_run,
-    end_run,
-    flush,
-    get_run,
-    load_model,
-    log_artifact,
-    log_figure,
-    log_metric,
-    log_metrics,
-    log_model,
-    log_param,
-    log_params,
-    search_runs,
-    set_experiment,
-    set_tag,
-    set_tags,
-    start_run,
-)
-from .transport import MLPlatformClientError
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .fluent import *
 
 __all__ = [
     "ActiveRun",
@@ -47,3 +36,5 @@ __all__ = [
     "set_tags",
     "start_run",
 ]
+
+__getattr__ = lazy_exports(__name__, dict.fromkeys(__all__, ".fluent"))

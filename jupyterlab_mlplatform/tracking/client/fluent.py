@@ -502,27 +502,3 @@ def _format(runs: list[Run], output_format: str | None) -> Any:
         row.update({f"tags.{k}": v for k, v in run.tags.items()})
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-__all__ = [
-    "ActiveRun",
-    "MLPlatformClientError",
-    "ModelInfo",
-    "active_run",
-    "end_run",
-    "flush",
-    "get_run",
-    "load_model",
-    "log_artifact",
-    "log_figure",
-    "log_metric",
-    "log_metrics",
-    "log_model",
-    "log_param",
-    "log_params",
-    "search_runs",
-    "set_experiment",
-    "set_tag",
-    "set_tags",
-    "start_run",
-]

@@ -7,6 +7,7 @@ from typing import IO, Any
 
 import requests
 
+from ...constants import API_ROOT
 from ...kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -30,7 +31,7 @@ class Transport:
     """One keep-alive HTTP session to ``{url}mlplatform/api/``."""
 
     def __init__(self, url: str, token: str | None, timeout: float = 30.0) -> None:
-        self.base = url.rstrip("/") + "/mlplatform/api/"
+        self.base = f"{url.rstrip('/')}/{API_ROOT}/"
         self.timeout = timeout
         self.session = requests.Session()
         if token:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from traitlets import Int
 
+from ...constants import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
 from ...private_files import make_private_file
 from ..models import (
@@ -70,8 +71,6 @@ from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
 
-DEFAULT_EXPERIMENT = "Default"
-DEFAULT_EXPERIMENT_ID = 0
 """MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
 creating ``Default`` again (after it was deleted for good) takes 0 back."""
 
@@ -217,7 +216,7 @@ class SqlTrackingStore(TrackingStore):
         now = now_ms()
         fixed_id: dict[str, int] = {}
         if (
-            spec.name == DEFAULT_EXPERIMENT
+            spec.name == DEFAULT_EXPERIMENT_NAME
             and not conn.execute(
                 select(schema.experiments.c.experiment_id).where(
                     schema.experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID
@@ -379,7 +378,7 @@ class SqlTrackingStore(TrackingStore):
             if row.lifecycle_stage != ACTIVE:
                 raise Conflict("The experiment is deleted; restore it to add runs.")
             return eid
-        name = spec.experiment_name or DEFAULT_EXPERIMENT
+        name = spec.experiment_name or DEFAULT_EXPERIMENT_NAME
         for _attempt in range(3):
             row = conn.execute(
                 select(

@@ -27,6 +27,8 @@ branch_labels = None
 depends_on = None
 
 DEFAULT_NAME = "Default"
+"""``constants.DEFAULT_EXPERIMENT_NAME`` as it was at this revision: a migration keeps its own
+copy, so that a later change of the constant does not rewrite history."""
 
 
 def _default_experiment_is_zero() -> None:
