@@ -73,7 +73,11 @@ def _coerce_param(value: Any) -> Any:
     return value
 
 
-def finite_or_text(value: float) -> float | str:
+NonFiniteText = Literal["NaN", "Infinity", "-Infinity"]
+"""How NaN and the infinities travel (``MetricValue`` in ``src/api/tracking.ts``)."""
+
+
+def finite_or_text(value: float) -> float | NonFiniteText:
     """JSON has no NaN or infinity: they travel as the strings MLflow's protobuf JSON uses."""
     if math.isnan(value):
         return "NaN"
@@ -134,7 +138,7 @@ class LatestMetric(Model):
     timestamp: int
 
     @field_serializer("value")
-    def _serialize_value(self, value: float) -> float | str:
+    def _serialize_value(self, value: float) -> float | NonFiniteText:
         return finite_or_text(value)
 
 
@@ -232,7 +236,7 @@ class MetricHistory(Model):
     downsampled: bool
 
     @field_serializer("values")
-    def _serialize_values(self, values: list[float]) -> list[float | str]:
+    def _serialize_values(self, values: list[float]) -> list[float | NonFiniteText]:
         if all(math.isfinite(v) for v in values):
             return values  # type: ignore[return-value]
         return [finite_or_text(v) for v in values]

@@ -93,9 +93,9 @@ export type DeploymentAction = 'stop' | 'start' | 'restart' | 'rollback';
 export interface IDeploymentUpdate {
   action: DeploymentAction;
   /** For `start` and `restart`: another number of workers. */
-  workers?: number;
+  workers?: number | null;
   /** For `rollback`: the version to serve (default: the previous one). */
-  version?: number;
+  version?: number | null;
 }
 
 export interface IDeploymentVersionCreate {
@@ -155,6 +155,11 @@ export interface IApiKey {
  */
 export interface IApiKeyCreated extends IApiKey {
   key: string;
+}
+
+export interface IApiKeyCreate {
+  /** A label for the key (at most 100 characters). */
+  name?: string | null;
 }
 
 export interface IApiKeyList {
@@ -333,7 +338,7 @@ export class DeploymentsClient {
 
   /** `POST deployments/{name}/keys`: the answer has the full key, once. */
   createKey(name: string, keyName?: string): Promise<IApiKeyCreated> {
-    const body = keyName ? { name: keyName } : {};
+    const body: IApiKeyCreate = keyName ? { name: keyName } : {};
     return this._request(Private.path(name, 'keys'), 'POST', body);
   }
 

@@ -210,7 +210,7 @@ export interface IMetricHistoriesQuery {
   /** 1 to 50 metric keys. */
   keys: string[];
   /** At most this many shape-preserving points per history; all when omitted. */
-  max_points?: number;
+  max_points?: number | null;
 }
 
 /**
