@@ -1,0 +1,170 @@
+"""The TypeScript wire types in ``src/api/*.ts`` match the pydantic wire models.
+
+Every pydantic model of the REST API and its events (the modules ``openapi.py`` builds the
+document from) has an interface ``I<Model>`` in ``src/api``, with the same field names, the
+same optionality and the same basic types: string, number, boolean, null, array, object and
+string literal unions. The TypeScript side is read by the TypeScript compiler itself
+(``tests/ts_interfaces.js``), so aliases, unions and ``extends`` are resolved as ``tsc`` sees
+them. Nested types are compared by kind only (an object is an object): each nested model is
+checked on its own, as a model of this list.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from jupyterlab_mlplatform import openapi
+from jupyterlab_mlplatform.autolog.server import models as autolog_models
+from jupyterlab_mlplatform.collab import models as collab_models
+from jupyterlab_mlplatform.deploy.manager import models as deploy_models
+from jupyterlab_mlplatform.tracking import models as tracking_models
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPESCRIPT = ROOT / "node_modules" / "typescript"
+
+WIRE_MODULES: tuple[ModuleType, ...] = (
+    tracking_models,
+    collab_models,
+    deploy_models,
+    autolog_models,
+)
+
+WITHOUT_TS_MIRROR: dict[str, str] = {
+    "Model": "the base class of the wire models, with no fields",
+    "LoggedModel": "served by the MLflow-compatible API only (mlflow_api), not by src/api",
+    "LoggedModelCreate": "served by the MLflow-compatible API only",
+    "LoggedModelUpdate": "served by the MLflow-compatible API only",
+    "ModelOutput": "served by the MLflow-compatible API only",
+    "DatasetInput": "served by the MLflow-compatible API only",
+    "RunInputs": "served by the MLflow-compatible API only",
+    "DatasetSummary": "served by the MLflow-compatible API only",
+    "ModelMetric": "served by the MLflow-compatible API only",
+}
+"""Wire models that deliberately have no TypeScript interface, and why."""
+
+
+def _wire_models() -> dict[str, type[BaseModel]]:
+    found: dict[str, type[BaseModel]] = {}
+    for module in WIRE_MODULES:
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+            ):
+                found[name] = value
+    for op in openapi.OPERATIONS:
+        for model in (op.body, op.response):
+            if model is not None:
+                found[model.__name__] = model
+    return found
+
+
+WIRE_MODELS = _wire_models()
+REQUEST_BODIES = {op.body.__name__ for op in openapi.OPERATIONS if op.body is not None}
+
+
+@cache
+def _ts_interfaces() -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None or not TYPESCRIPT.is_dir():
+        pytest.skip("needs node and node_modules/typescript (jlpm install)")
+    files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "src" / "api").glob("*.ts"))
+    result = subprocess.run(
+        [node, str(ROOT / "tests" / "ts_interfaces.js"), str(TYPESCRIPT), *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    interfaces: dict[str, Any] = json.loads(result.stdout)
+    return interfaces
+
+
+def _kinds(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
+    """The basic kinds of a JSON schema, in the vocabulary of ``ts_interfaces.js``."""
+    if "$ref" in schema:
+        target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+        if "properties" in target or target.get("type") == "object":
+            return {"object"}
+        return _kinds(target, defs)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return set().union(*(_kinds(part, defs) for part in schema[key]))
+    if "allOf" in schema and len(schema["allOf"]) == 1:
+        return _kinds(schema["allOf"][0], defs)
+    if "const" in schema:
+        return {_literal(schema["const"])}
+    if "enum" in schema:
+        return {_literal(value) for value in schema["enum"]}
+    kind = schema.get("type")
+    if kind is None:
+        return {"any"}
+    kinds = kind if isinstance(kind, list) else [kind]
+    names = {"integer": "number", "number": "number", "string": "string", "boolean": "boolean"}
+    names |= {"null": "null", "array": "array", "object": "object"}
+    return {names[k] for k in kinds}
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number"}[type(value)]
+
+
+def _python_fields(model: type[BaseModel]) -> dict[str, tuple[bool, set[str]]]:
+    """Each field's (optional, kinds): optional means the field has a default."""
+    mode = "validation" if model.__name__ in REQUEST_BODIES else "serialization"
+    schema = model.model_json_schema(mode=mode)
+    defs = schema.get("$defs", {})
+    required = set(model.model_json_schema(mode="validation").get("required", []))
+    return {
+        name: (name not in required, _kinds(prop, defs))
+        for name, prop in schema.get("properties", {}).items()
+    }
+
+
+def _differences(model: type[BaseModel], interface: dict[str, Any]) -> list[str]:
+    python = _python_fields(model)
+    ts = interface["fields"]
+    problems = [f"{name}: missing in TypeScript" for name in python.keys() - ts.keys()]
+    problems += [f"{name}: not in the model" for name in ts.keys() - python.keys()]
+    is_body = model.__name__ in REQUEST_BODIES
+    for name in sorted(python.keys() & ts.keys()):
+        optional, kinds = python[name]
+        ts_optional, ts_kinds = ts[name]["optional"], set(ts[name]["types"])
+        if ts_optional and not optional:
+            problems.append(f"{name}: optional in TypeScript, required in the model")
+        if is_body and optional and not ts_optional:
+            problems.append(f"{name}: required in TypeScript, has a default in the model")
+        if "any" not in kinds and "any" not in ts_kinds and kinds != ts_kinds:
+            problems.append(f"{name}: {sorted(kinds)} in the model, {sorted(ts_kinds)} in TS")
+    return problems
+
+
+def test_the_wire_model_list_is_complete() -> None:
+    """The allowlist names real models, and the list finds the models openapi.py documents."""
+    assert WITHOUT_TS_MIRROR.keys() <= WIRE_MODELS.keys() | {"Model"}
+    assert {"Run", "Deployment", "CollabStatus", "AutologStatus", "RunEvent"} <= WIRE_MODELS.keys()
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name in WIRE_MODELS if name not in WITHOUT_TS_MIRROR)
+)
+def test_typescript_interface_matches_the_model(name: str) -> None:
+    interfaces = _ts_interfaces()
+    interface = interfaces.get(f"I{name}")
+    assert interface is not None, f"no interface I{name} in src/api/*.ts"
+    assert _differences(WIRE_MODELS[name], interface) == [], interface["file"]
