@@ -77,8 +77,8 @@ REQUEST_BODIES = {op.body.__name__ for op in openapi.OPERATIONS if op.body is no
 @cache
 def _ts_interfaces() -> dict[str, Any]:
     node = shutil.which("node")
-    if node is None or not TYPESCRIPT.is_dir():
-        pytest.skip("needs node and node_modules/typescript (jlpm install)")
+    assert node is not None, "the wire contract test needs node (Node 20, as `make install`)"
+    assert TYPESCRIPT.is_dir(), "the wire contract test needs node_modules (jlpm install)"
     files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "src" / "api").glob("*.ts"))
     result = subprocess.run(
         [node, str(ROOT / "tests" / "ts_interfaces.js"), str(TYPESCRIPT), *files],
@@ -110,10 +110,31 @@ def _kinds(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
     kind = schema.get("type")
     if kind is None:
         return {"any"}
-    kinds = kind if isinstance(kind, list) else [kind]
+    kinds = set(kind) if isinstance(kind, list) else {kind}
     names = {"integer": "number", "number": "number", "string": "string", "boolean": "boolean"}
-    names |= {"null": "null", "array": "array", "object": "object"}
-    return {names[k] for k in kinds}
+    names |= {"null": "null"}
+    result = {names[k] for k in kinds - {"array", "object"}}
+    if "array" in kinds:
+        result.add(_container("array", schema.get("items", {}), defs))
+    if "object" in kinds:
+        values = schema.get("additionalProperties", {})
+        result.add(_container("record", values if isinstance(values, dict) else {}, defs))
+    return result
+
+
+def _container(name: str, items: dict[str, Any], defs: dict[str, Any]) -> str:
+    kinds = _kinds(items, defs)
+    return name if "any" in kinds else f"{name}[{'|'.join(sorted(kinds))}]"
+
+
+def _comparable(python: set[str], ts: set[str]) -> tuple[set[str], set[str]]:
+    """Both sides with item kinds dropped where one side leaves them open (``any``)."""
+    bare = {kind for kind in python | ts if kind in ("array", "record")}
+
+    def erase(kinds: set[str]) -> set[str]:
+        return {kind.split("[", 1)[0] if kind.split("[", 1)[0] in bare else kind for kind in kinds}
+
+    return erase(python), erase(ts)
 
 
 def _literal(value: Any) -> str:
@@ -149,6 +170,7 @@ def _differences(model: type[BaseModel], interface: dict[str, Any]) -> list[str]
             problems.append(f"{name}: optional in TypeScript, required in the model")
         if is_body and optional and not ts_optional:
             problems.append(f"{name}: required in TypeScript, has a default in the model")
+        kinds, ts_kinds = _comparable(kinds, ts_kinds)
         if "any" not in kinds and "any" not in ts_kinds and kinds != ts_kinds:
             problems.append(f"{name}: {sorted(kinds)} in the model, {sorted(ts_kinds)} in TS")
     return problems

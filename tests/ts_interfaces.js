@@ -4,8 +4,10 @@
  *
  * The TypeScript compiler resolves aliases, unions and `extends`; each field's
  * type is flattened into the basic kinds the test compares with the pydantic
- * models: "string", "number", "boolean", "null", "array", "object", "any" and
- * string literals (as "'value'").
+ * models: "string", "number", "boolean", "null", "object", "any", string
+ * literals (as "'value'"), and "array[...]" and "record[...]" with the kinds of
+ * the items or values between the brackets (bare "array" or "record" when
+ * those are `unknown`).
  *
  * Usage: node tests/ts_interfaces.js <path to the typescript package> <file.ts>...
  */
@@ -44,15 +46,27 @@ function kinds(type) {
       result.add('number');
     } else if (flags & ts.TypeFlags.BooleanLike) {
       result.add('boolean');
-    } else if (checker.isArrayType(part) || checker.isTupleType(part)) {
+    } else if (checker.isArrayType(part)) {
+      result.add(container('array', checker.getTypeArguments(part)[0]));
+    } else if (checker.isTupleType(part)) {
       result.add('array');
     } else if (flags & ts.TypeFlags.Object) {
-      result.add('object');
+      const index = checker.getIndexInfoOfType(part, ts.IndexKind.String);
+      if (index && checker.getPropertiesOfType(part).length === 0) {
+        result.add(container('record', index.type));
+      } else {
+        result.add('object');
+      }
     } else {
       result.add(`unknown:${checker.typeToString(part)}`);
     }
   }
   return [...result].sort();
+}
+
+function container(name, itemType) {
+  const items = kinds(itemType);
+  return items.includes('any') ? name : `${name}[${items.join('|')}]`;
 }
 
 const interfaces = {};
