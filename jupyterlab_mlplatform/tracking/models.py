@@ -12,7 +12,14 @@ import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
 from typing_extensions import TypedDict
 
 KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
@@ -198,7 +205,10 @@ class MetricPoint(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     key: Key
-    value: float
+    value: Annotated[
+        float,
+        WithJsonSchema({"anyOf": [{"type": "number"}, {"enum": ["NaN", "Infinity", "-Infinity"]}]}),
+    ]
     step: NotRequired[Int64]
     """Defaults to 0."""
     timestamp: NotRequired[Int64]

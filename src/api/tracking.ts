@@ -145,7 +145,7 @@ export interface IMetricPoint {
   value: MetricValue;
   step?: number;
   /** Milliseconds since the epoch; the server's clock when omitted. */
-  timestamp?: number | null;
+  timestamp?: number;
 }
 
 export interface ILogBatch {
