@@ -1,9 +1,11 @@
 """The TypeScript wire types in ``src/api/*.ts`` match the pydantic wire models.
 
-Every pydantic model of the REST API and its events (the modules ``openapi.py`` builds the
-document from) has an interface ``I<Model>`` in ``src/api``, with the same field names, the
-same optionality and the same basic types: string, number, boolean, null, array, object and
-string literal unions. The TypeScript side is read by the TypeScript compiler itself
+Every pydantic model and typed dict of the REST API and its events (the modules
+``openapi.py`` builds the document from) has an interface ``I<Model>`` in ``src/api``, with
+the same field names, the same optionality and the same basic types: string, number, boolean,
+null, string literal unions, objects, and arrays and records with the kinds of their items.
+Models without a mirror (``WITHOUT_TS_MIRROR``) and interfaces without a model (``TS_ONLY``)
+are listed with the reason. The TypeScript side is read by the TypeScript compiler itself
 (``tests/ts_interfaces.js``), so aliases, unions and ``extends`` are resolved as ``tsc`` sees
 them. Nested types are compared by kind only (an object is an object): each nested model is
 checked on its own, as a model of this list.
@@ -21,7 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from typing_extensions import is_typeddict
 
 from jupyterlab_mlplatform import openapi
 from jupyterlab_mlplatform.autolog.server import models as autolog_models
@@ -52,16 +55,25 @@ WITHOUT_TS_MIRROR: dict[str, str] = {
 }
 """Wire models that deliberately have no TypeScript interface, and why."""
 
+TS_ONLY: dict[str, str] = {
+    "ICapturedFile": "artifact paths that autolog writes, not a body of the REST API",
+    "IPresenceLocation": "the client's own awareness state in a shared notebook, not REST",
+    "IDeploymentMetadata": "the scoring server's /metadata, passed through as raw JSON",
+    "IInvocationResult": "the client's summary of a scoring request (status, time, body)",
+    "IModelPackageRef": "the client's reference to a run's model package",
+    "IErrorDetails": "the details of the Error schema, written by hand in openapi.py",
+}
+"""Interfaces of ``src/api`` that mirror no pydantic model, and why."""
 
-def _wire_models() -> dict[str, type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
+
+def _wire_models() -> dict[str, Any]:
+    """The pydantic models and typed dicts of the wire modules, by name."""
+    found: dict[str, Any] = {}
     for module in WIRE_MODULES:
         for name, value in vars(module).items():
-            if (
-                inspect.isclass(value)
-                and issubclass(value, BaseModel)
-                and value.__module__ == module.__name__
-            ):
+            if not inspect.isclass(value) or value.__module__ != module.__name__:
+                continue
+            if issubclass(value, BaseModel) or is_typeddict(value):
                 found[name] = value
     for op in openapi.OPERATIONS:
         for model in (op.body, op.response):
@@ -145,19 +157,20 @@ def _literal(value: Any) -> str:
     return {bool: "boolean", int: "number", float: "number"}[type(value)]
 
 
-def _python_fields(model: type[BaseModel]) -> dict[str, tuple[bool, set[str]]]:
+def _python_fields(model: Any) -> dict[str, tuple[bool, set[str]]]:
     """Each field's (optional, kinds): optional means the field has a default."""
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
     mode = "validation" if model.__name__ in REQUEST_BODIES else "serialization"
-    schema = model.model_json_schema(mode=mode)
+    schema = adapter.json_schema(mode=mode)
     defs = schema.get("$defs", {})
-    required = set(model.model_json_schema(mode="validation").get("required", []))
+    required = set(adapter.json_schema(mode="validation").get("required", []))
     return {
         name: (name not in required, _kinds(prop, defs))
         for name, prop in schema.get("properties", {}).items()
     }
 
 
-def _differences(model: type[BaseModel], interface: dict[str, Any]) -> list[str]:
+def _differences(model: Any, interface: dict[str, Any]) -> list[str]:
     python = _python_fields(model)
     ts = interface["fields"]
     problems = [f"{name}: missing in TypeScript" for name in python.keys() - ts.keys()]
@@ -180,6 +193,14 @@ def test_the_wire_model_list_is_complete() -> None:
     """The allowlist names real models, and the list finds the models openapi.py documents."""
     assert WITHOUT_TS_MIRROR.keys() <= WIRE_MODELS.keys() | {"Model"}
     assert {"Run", "Deployment", "CollabStatus", "AutologStatus", "RunEvent"} <= WIRE_MODELS.keys()
+    assert "MetricPoint" in WIRE_MODELS  # a typed dict
+
+
+def test_every_interface_of_src_api_mirrors_a_model_or_is_listed() -> None:
+    mirrors = {f"I{name}" for name in WIRE_MODELS}
+    unlisted = _ts_interfaces().keys() - mirrors - TS_ONLY.keys()
+    assert unlisted == set(), "a model for each, or an entry in TS_ONLY"
+    assert TS_ONLY.keys() <= _ts_interfaces().keys(), "TS_ONLY names a removed interface"
 
 
 @pytest.mark.parametrize(
