@@ -2,7 +2,8 @@
  * Typed client of the tracking REST API and its event stream.
  *
  * The `I*` interfaces mirror the pydantic wire models in
- * `jupyterlab_mlplatform/tracking/models.py`; keep both in step.
+ * `jupyterlab_mlplatform/tracking/models.py`; `tests/test_wire_contract.py`
+ * checks that they are in step.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
