@@ -12,7 +12,14 @@ import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
 from typing_extensions import TypedDict
 
 KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
@@ -73,7 +80,11 @@ def _coerce_param(value: Any) -> Any:
     return value
 
 
-def finite_or_text(value: float) -> float | str:
+NonFiniteText = Literal["NaN", "Infinity", "-Infinity"]
+"""How NaN and the infinities travel (``MetricValue`` in ``src/api/tracking.ts``)."""
+
+
+def finite_or_text(value: float) -> float | NonFiniteText:
     """JSON has no NaN or infinity: they travel as the strings MLflow's protobuf JSON uses."""
     if math.isnan(value):
         return "NaN"
@@ -134,7 +145,7 @@ class LatestMetric(Model):
     timestamp: int
 
     @field_serializer("value")
-    def _serialize_value(self, value: float) -> float | str:
+    def _serialize_value(self, value: float) -> float | NonFiniteText:
         return finite_or_text(value)
 
 
@@ -194,7 +205,10 @@ class MetricPoint(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     key: Key
-    value: float
+    value: Annotated[
+        float,
+        WithJsonSchema({"anyOf": [{"type": "number"}, {"enum": ["NaN", "Infinity", "-Infinity"]}]}),
+    ]
     step: NotRequired[Int64]
     """Defaults to 0."""
     timestamp: NotRequired[Int64]
@@ -232,7 +246,7 @@ class MetricHistory(Model):
     downsampled: bool
 
     @field_serializer("values")
-    def _serialize_values(self, values: list[float]) -> list[float | str]:
+    def _serialize_values(self, values: list[float]) -> list[float | NonFiniteText]:
         if all(math.isfinite(v) for v in values):
             return values  # type: ignore[return-value]
         return [finite_or_text(v) for v in values]

@@ -2,7 +2,8 @@
  * Typed client of the automatic-tracking status endpoint.
  *
  * `IAutologStatus` mirrors the server's wire model of
- * `GET mlplatform/api/autolog?path=`; keep both in step.
+ * `GET mlplatform/api/autolog?path=`; `tests/test_wire_contract.py` checks
+ * that they are in step.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';

@@ -3,7 +3,8 @@
  * `.../activity`) and the records the server writes into shared notebooks.
  *
  * The `I*` interfaces mirror the pydantic wire models in
- * `jupyterlab_mlplatform/collab/models.py`; keep both in step.
+ * `jupyterlab_mlplatform/collab/models.py`; `tests/test_wire_contract.py`
+ * checks that they are in step.
  */
 import { ServerConnection } from '@jupyterlab/services';
 

@@ -2,7 +2,8 @@
  * Typed client of the deployments REST API (`{baseUrl}mlplatform/api/deployments`).
  *
  * The `I*` interfaces mirror the pydantic wire models in
- * `jupyterlab_mlplatform/deploy/manager/models.py`; keep both in step.
+ * `jupyterlab_mlplatform/deploy/manager/models.py`; `tests/test_wire_contract.py`
+ * checks that they are in step.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -93,9 +94,9 @@ export type DeploymentAction = 'stop' | 'start' | 'restart' | 'rollback';
 export interface IDeploymentUpdate {
   action: DeploymentAction;
   /** For `start` and `restart`: another number of workers. */
-  workers?: number;
+  workers?: number | null;
   /** For `rollback`: the version to serve (default: the previous one). */
-  version?: number;
+  version?: number | null;
 }
 
 export interface IDeploymentVersionCreate {
@@ -155,6 +156,11 @@ export interface IApiKey {
  */
 export interface IApiKeyCreated extends IApiKey {
   key: string;
+}
+
+export interface IApiKeyCreate {
+  /** A label for the key (at most 100 characters). */
+  name?: string | null;
 }
 
 export interface IApiKeyList {
@@ -333,7 +339,7 @@ export class DeploymentsClient {
 
   /** `POST deployments/{name}/keys`: the answer has the full key, once. */
   createKey(name: string, keyName?: string): Promise<IApiKeyCreated> {
-    const body = keyName ? { name: keyName } : {};
+    const body: IApiKeyCreate = keyName ? { name: keyName } : {};
     return this._request(Private.path(name, 'keys'), 'POST', body);
   }
 

@@ -2,7 +2,8 @@
  * Typed client of the tracking REST API and its event stream.
  *
  * The `I*` interfaces mirror the pydantic wire models in
- * `jupyterlab_mlplatform/tracking/models.py`; keep both in step.
+ * `jupyterlab_mlplatform/tracking/models.py`; `tests/test_wire_contract.py`
+ * checks that they are in step.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -145,7 +146,7 @@ export interface IMetricPoint {
   value: MetricValue;
   step?: number;
   /** Milliseconds since the epoch; the server's clock when omitted. */
-  timestamp?: number | null;
+  timestamp?: number;
 }
 
 export interface ILogBatch {
@@ -210,7 +211,7 @@ export interface IMetricHistoriesQuery {
   /** 1 to 50 metric keys. */
   keys: string[];
   /** At most this many shape-preserving points per history; all when omitted. */
-  max_points?: number;
+  max_points?: number | null;
 }
 
 /**
