@@ -27,7 +27,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import NotFound
+from ..errors import NotFound, NotImplementedByServer
 from ..kernels.names import MLFLOW_API_PATH
 from ..streamed_files import StreamedFilesHandler
 from ..tracking.artifacts import ArtifactUpload
@@ -35,7 +35,6 @@ from . import models as wire
 from . import translate
 from .base import ARTIFACTS, TRACKING, MLflowHandler
 from .downloads import content_disposition, media_type_of
-from .error_codes import NotImplementedByServer
 
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 """The message the mlflow client recognises to fall back to a plain upload."""

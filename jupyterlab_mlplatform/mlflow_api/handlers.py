@@ -12,11 +12,11 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from ..errors import EndpointNotFound
 from ..kernels.names import MLFLOW_API_PATH
 from . import artifact_handlers, experiment_handlers, logged_model_handlers, run_handlers
 from . import models as wire
 from .base import API_ROOT, MLflowHandler
-from .error_codes import EndpointNotFound
 
 MLFLOW_VERSION = "3.17.2"
 """The MLflow release whose server this one is checked against (its client in the tests)."""
