@@ -265,3 +265,37 @@ def test_rooms_read_each_connection_in_its_own_serving_task() -> None:
     assert "async for message in channel" in source
     assert "self.on_message(message)" in source
     assert isinstance(inspect.getattr_static(YRoom, "on_message"), property)
+
+
+# -- jupyter_server ------------------------------------------------------------------------
+
+
+def test_prepare_can_be_told_not_to_redirect_to_the_login_page() -> None:
+    from jupyter_server.base.handlers import JupyterHandler
+
+    parameters = inspect.signature(JupyterHandler.prepare).parameters
+    for name, value in compat.NO_LOGIN_REDIRECT.items():
+        assert name in parameters
+        assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters[name].default is not value  # the default redirects
+    # without the redirect, an unknown user is refused with 403 (tests/tracking's events
+    # tests check the answer itself)
+    body = inspect.getsource(JupyterHandler.prepare).split(":", 1)[1]
+    assert "if _redirect_to_login:" in body
+    assert "HTTPError(403)" in body
+
+
+# -- jupyterlab_server ---------------------------------------------------------------------
+
+
+def test_the_lab_overrides_are_read_from_both_places(tmp_path: Path) -> None:
+    (tmp_path / "overrides.json").write_text(json.dumps({"a:b": {"x": 1}}))
+    (tmp_path / "overrides.d").mkdir()
+    (tmp_path / "overrides.d" / "more.json").write_text(json.dumps({"c:d": {"y": 2}}))
+    assert compat.lab_setting_overrides(str(tmp_path)) == {"a:b": {"x": 1}, "c:d": {"y": 2}}
+    assert compat.lab_setting_overrides(str(tmp_path / "missing")) == {}
+
+
+def test_where_a_user_setting_is_kept(tmp_path: Path) -> None:
+    path = compat.user_settings_file(str(tmp_path), "@scope/pkg:plugin")
+    assert Path(path) == tmp_path / "@scope" / "pkg" / "plugin.jupyterlab-settings"
