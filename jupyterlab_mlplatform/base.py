@@ -1,7 +1,8 @@
 """The base of every REST handler: authentication, JSON models in and out, one error path.
 
 Domain code raises :class:`~jupyterlab_mlplatform.errors.MLPlatformError` subclasses; this
-handler turns them into ``{"message": ..., "reason": ...}`` with their status.  Anything else
+handler turns them into ``{"message": ..., "reason": ...}`` with their status, through
+tornado's public ``log_exception`` and ``write_error`` hooks.  Anything else
 is jupyter_server's ``500 Unhandled error`` with no traceback sent to the client.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -25,6 +25,8 @@ from .kernels.sessions import kernel_notebook_path
 from .tracking.models import RunSource
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from .app import MLPlatformApp
     from .tracking.models import Run
     from .tracking.service import TrackingService
@@ -214,19 +216,28 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
         """The HTTP status an error is answered with."""
         return int(error.status_code)
 
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, MLPlatformError) and not self._finished:
-            status = self.status_for(e)
-            if status >= 500:
-                self.log.error("%s: %s", type(e).__name__, e.message)
-            self.send_error(status, exc_info=sys.exc_info())
+    # tornado answers an exception that is no ``HTTPError`` with ``send_error(500,
+    # exc_info=...)`` after ``log_exception``: both are public hooks, so a domain error is
+    # logged (only a 5xx, and without a traceback) and answered with its own status there.
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, MLPlatformError):
+            if self.status_for(value) >= 500:
+                self.log.error("%s: %s", type(value).__name__, value.message)
             return
-        super()._handle_request_exception(e)
+        super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         if isinstance(error, MLPlatformError):
+            status_code = self.status_for(error)
+            self.set_status(status_code)
             self.set_header("Content-Type", "application/json")
             reply: dict[str, object] = {
                 "message": error.message,

@@ -1,12 +1,15 @@
-"""The private parts of jupyter-collaboration and pycrdt that the platform relies on.
+"""The private parts of jupyter_server, jupyterlab_server, jupyter-collaboration and pycrdt
+that the platform relies on.
 
 jupyter-collaboration's server extension (``jupyter_server_ydoc``) has no API for what shared
-editing needs from it, so the few places where we reach into it are all here, each with what
-it assumes.  ``tests/test_compat.py`` checks every assumption against the installed versions
+editing needs from it, jupyterlab_server none for reading one user setting the way the lab
+does, and jupyter_server none for an API websocket that answers 403 instead of redirecting to
+the login page; so the few places where we reach into them are all here, each with what it
+assumes.  ``tests/test_compat.py`` checks every assumption against the installed versions
 and fails when an upgrade breaks one.
 
-Nothing here imports ``jupyter_server_ydoc`` at module level: a server without
-jupyter-collaboration imports this module too.
+Nothing here imports ``jupyter_server_ydoc`` or ``jupyterlab_server`` at module level: a
+server without jupyter-collaboration (or without JupyterLab) imports this module too.
 """
 
 from __future__ import annotations
@@ -128,3 +131,31 @@ def _release_anyio_workers() -> None:
     for thread in threading.enumerate():
         if isinstance(thread, WorkerThread):
             thread.queue.put_nowait(None)
+
+
+# -- jupyter_server ------------------------------------------------------------------------
+
+NO_LOGIN_REDIRECT: dict[str, Any] = {"_redirect_to_login": False}
+"""Keyword arguments of ``JupyterHandler.prepare`` that make it answer an unauthenticated
+request with 403 instead of redirecting it to the login page (a private argument; the API
+websocket of ``tracking/handlers.py`` needs it, as it is no ``APIHandler``)."""
+
+
+# -- jupyterlab_server ---------------------------------------------------------------------
+
+
+def lab_setting_overrides(app_settings_dir: str) -> dict[str, Any]:
+    """The settings overrides the lab applies (``overrides.json``, ``overrides.d``), read
+    as jupyterlab_server reads them (``settings_utils._get_overrides``)."""
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    overrides, _ = _get_overrides(app_settings_dir)
+    return overrides
+
+
+def user_settings_file(user_settings_dir: str, setting_id: str) -> str:
+    """Where jupyterlab_server keeps a user's settings of one plugin
+    (``settings_utils._path``): ``<dir>/<package>/<plugin>.jupyterlab-settings``."""
+    from jupyterlab_server.settings_utils import SETTINGS_EXTENSION, _path
+
+    return _path(user_settings_dir, setting_id, extension=SETTINGS_EXTENSION)

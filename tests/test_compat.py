@@ -265,3 +265,83 @@ def test_rooms_read_each_connection_in_its_own_serving_task() -> None:
     assert "async for message in channel" in source
     assert "self.on_message(message)" in source
     assert isinstance(inspect.getattr_static(YRoom, "on_message"), property)
+
+
+# -- jupyter_server ------------------------------------------------------------------------
+
+
+def test_prepare_can_be_told_not_to_redirect_to_the_login_page() -> None:
+    from jupyter_server.base.handlers import JupyterHandler
+
+    parameters = inspect.signature(JupyterHandler.prepare).parameters
+    for name, value in compat.NO_LOGIN_REDIRECT.items():
+        assert name in parameters
+        assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters[name].default is not value  # the default redirects
+    # without the redirect, an unknown user is refused with 403 (tests/tracking's events
+    # tests check the answer itself)
+    body = inspect.getsource(JupyterHandler.prepare).split(":", 1)[1]
+    assert "if _redirect_to_login:" in body
+    assert "HTTPError(403)" in body
+
+
+# -- jupyterlab_server ---------------------------------------------------------------------
+
+
+def test_the_lab_overrides_are_read_from_both_places(tmp_path: Path) -> None:
+    (tmp_path / "overrides.json").write_text(json.dumps({"a:b": {"x": 1}}))
+    (tmp_path / "overrides.d").mkdir()
+    (tmp_path / "overrides.d" / "more.json").write_text(json.dumps({"c:d": {"y": 2}}))
+    assert compat.lab_setting_overrides(str(tmp_path)) == {"a:b": {"x": 1}, "c:d": {"y": 2}}
+    assert compat.lab_setting_overrides(str(tmp_path / "missing")) == {}
+
+
+def test_where_a_user_setting_is_kept(tmp_path: Path) -> None:
+    path = compat.user_settings_file(str(tmp_path), "@scope/pkg:plugin")
+    assert Path(path) == tmp_path / "@scope" / "pkg" / "plugin.jupyterlab-settings"
+
+
+# -- nothing else reaches in -----------------------------------------------------------------
+
+UPSTREAM = ("jupyter_server", "jupyterlab_server", "tornado")
+TORNADO_PRIVATE = {
+    "_handle_request_exception",
+    "_execute",
+    "_finished",
+    "_headers_written",
+    "_status_code",
+    "_transforms",
+}
+"""Private attributes of tornado's RequestHandler that a handler might be tempted to use."""
+
+
+def _private_reaches(path: Path) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(UPSTREAM):
+            found += [f"import {alias.name}" for alias in node.names if alias.name[0] == "_"]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name in TORNADO_PRIVATE:
+                found.append(f"def {node.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in TORNADO_PRIVATE:
+            found.append(f".{node.attr}")
+        elif isinstance(node, ast.Call):
+            found += [
+                f"{keyword.arg}="
+                for keyword in node.keywords
+                if keyword.arg is not None and keyword.arg.startswith("_")
+            ]
+    return found
+
+
+def test_no_module_but_compat_uses_private_upstream_names() -> None:
+    package = Path(compat.__file__).parent
+    reaches = {
+        path.relative_to(package).as_posix(): found
+        for path in sorted(package.rglob("*.py"))
+        if path != package / "compat.py"
+        if (found := _private_reaches(path))
+    }
+    assert reaches == {}

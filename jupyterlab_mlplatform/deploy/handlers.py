@@ -27,7 +27,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HT
 from ..base import MLPlatformAPIHandler
 from ..collab.models import ActivityDeployment, CollabUser, DeploymentAction
 from ..constants import API_ROOT
-from .manager import DeploymentUnavailable
+from ..errors import DeploymentUnavailable
 from .manager.models import (
     ApiKeyCreate,
     ApiKeyList,

@@ -28,14 +28,13 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..constants import MLFLOW_API_ROOT
-from ..errors import NotFound
+from ..errors import NotFound, NotImplementedByServer
 from ..streamed_files import StreamedFilesHandler
 from ..tracking.artifacts import ArtifactUpload
 from . import models as wire
 from . import translate
 from .base import ARTIFACTS, TRACKING, MLflowHandler
 from .downloads import content_disposition, media_type_of
-from .error_codes import NotImplementedByServer
 
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 """The message the mlflow client recognises to fall back to a plain upload."""

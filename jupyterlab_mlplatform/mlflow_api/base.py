@@ -101,6 +101,7 @@ class MLflowHandler(MLPlatformAPIHandler):
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         if isinstance(error, MLPlatformError):
+            self.set_status(self.status_for(error))
             code, message = mlflow_error_code(error, self.conflict_code), error.message
         else:
             code = code_of_http_status(status_code)

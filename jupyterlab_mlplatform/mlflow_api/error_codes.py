@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from ..errors import Conflict, InvalidArgument, MLPlatformError, NotFound, StoreUnavailable
+from ..errors import (
+    Conflict,
+    EndpointNotFound,
+    InvalidArgument,
+    MLPlatformError,
+    NotFound,
+    NotImplementedByServer,
+    StoreUnavailable,
+)
+
+__all__ = [
+    "STATUS_OF_CODE",
+    "EndpointNotFound",
+    "NotImplementedByServer",
+    "code_of_http_status",
+    "mlflow_error_code",
+    "mlflow_status",
+]
 
 STATUS_OF_CODE: dict[str, int] = {
     "BAD_REQUEST": 400,
@@ -26,19 +43,6 @@ STATUS_OF_CODE: dict[str, int] = {
 """MLflow's HTTP status of each error code we send."""
 
 
-class EndpointNotFound(NotFound):
-    """No MLflow endpoint at that path (or not with that method)."""
-
-    mlflow_code = "ENDPOINT_NOT_FOUND"
-
-
-class NotImplementedByServer(MLPlatformError):
-    """An MLflow feature this server does not offer (the client falls back where it can)."""
-
-    status_code = HTTPStatus.NOT_IMPLEMENTED
-    mlflow_code = "NOT_IMPLEMENTED"
-
-
 def mlflow_error_code(error: MLPlatformError, conflict_code: str) -> str:
     """The MLflow error code of one of our errors.
 
@@ -46,9 +50,8 @@ def mlflow_error_code(error: MLPlatformError, conflict_code: str) -> str:
     endpoint: ``RESOURCE_ALREADY_EXISTS`` where a name is taken, ``INVALID_PARAMETER_VALUE``
     elsewhere (a param changed, a deleted run or experiment written to).
     """
-    own = getattr(error, "mlflow_code", None)
-    if isinstance(own, str):
-        return own
+    if error.mlflow_code is not None:
+        return error.mlflow_code
     if isinstance(error, NotFound):
         return "RESOURCE_DOES_NOT_EXIST"
     if isinstance(error, Conflict):

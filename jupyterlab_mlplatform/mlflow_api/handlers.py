@@ -13,10 +13,10 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..constants import MLFLOW_API_ROOT
+from ..errors import EndpointNotFound
 from . import artifact_handlers, experiment_handlers, logged_model_handlers, run_handlers
 from . import models as wire
 from .base import API_ROOT, MLflowHandler
-from .error_codes import EndpointNotFound
 
 MLFLOW_VERSION = "3.17.2"
 """The MLflow release whose server this one is checked against (its client in the tests)."""

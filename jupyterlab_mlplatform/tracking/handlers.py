@@ -22,6 +22,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
 from ..base import AUTH_RESOURCE, MLPlatformAPIHandler
+from ..compat import NO_LOGIN_REDIRECT
 from ..constants import API_ROOT
 from ..errors import InvalidArgument, PayloadTooLarge
 from ..streamed_files import StreamedFilesHandler
@@ -201,7 +202,7 @@ class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
 
     async def prepare(self, *args: Any, **kwargs: Any) -> None:
         # An API socket answers 403 to strangers; it never redirects them to a login page.
-        await super().prepare(*args, _redirect_to_login=False, **kwargs)
+        await super().prepare(*args, **NO_LOGIN_REDIRECT, **kwargs)
 
     # Refusals are JSON {"message": ...} like every route of the API (openapi.json), not
     # jupyter-server's HTML error page.

@@ -137,8 +137,8 @@ def test_context_holds_dockerfile_model_runtime_and_manifests(
     assert all("==" in line for line in runtime_lines if not line.startswith("#"))
     assert not any("jupyter" in name for name in _names(runtime_lines + model_lines))
 
-    # The runtime is deploy.model and deploy.serving, the bounded JSON parser they use, and
-    # two stub __init__ files
+    # The runtime is deploy.model and deploy.serving, the bounded JSON parser and the domain
+    # errors they use, and two stub __init__ files
     runtime = context / "runtime"
     copied = {p.relative_to(runtime).as_posix() for p in runtime.rglob("*") if p.is_file()}
     assert "entrypoint.sh" in copied
@@ -157,6 +157,7 @@ def test_context_holds_dockerfile_model_runtime_and_manifests(
         "jupyterlab_mlplatform/bounded_json.py",
         "jupyterlab_mlplatform/constants.py",
         "jupyterlab_mlplatform/deploy/__init__.py",
+        "jupyterlab_mlplatform/errors.py",
         "jupyterlab_mlplatform/lazy.py",
     }
     stub = (runtime / "jupyterlab_mlplatform" / "__init__.py").read_text()

@@ -18,13 +18,6 @@ import pytest
 from jupyterlab_mlplatform.deploy.model import METADATA_FILE, ColumnSpec, Signature, TensorSpec
 from jupyterlab_mlplatform.deploy.serving import imports
 from jupyterlab_mlplatform.deploy.serving.batching import MicroBatcher, Predictor
-from jupyterlab_mlplatform.deploy.serving.errors import (
-    InvalidInput,
-    MalformedRequest,
-    PredictionFailed,
-    ServingError,
-    UnsupportedMediaType,
-)
 from jupyterlab_mlplatform.deploy.serving.formats import media_type, parse
 from jupyterlab_mlplatform.deploy.serving.keys import (
     SLOW_CHECKS_BURST,
@@ -39,6 +32,13 @@ from jupyterlab_mlplatform.deploy.serving.keys import (
 )
 from jupyterlab_mlplatform.deploy.serving.metrics import Metrics
 from jupyterlab_mlplatform.deploy.serving.schema import InputSchema, Item, combine
+from jupyterlab_mlplatform.deploy.serving.scoring_errors import (
+    InvalidInput,
+    MalformedRequest,
+    PredictionFailed,
+    ServingError,
+    UnsupportedMediaType,
+)
 
 SIGNATURE = Signature(
     inputs=[

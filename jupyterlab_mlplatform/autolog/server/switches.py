@@ -18,6 +18,7 @@ from typing import Any
 from jupyter_core.utils import ensure_async
 from pycrdt import Map
 
+from ...compat import lab_setting_overrides, user_settings_file
 from .models import AutologStatus
 
 SETTING_ID = "jupyterlab-mlplatform:autolog"
@@ -71,9 +72,9 @@ class AutologSwitches:
 
     def _read_user_setting(self, lab: Any) -> bool:
         try:
-            from jupyterlab_server.settings_utils import _get_overrides, get_settings
+            from jupyterlab_server.settings_utils import get_settings
 
-            overrides, _ = _get_overrides(lab.app_settings_dir)
+            overrides = lab_setting_overrides(lab.app_settings_dir)
             settings, _ = get_settings(
                 lab.app_settings_dir,
                 lab.schemas_dir,
@@ -144,12 +145,10 @@ def _enabled_in(metadata: dict[str, Any]) -> bool:
 def _setting_files_state(lab: Any) -> tuple[Any, ...]:
     """Size and modification time of each file the user setting is read from, None for
     those missing: the user's settings file where jupyterlab_server keeps it, and the
-    overrides ``_get_overrides`` reads."""
-    from jupyterlab_server.settings_utils import SETTINGS_EXTENSION, _path
-
+    overrides :func:`~jupyterlab_mlplatform.compat.lab_setting_overrides` reads."""
     overrides = os.path.join(lab.app_settings_dir, "overrides")
     paths = [
-        _path(lab.user_settings_dir, SETTING_ID, extension=SETTINGS_EXTENSION),
+        user_settings_file(lab.user_settings_dir, SETTING_ID),
         *sorted(glob(os.path.join(lab.app_settings_dir, "overrides.d", "*.json*"))),
         overrides + ".json",
         overrides + ".json5",

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..model.metadata import METADATA_FILE, ModelMetadata, ModelPackageError
+from ...errors import ModelPackageError
+from ..model.metadata import METADATA_FILE, ModelMetadata
 from ..model.requirements import TORCH_CPU_INDEX
 from . import manifests
 from .manifests import PORT, USER_ID
@@ -48,7 +49,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The ``jupyterlab_mlplatform`` folder the runtime is copied from."""
 RUNTIME_PACKAGES = ("deploy/model", "deploy/serving")
 """The sub-packages the scoring server imports (see ``deploy/serving/__init__.py``)."""
-RUNTIME_MODULES = ("bounded_json.py", "constants.py", "lazy.py")
+RUNTIME_MODULES = ("bounded_json.py", "constants.py", "errors.py", "lazy.py")
 """Modules of the package's root that those sub-packages import."""
 
 RUNTIME_NEEDS: dict[str, str] = {

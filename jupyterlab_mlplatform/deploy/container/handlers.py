@@ -23,7 +23,6 @@ from tornado.iostream import StreamClosedError
 
 from ...errors import Conflict, InvalidArgument
 from ..handlers import API, NAME, DeploymentBaseHandler
-from ..model.metadata import ModelPackageError
 from .context import ContextSpec, read_package_metadata, run_context_name, write_context_file
 from .manifests import VARIANTS
 from .names import resource_name
@@ -59,8 +58,6 @@ class ContainerExportHandler(DeploymentBaseHandler):
         archive = scratch / spec.archive_name
         try:
             size = await asyncio.to_thread(write_context_file, model_dir, archive, spec)
-        except ModelPackageError as e:
-            raise InvalidArgument(str(e)) from None
         except FileNotFoundError:
             raise Conflict("The model's files changed during the export; try again.") from None
         self.set_header("Content-Type", "application/gzip")
@@ -109,10 +106,7 @@ class DeploymentManifestHandler(ContainerExportHandler):
         if render is None:
             raise InvalidArgument("variant must be kubernetes (the default) or kserve.")
         model_dir, spec = self.deployment_context(name)
-        try:
-            metadata = await asyncio.to_thread(read_package_metadata, model_dir)
-        except ModelPackageError as e:
-            raise InvalidArgument(str(e)) from None
+        metadata = await asyncio.to_thread(read_package_metadata, model_dir)
         filename = f"{spec.name}-{spec.tag}-{'kserve' if variant == 'kserve' else 'k8s'}.yaml"
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
         self.finish(render(spec, metadata), set_content_type="application/yaml")

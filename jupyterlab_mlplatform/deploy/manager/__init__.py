@@ -16,9 +16,9 @@ Framework-free (no tornado): the REST layer is :mod:`jupyterlab_mlplatform.deplo
 
 from __future__ import annotations
 
+from ...errors import DeploymentUnavailable, VersionFailed
 from .manager import DeploymentManager
 from .models import Deployment, DeploymentCreate, DeploymentStatus, DeploymentUpdate
-from .supervisor import DeploymentUnavailable, VersionFailed
 
 __all__ = [
     "Deployment",

@@ -27,7 +27,7 @@ from typing import Any
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, DeploymentUnavailable, NotFound
 from ...tracking.service import TrackingService
 from .forkserver_client import ForkServer
 from .models import (
@@ -40,7 +40,7 @@ from .models import (
 )
 from .package_copy import clean_artifact_path, copy_package, copy_package_flavor
 from .state import DeploymentFiles, DeploymentRecord, DeploymentState, VersionRecord
-from .supervisor import DeploymentUnavailable, Supervisor
+from .supervisor import Supervisor
 from .wire import deployment_to_wire
 
 _COMING_BACK = (DeploymentStatus.STARTING, DeploymentStatus.RESTARTING)
@@ -372,7 +372,7 @@ class DeploymentManager(LoggingConfigurable):
         self, name: str, spec: DeploymentVersionCreate, user: str | None = None
     ) -> Deployment:
         """Redeploy: serve a newer model under the same name.  A serving deployment switches
-        without refusing a request; :class:`~.supervisor.VersionFailed` (and nothing
+        without refusing a request; :class:`~jupyterlab_mlplatform.errors.VersionFailed` (and nothing
         changed) when the new version cannot start."""
         self._get(name)  # 404 before looking at the run
         artifact_path = clean_artifact_path(spec.artifact_path)
@@ -423,7 +423,7 @@ class DeploymentManager(LoggingConfigurable):
 
     async def start(self, name: str, workers: int | None = None) -> Deployment:
         """Start a deployment, or restart it: a serving one is replaced by a new process
-        without refusing a request (:class:`~.supervisor.VersionFailed` if that one cannot
+        without refusing a request (:class:`~jupyterlab_mlplatform.errors.VersionFailed` if that one cannot
         start)."""
         async with self._locked(name) as state:
             record = state.record

@@ -21,25 +21,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ...errors import MLPlatformError
+from ...errors import DeploymentUnavailable, VersionFailed
 from .forkserver_client import ForkServer
 from .models import DeploymentStatus
 from .process import ScoringProcess, StartFailed
 from .state import DeploymentFiles, DeploymentState, VersionRecord
 
 log = logging.getLogger(__name__)
-
-
-class DeploymentUnavailable(MLPlatformError):
-    """The deployment exists but is not serving now (503)."""
-
-    status_code = 503
-
-
-class VersionFailed(MLPlatformError):
-    """A new version (or a restart) could not start; what served before still serves (422)."""
-
-    status_code = 422
 
 
 class SupervisionSettings(Protocol):

@@ -6,7 +6,8 @@ Safe formats where they exist (skops, XGBoost's and LightGBM's own, TorchScript,
 packages only from our own artifact store, never from what arrives over HTTP.
 
 Imports only the standard library, pydantic, numpy and pandas (a flavor's library when
-that flavor is saved or loaded): it is copied as-is into serving images.  numpy and pandas
+that flavor is saved or loaded), and the package's ``errors.py``: it is copied as-is into
+serving images.  numpy and pandas
 come with the first use of what needs them (saving, loading, signatures), so that the
 Jupyter server, which reads only the metadata, does not import them at start (0.35 s).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...errors import ModelPackageError, SignatureError
 from ...lazy import lazy_exports
 from .metadata import (
     FORMAT_VERSION,
@@ -25,7 +27,6 @@ from .metadata import (
     ColumnType,
     Flavor,
     ModelMetadata,
-    ModelPackageError,
     Signature,
     TensorSpec,
 )
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from .package import LoadedModel, load_model, read_metadata, save_model
     from .requirements import pinned_requirements
     from .signature import (
-        SignatureError,
         as_data,
         example_payload,
         infer_signature,
@@ -48,7 +48,6 @@ _LAZY = {
     "read_metadata": ".package",
     "save_model": ".package",
     "pinned_requirements": ".requirements",
-    "SignatureError": ".signature",
     "as_data": ".signature",
     "example_payload": ".signature",
     "infer_signature": ".signature",

@@ -24,10 +24,6 @@ ColumnType = Literal[
 ]
 
 
-class ModelPackageError(Exception):
-    """A model that cannot be saved, or a folder that is not a loadable model package."""
-
-
 class ColumnSpec(BaseModel):
     """One input or output column; ``name`` is None for positional (unnamed) columns."""
 

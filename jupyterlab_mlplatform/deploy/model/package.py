@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...errors import ModelPackageError
 from .flavors import detect_flavor, flavor_module
 from .metadata import (
     FORMAT_VERSION,
     METADATA_FILE,
     ColumnSpec,
     ModelMetadata,
-    ModelPackageError,
     Signature,
 )
 from .requirements import library_versions, pinned_requirements, write_requirements

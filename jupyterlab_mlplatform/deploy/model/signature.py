@@ -16,18 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...errors import SignatureError
 from .metadata import INPUT_EXAMPLE_FILE, ColumnSpec, ColumnType, Signature, TensorSpec
-
-
-class SignatureError(ValueError):
-    """Input that does not match the model's signature; ``column`` names the culprit
-    (a positional column by its index), None when it is about the input as a whole."""
-
-    def __init__(self, message: str, column: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
-
 
 # -- inference -------------------------------------------------------------------------
 

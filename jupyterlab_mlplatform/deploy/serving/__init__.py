@@ -1,10 +1,12 @@
 """The small serving runtime: one scoring-server process (or pre-forked group) per deployment.
 
-Imports only the standard library, tornado, pydantic, numpy, pandas and
-``jupyterlab_mlplatform.deploy.model``: it is copied into serving images without JupyterLab.
+Imports only the standard library, tornado, pydantic, numpy, pandas,
+``jupyterlab_mlplatform.deploy.model`` and the package's ``bounded_json`` and ``errors``
+modules: it is copied into serving images without JupyterLab.
 
 * ``server``: the process entry point and its contract (CLI, JSON event lines, exit codes);
 * ``app``: the tornado application (routes, auth, errors);
+  ``scoring_errors``: its error answers, in MLflow's scoring-server shape;
 * ``formats``: MLflow's request formats; ``schema``: the signature's checks;
 * ``batching``: predict calls and adaptive micro-batching; ``metrics``: Prometheus;
 * ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.

@@ -5,7 +5,7 @@ same core, and this server has five fixed routes).
 Routes: ``POST /invocations``, ``GET /health`` (also ``/ping``), ``GET /metadata``,
 ``GET /openapi.json``, ``GET /metrics``.  With a keys file every route but ``/health`` and
 ``/ping`` needs ``Authorization: Bearer <key>``.  Every error is JSON
-``{"error_code", "message"}`` (see ``errors``): 400 for bad input (naming the column), 401,
+``{"error_code", "message"}`` (see ``scoring_errors``): 400 for bad input (naming the column), 401,
 404, 405, 413, 415, 503; a 500 only for the server's own failures.
 
 What can be decided from the headers (a body over the limit, a bad key or content type,
@@ -27,7 +27,7 @@ from tornado import httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
-from . import errors
+from . import scoring_errors
 from .batching import MicroBatcher, Predictor
 from .formats import media_type, parse
 from .keys import KeyStore
@@ -92,7 +92,7 @@ class _Request(httputil.HTTPMessageDelegate):
         self.start = 0.0
         self.route = "other"
         self.method = ""
-        self.error: errors.ServingError | None = None
+        self.error: scoring_errors.ServingError | None = None
         self.chunks: list[bytes] = []
         self.size = 0
         self.media = ""
@@ -113,9 +113,9 @@ class _Request(httputil.HTTPMessageDelegate):
         path = start_line.path.split("?", 1)[0]
         try:
             self._check(path, headers)
-        except errors.ServingError as e:
+        except scoring_errors.ServingError as e:
             self.error = e
-            if isinstance(e, errors.RequestTooLarge):
+            if isinstance(e, scoring_errors.RequestTooLarge):
                 self._answer_error(e)  # now: the connection closes, the body is not read
 
     def data_received(self, chunk: bytes) -> None:
@@ -139,11 +139,11 @@ class _Request(httputil.HTTPMessageDelegate):
                 self._invoke()
             else:
                 self._get()
-        except errors.ServingError as e:
+        except scoring_errors.ServingError as e:
             self._answer_error(e)
         except Exception:
             log.exception("Unexpected error answering %s", self.route)
-            self._answer_error(errors.ServingError("Internal error: see the server's log."))
+            self._answer_error(scoring_errors.ServingError("Internal error: see the server's log."))
 
     def on_connection_close(self) -> None:
         self.closed = True
@@ -158,20 +158,20 @@ class _Request(httputil.HTTPMessageDelegate):
         if path == "/invocations":
             self.route = path
             if self.method != "POST":
-                raise errors.MethodNotAllowed("Use POST on /invocations.")
+                raise scoring_errors.MethodNotAllowed("Use POST on /invocations.")
         elif path in GET_ROUTES:
             self.route = "/health" if path == "/ping" else path
             if self.method not in ("GET", "HEAD"):
-                raise errors.MethodNotAllowed(f"Use GET on {path}.")
+                raise scoring_errors.MethodNotAllowed(f"Use GET on {path}.")
         else:
-            raise errors.NotFound(f"Unknown path: the routes are {ROUTES}.")
+            raise scoring_errors.NotFound(f"Unknown path: the routes are {ROUTES}.")
         keys = self.state.keys
         if (
             keys is not None
             and path not in OPEN_ROUTES
             and keys.verify_header(headers.get("Authorization")) is None
         ):
-            raise errors.Unauthenticated(
+            raise scoring_errors.Unauthenticated(
                 "Missing, invalid or revoked API key: send 'Authorization: Bearer <key>'."
             )
         if self.route != "/invocations":
@@ -184,14 +184,14 @@ class _Request(httputil.HTTPMessageDelegate):
             raise _too_large(limit)
         self.media = media_type(headers.get("Content-Type"))
         if self.state.predictor is None:
-            raise errors.NotReady("The model is still loading.")
+            raise scoring_errors.NotReady("The model is still loading.")
 
     def _get(self) -> None:
         state = self.state
         route = self.route
         if route == "/health":
             if state.predictor is None:
-                raise errors.NotReady("The model is still loading.")
+                raise scoring_errors.NotReady("The model is still loading.")
             self._answer(200, b'{"status": "ok"}')
         elif route == "/metadata":
             self._answer(200, state.metadata)
@@ -203,7 +203,7 @@ class _Request(httputil.HTTPMessageDelegate):
 
     def _invoke(self) -> None:
         if self.size == 0:
-            raise errors.MalformedRequest("The body is empty.")
+            raise scoring_errors.MalformedRequest("The body is empty.")
         body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
         self.chunks = []
         item = parse(body, self.media, self.state.schema)
@@ -214,20 +214,22 @@ class _Request(httputil.HTTPMessageDelegate):
             self._predicted(self.state.predictor.run([item])[0])
 
     def _predicted(self, result: Any) -> None:
-        if isinstance(result, errors.ServingError):
+        if isinstance(result, scoring_errors.ServingError):
             self._answer_error(result)
             return
         try:
             body = b'{"predictions": ' + json.dumps(result).encode() + b"}"
         except (TypeError, ValueError) as e:
             log.error("Predictions that are not JSON: %s", e)
-            self._answer_error(errors.ServingError("The model's output is not JSON-serializable."))
+            self._answer_error(
+                scoring_errors.ServingError("The model's output is not JSON-serializable.")
+            )
             return
         self._answer(200, body)
 
     # -- answering ---------------------------------------------------------------------
 
-    def _answer_error(self, error: errors.ServingError) -> None:
+    def _answer_error(self, error: scoring_errors.ServingError) -> None:
         if error.status_code >= 500:
             cause = error.__cause__
             log.error(
@@ -240,9 +242,9 @@ class _Request(httputil.HTTPMessageDelegate):
             )
         self.state.metrics.error(error.error_code)
         extra: dict[str, str] = {}
-        if isinstance(error, errors.Unauthenticated):
+        if isinstance(error, scoring_errors.Unauthenticated):
             extra["WWW-Authenticate"] = 'Bearer realm="mlplatform"'
-        elif isinstance(error, errors.MethodNotAllowed):
+        elif isinstance(error, scoring_errors.MethodNotAllowed):
             extra["Allow"] = "POST" if self.route == "/invocations" else "GET, HEAD"
         self._answer(error.status_code, json.dumps(error.body()).encode(), extra=extra)
 
@@ -270,8 +272,8 @@ class _Request(httputil.HTTPMessageDelegate):
         self.conn.finish()
 
 
-def _too_large(limit: int) -> errors.RequestTooLarge:
-    return errors.RequestTooLarge(f"The body is larger than the limit ({limit} bytes).")
+def _too_large(limit: int) -> scoring_errors.RequestTooLarge:
+    return scoring_errors.RequestTooLarge(f"The body is larger than the limit ({limit} bytes).")
 
 
 class ConnectionCountingServer(HTTPServer):

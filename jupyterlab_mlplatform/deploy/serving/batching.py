@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import PredictionFailed, ServingError
 from .metrics import Metrics
 from .schema import InputSchema, Item, combine
+from .scoring_errors import PredictionFailed, ServingError
 
 log = logging.getLogger(__name__)
 

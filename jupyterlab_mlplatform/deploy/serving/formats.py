@@ -21,8 +21,8 @@ import io
 from typing import Any
 
 from ... import bounded_json
-from .errors import InvalidInput, MalformedRequest, UnsupportedMediaType
 from .schema import InputSchema, Item
+from .scoring_errors import InvalidInput, MalformedRequest, UnsupportedMediaType
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _KEYS = frozenset(FORMATS)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from . import errors
+from . import scoring_errors
 
 PREFIX = "mlplatform_serving_"
 HANDLERS = ("/invocations", "/health", "/metadata", "/openapi.json", "/metrics", "other")
@@ -29,8 +29,8 @@ ERROR_CODES = tuple(
     sorted(
         {
             cls.error_code
-            for cls in vars(errors).values()
-            if isinstance(cls, type) and issubclass(cls, errors.ServingError)
+            for cls in vars(scoring_errors).values()
+            if isinstance(cls, type) and issubclass(cls, scoring_errors.ServingError)
         }
     )
 )

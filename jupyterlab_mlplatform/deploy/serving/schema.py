@@ -34,7 +34,7 @@ import pandas as pd
 from jupyterlab_mlplatform.deploy.model import Signature, TensorSpec
 from jupyterlab_mlplatform.deploy.model.signature import is_number
 
-from .errors import InvalidInput, MalformedRequest
+from .scoring_errors import InvalidInput, MalformedRequest
 
 _FLOATS: dict[str, np.dtype[Any]] = {"double": np.dtype(np.float64), "float": np.dtype(np.float32)}
 _INTS: dict[str, np.dtype[Any]] = {"long": np.dtype(np.int64), "integer": np.dtype(np.int32)}

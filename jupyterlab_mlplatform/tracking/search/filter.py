@@ -32,7 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
-from jupyterlab_mlplatform.errors import InvalidArgument
+from jupyterlab_mlplatform.errors import (
+    FilterSyntaxError,
+    OrderBySyntaxError,
+    SearchSyntaxError,
+    printable,
+)
 from jupyterlab_mlplatform.tracking.models import fits_int64
 
 __all__ = [
@@ -178,72 +183,14 @@ class OrderKey:
 DEFAULT_ORDER: Final = (OrderKey("attribute", "start_time", ascending=False),)
 """Order used when ``order_by`` is empty (``run_id`` is always the last tiebreak)."""
 
-# -- errors --------------------------------------------------------------------------------
+# -- errors (the classes are in jupyterlab_mlplatform.errors) ------------------------------
 
-_EXCERPT_BEFORE: Final = 40
-_EXCERPT_AFTER: Final = 20
 _QUOTE_MAX: Final = 30
-
-
-class SearchSyntaxError(InvalidArgument):
-    """A filter or an order_by item is malformed; ``position`` is 0-based in that string."""
-
-    label = "search expression"
-
-    def __init__(self, text: str, position: int, reason: str, label: str | None = None) -> None:
-        self.position = position
-        self.reason = reason
-        self.field = label or self.label
-        super().__init__(
-            f"Invalid {label or self.label} at position {position}: {reason}\n"
-            + _excerpt(text, position)
-        )
-
-    @property
-    def details(self) -> dict[str, str | int]:
-        """Which input is wrong (``filter`` or ``order_by[i]``) and where (0-based)."""
-        return {"field": self.field, "position": self.position, "reason": self.reason}
-
-
-class FilterSyntaxError(SearchSyntaxError):
-    """The ``filter`` string is malformed."""
-
-    label = "filter"
-
-
-class OrderBySyntaxError(SearchSyntaxError):
-    """One ``order_by`` item is malformed; ``index`` says which."""
-
-    label = "order_by"
-
-    def __init__(self, text: str, position: int, reason: str, index: int) -> None:
-        self.index = index
-        super().__init__(text, position, reason, label=f"order_by[{index}]")
-
-    @property
-    def details(self) -> dict[str, str | int]:
-        return {**super().details, "index": self.index}
-
-
-def _printable(text: str) -> str:
-    """One column per character, so that the caret stays under the right one."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
-def _excerpt(text: str, position: int) -> str:
-    """``text`` around ``position`` (a short window), and a caret line under ``position``."""
-    start = max(0, position - _EXCERPT_BEFORE)
-    end = min(len(text), position + _EXCERPT_AFTER)
-    prefix = "..." if start > 0 else ""
-    suffix = "..." if end < len(text) else ""
-    line = prefix + _printable(text[start:end]) + suffix
-    caret = " " * (len(prefix) + position - start) + "^"
-    return f"  {line}\n  {caret}"
 
 
 def _quote(text: str) -> str:
     """A short, quoted rendering of a piece of user input for an error message."""
-    text = _printable(text)
+    text = printable(text)
     if len(text) > _QUOTE_MAX:
         text = text[: _QUOTE_MAX - 3] + "..."
     return f"'{text}'"
@@ -693,7 +640,7 @@ def _combine(kind: type[And | Or], items: list[Expr]) -> Expr:
 def parse_filter(text: str | None) -> Expr | None:
     """The AST of a filter string, or None when it is empty or only whitespace.
 
-    Raises :class:`FilterSyntaxError` (an :class:`InvalidArgument`) when it is malformed.
+    Raises :class:`FilterSyntaxError` (a 400) when it is malformed.
     """
     if text is None or not text.strip():
         return None
@@ -704,7 +651,7 @@ def parse_order_by(items: Sequence[str]) -> list[OrderKey]:
     """The sort keys of ``order_by`` items such as ``metrics.acc DESC`` or ``name``.
 
     An empty list gives an empty list: :data:`DEFAULT_ORDER` is applied by the query builder.
-    Raises :class:`OrderBySyntaxError` (an :class:`InvalidArgument`) naming the bad item.
+    Raises :class:`OrderBySyntaxError` (a 400) naming the bad item.
     """
     keys: list[OrderKey] = []
     for index, item in enumerate(items):

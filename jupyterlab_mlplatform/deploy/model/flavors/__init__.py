@@ -8,7 +8,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from ..metadata import ModelPackageError
+from ....errors import ModelPackageError
 
 # Keras before torch (on its torch backend a Keras model is a torch Module); the boosting
 # libraries before scikit-learn (their sklearn wrappers are estimators); the generic last.

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..metadata import ModelMetadata, ModelPackageError
+from ....errors import ModelPackageError
+from ..metadata import ModelMetadata
 from .base import Saved, as_array, loaded, quietly
 
 NAME = "pytorch"

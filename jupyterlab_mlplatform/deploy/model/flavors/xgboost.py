@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..metadata import ModelMetadata, ModelPackageError
+from ....errors import ModelPackageError
+from ..metadata import ModelMetadata
 from .base import Saved, loaded
 
 NAME = "xgboost"
