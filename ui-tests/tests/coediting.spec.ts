@@ -28,6 +28,15 @@ async function displayName(page: Page): Promise<string> {
   });
 }
 
+/** The status of the current notebook's kernel, once its session is ready. */
+async function kernelStatus(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const context = widget?.sessionContext;
+    return context?.isReady ? (context.session?.kernel?.status ?? '') : '';
+  });
+}
+
 async function openCollaboration(page: Page): Promise<void> {
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('mlplatform:open-collaboration');
@@ -82,7 +91,9 @@ test.describe('Co-editing', () => {
     await typeInCell(page, 1, 'seed = 42');
     await expect(cellText(bob, 1)).toHaveText('seed = 42');
     await typeInCell(bob, 0, '  # B was here');
-    await expect(cellText(page, 0)).toHaveText('import numpy as np  # B was here');
+    await expect(cellText(page, 0)).toHaveText(
+      'import numpy as np  # B was here'
+    );
 
     // B follows A: B's view goes where A goes.
     await openCollaboration(bob);
@@ -118,9 +129,12 @@ test.describe('Co-editing', () => {
       .replace(/\s+/g, ' ');
 
     // ...and in the activity feed, what A ran and the run it made.
-    const feedItem = bob.locator(`${SIDEBAR} .jp-mlp-ActivityItem`, {
-      hasText: /ran cell 3 of churn\.ipynb/
-    });
+    // (The feed is the server's: filtered by who, it holds this test's item only.)
+    const feedItem = bob
+      .locator(`${SIDEBAR} .jp-mlp-ActivityItem`, {
+        hasText: /ran cell 3 of churn\.ipynb/
+      })
+      .filter({ hasText: alice });
     await expect(feedItem).toContainText(runName, { timeout: 60_000 });
     await expect(feedItem).toContainText(alice);
     // A fresh browser's "Jupyter news?" question is not part of the picture.
@@ -169,6 +183,11 @@ test.describe('Stale outputs', () => {
       timeout: 60_000
     });
     const bobName = await displayName(bob);
+    // B's notebook must be connected to the shared kernel before B runs a cell
+    // (a run before that does nothing).
+    await expect
+      .poll(() => kernelStatus(bob), { timeout: 60_000 })
+      .toBe('idle');
     await bob.locator(CELL).nth(0).locator('.jp-InputPrompt').click();
     await bob.keyboard.press('Control+Enter');
 

@@ -110,9 +110,11 @@ test.describe('Collaboration panel', () => {
     // And the cell they run shows in our activity feed
     await other.keyboard.press('Shift+Enter');
     await expect(
-      page.locator(`${SIDEBAR} .jp-mlp-ActivityItem-text`, {
-        hasText: /ran cell 3 of shared\.ipynb/
-      })
+      page
+        .locator(`${SIDEBAR} .jp-mlp-ActivityItem-text`, {
+          hasText: /ran cell 3 of shared\.ipynb/
+        })
+        .filter({ hasText: otherName })
     ).toBeVisible({ timeout: 60_000 });
 
     await context.close();
