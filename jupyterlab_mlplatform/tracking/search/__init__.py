@@ -1,4 +1,6 @@
-"""Run search: the filter / order_by parser and its translation to SQLAlchemy Core.
+"""Search: the one filter / order_by grammar (:mod:`.lexer`, :mod:`.filter`), its two back
+ends (SQL for runs, :mod:`.sql`; Python for experiments and logged models,
+:mod:`.evaluator`) and the one page-token format (:mod:`.page_token`).
 
 Framework-free: the store calls :func:`parse_filter`, :func:`parse_order_by` and
 :func:`build_search_query`, and the REST handlers only see :class:`InvalidArgument` errors.
@@ -13,6 +15,7 @@ from jupyterlab_mlplatform.tracking.search.filter import (
     MAX_DEPTH,
     NULLABLE_ATTRIBUTES,
     NUMERIC_ATTRIBUTES,
+    RUNS,
     STRING_ATTRIBUTES,
     And,
     Comparator,
@@ -20,20 +23,27 @@ from jupyterlab_mlplatform.tracking.search.filter import (
     Entity,
     Expr,
     FilterSyntaxError,
+    Grammar,
     Or,
     OrderBySyntaxError,
     OrderKey,
+    ParsedQuery,
     SearchSyntaxError,
     parse_filter,
     parse_order_by,
+    parse_query,
+)
+from jupyterlab_mlplatform.tracking.search.page_token import (
+    decode_page_token,
+    encode_page_token,
+    fingerprint,
+    page,
+    query_fingerprint,
 )
 from jupyterlab_mlplatform.tracking.search.sql import (
     build_filter_clause,
     build_order_by,
     build_search_query,
-    decode_page_token,
-    encode_page_token,
-    query_fingerprint,
 )
 
 __all__ = [
@@ -43,6 +53,7 @@ __all__ = [
     "MAX_DEPTH",
     "NULLABLE_ATTRIBUTES",
     "NUMERIC_ATTRIBUTES",
+    "RUNS",
     "STRING_ATTRIBUTES",
     "And",
     "Comparator",
@@ -50,16 +61,21 @@ __all__ = [
     "Entity",
     "Expr",
     "FilterSyntaxError",
+    "Grammar",
     "Or",
     "OrderBySyntaxError",
     "OrderKey",
+    "ParsedQuery",
     "SearchSyntaxError",
     "build_filter_clause",
     "build_order_by",
     "build_search_query",
     "decode_page_token",
     "encode_page_token",
+    "fingerprint",
+    "page",
     "parse_filter",
     "parse_order_by",
+    "parse_query",
     "query_fingerprint",
 ]
