@@ -8,30 +8,34 @@ Framework-free: the store calls :func:`parse_filter`, :func:`parse_order_by` and
 
 from __future__ import annotations
 
+from jupyterlab_mlplatform.errors import (
+    FilterSyntaxError,
+    OrderBySyntaxError,
+    SearchSyntaxError,
+)
 from jupyterlab_mlplatform.tracking.search.filter import (
-    ATTRIBUTE_ALIASES,
     DEFAULT_ORDER,
+    And,
+    Comparison,
+    Expr,
+    Or,
+    OrderKey,
+    ParsedQuery,
+    parse_filter,
+    parse_order_by,
+    parse_query,
+)
+from jupyterlab_mlplatform.tracking.search.grammar import (
+    ATTRIBUTE_ALIASES,
     MAX_COMPARISONS,
     MAX_DEPTH,
     NULLABLE_ATTRIBUTES,
     NUMERIC_ATTRIBUTES,
     RUNS,
     STRING_ATTRIBUTES,
-    And,
     Comparator,
-    Comparison,
     Entity,
-    Expr,
-    FilterSyntaxError,
     Grammar,
-    Or,
-    OrderBySyntaxError,
-    OrderKey,
-    ParsedQuery,
-    SearchSyntaxError,
-    parse_filter,
-    parse_order_by,
-    parse_query,
 )
 from jupyterlab_mlplatform.tracking.search.page_token import (
     decode_page_token,

@@ -39,22 +39,16 @@ from dataclasses import dataclass
 from typing import Final, TypeAlias
 
 from jupyterlab_mlplatform.errors import (
-    FilterSyntaxError,
-    OrderBySyntaxError,
     SearchSyntaxError,
 )
 from jupyterlab_mlplatform.tracking.models import fits_int64
 from jupyterlab_mlplatform.tracking.search.grammar import (
-    ATTRIBUTE_ALIASES,
     ENTITY_NAMES,
     MAX_COMPARISONS,
     MAX_DEPTH,
     NULL_OPS,
-    NULLABLE_ATTRIBUTES,
-    NUMERIC_ATTRIBUTES,
     OP_BY_TEXT,
     RUNS,
-    STRING_ATTRIBUTES,
     Comparator,
     Entity,
     Grammar,
@@ -66,32 +60,6 @@ from jupyterlab_mlplatform.tracking.search.grammar import (
     wants_number,
 )
 from jupyterlab_mlplatform.tracking.search.lexer import Fail, Lexer, Token
-
-__all__ = [
-    "ATTRIBUTE_ALIASES",
-    "DEFAULT_ORDER",
-    "MAX_COMPARISONS",
-    "MAX_DEPTH",
-    "NULLABLE_ATTRIBUTES",
-    "NUMERIC_ATTRIBUTES",
-    "RUNS",
-    "STRING_ATTRIBUTES",
-    "And",
-    "Comparator",
-    "Comparison",
-    "Entity",
-    "Expr",
-    "FilterSyntaxError",
-    "Grammar",
-    "Or",
-    "OrderBySyntaxError",
-    "OrderKey",
-    "ParsedQuery",
-    "SearchSyntaxError",
-    "parse_filter",
-    "parse_order_by",
-    "parse_query",
-]
 
 # -- AST -----------------------------------------------------------------------------------
 

@@ -14,20 +14,6 @@ from typing import Final, Literal, TypeAlias
 
 from jupyterlab_mlplatform.tracking.search.lexer import Fail, Token, quote
 
-__all__ = [
-    "ATTRIBUTE_ALIASES",
-    "MAX_COMPARISONS",
-    "MAX_DEPTH",
-    "NULLABLE_ATTRIBUTES",
-    "NUMERIC_ATTRIBUTES",
-    "RUNS",
-    "STRING_ATTRIBUTES",
-    "Comparator",
-    "Entity",
-    "Grammar",
-    "resolve",
-]
-
 Entity: TypeAlias = Literal["metric", "param", "tag", "attribute"]
 Comparator: TypeAlias = Literal[
     "=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"

@@ -49,14 +49,13 @@ from jupyterlab_mlplatform.errors import InvalidArgument
 from jupyterlab_mlplatform.tracking.models import LifecycleStage, ViewType
 from jupyterlab_mlplatform.tracking.search.filter import (
     DEFAULT_ORDER,
-    NULLABLE_ATTRIBUTES,
     And,
-    Comparator,
     Comparison,
     Expr,
     Or,
     OrderKey,
 )
+from jupyterlab_mlplatform.tracking.search.grammar import NULLABLE_ATTRIBUTES, Comparator
 from jupyterlab_mlplatform.tracking.search.lexer import like_parts
 
 __all__ = ["build_filter_clause", "build_order_by", "build_search_query"]
