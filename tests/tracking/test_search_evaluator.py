@@ -118,6 +118,15 @@ def test_bad_model_filters_are_filter_syntax_errors(text: str) -> None:
     assert f"position {info.value.position}:" in info.value.message
 
 
+def test_operators_offered_are_the_search_s() -> None:
+    with pytest.raises(FilterSyntaxError) as info:
+        parse_filter("name 'x'", translate.EXPERIMENT_FILTER)
+    assert "LIKE ILIKE IN NOT IN) after 'name'" in info.value.reason
+    with pytest.raises(FilterSyntaxError) as info:
+        parse_filter("name 'x'")
+    assert "NOT IN IS NULL IS NOT NULL) after 'name'" in info.value.reason
+
+
 def test_experiments_have_no_metrics() -> None:
     with pytest.raises(FilterSyntaxError, match="this search has no entity 'metrics'"):
         parse_filter("metrics.acc > 0.5", translate.EXPERIMENT_FILTER)

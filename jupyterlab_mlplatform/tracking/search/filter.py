@@ -253,10 +253,11 @@ class _Parser:
                     raise self.fail(last.position, "expected NULL after IS NOT")
                 raise self.fail(following.position, "expected NULL or NOT NULL after IS")
         shown = ident.describe()
+        nulls = " IS NULL IS NOT NULL" if self.grammar.null_tests or self.grammar.nullable else ""
         raise self.fail(
             token.position,
-            f"expected a comparison operator (= != < <= > >= LIKE ILIKE IN NOT IN IS NULL "
-            f"IS NOT NULL) after {shown}, found {token.describe()}",
+            f"expected a comparison operator (= != < <= > >= LIKE ILIKE IN NOT IN{nulls}) "
+            f"after {shown}, found {token.describe()}",
         )
 
     def value(
