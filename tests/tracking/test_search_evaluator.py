@@ -5,6 +5,7 @@ each difference below is settled by the stricter, documented rule (the runs' gra
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from jupyterlab_mlplatform.tracking.search import (
     parse_order_by,
 )
 from jupyterlab_mlplatform.tracking.search.evaluator import Record, matches, search
+from tests.tracking import test_search_sql as sql_data
 
 MODEL = Record(
     attributes={
@@ -242,3 +244,43 @@ def test_pages_are_bound_to_their_query() -> None:
     for bad in ("garbage", "eyJvZmZzZXQiOiAtMX0=", "W10=", "eyJvZmZzZXQiOjF9"):
         with pytest.raises(InvalidArgument, match="Invalid page_token"):
             page(items, bad, 2, query)
+
+
+# -- the two back ends agree -----------------------------------------------------------------
+
+
+def _run_record(run: tuple[Any, ...]) -> Record:
+    run_id, eid, name, status, start, end, user, stage, notebook = run
+    return Record(
+        attributes={
+            "run_id": run_id,
+            "experiment_id": str(eid),
+            "run_name": name,
+            "status": status,
+            "start_time": start,
+            "end_time": end,
+            "duration": None if end is None else end - start,
+            "user": user,
+            "lifecycle_stage": stage,
+            "artifact_uri": f"file:///tmp/{eid}/{run_id}",
+            "source_notebook": notebook,
+        },
+        tags={key: values[run_id] for key, values in sql_data.TAGS.items() if run_id in values},
+        params={key: values[run_id] for key, values in sql_data.PARAMS.items() if run_id in values},
+        metrics={
+            key: [values[run_id]] for key, values in sql_data.METRICS.items() if run_id in values
+        },
+    )
+
+
+@pytest.mark.parametrize(("filter_string", "expected"), sql_data.FILTERS)
+def test_the_python_back_end_finds_what_the_sql_one_finds(
+    filter_string: str, expected: list[str]
+) -> None:
+    """Every filter of the SQL back end's table (tests/tracking/test_search_sql.py, checked
+    there on SQLite and PostgreSQL), on the same runs, in Python."""
+    active = [run for run in sql_data.RUNS if run[1] in (1, 2) and run[7] == "active"]
+    order = [OrderKey("attribute", "start_time", ascending=False)]
+    query = fingerprint("agreement")
+    found, _ = search(active, _run_record, parse_filter(filter_string), order, None, 100, query)
+    assert [run[0] for run in found] == expected

@@ -53,7 +53,7 @@ def _compare(test: Comparison, actual: str | float) -> bool:
         number = float(actual)
         return {
             "=": number == wanted,
-            "!=": number != wanted and not math.isnan(number),
+            "!=": number != wanted,
             "<": number < wanted,
             "<=": number <= wanted,
             ">": number > wanted,
