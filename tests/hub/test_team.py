@@ -1,0 +1,279 @@
+"""The team set-up, end to end: JupyterHub 5 with two users, one PostgreSQL tracking store
+and one S3 artifact root (moto's S3 server), every request through the hub's proxy with the
+user's own hub API token.
+
+One hub for the module (its start and the two spawns take most of the time); each test
+makes its own runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from jupyterlab_mlplatform.constants import API_ROOT, MLFLOW_API_ROOT
+from jupyterlab_mlplatform.deploy.model import load_model, save_model
+from tests.hub.team import BUCKET, ProxyUnavailable, S3Server, TeamHub, find_proxy, wait_until
+
+MAX_ARTIFACT_SIZE = 2 * 1024**2
+COLUMNS = ["a", "b"]
+FRAME = pd.DataFrame({"a": [0.1 * i - 1 for i in range(20)], "b": [(-1) ** i for i in range(20)]})
+TARGET = (FRAME.a + FRAME.b > 0).astype(int)
+
+
+@dataclass
+class Team:
+    hub: TeamHub
+    s3: S3Server
+    tokens: dict[str, str]
+
+    def call(
+        self,
+        as_user: str,
+        server: str,
+        method: str,
+        route: str,
+        body: Any = None,
+        raw: bytes | None = None,
+        token: str | None = None,
+        **params: Any,
+    ) -> requests.Response:
+        """A request to ``server``'s API (``route`` below ``mlplatform/``), through the proxy,
+        with ``as_user``'s hub token."""
+        return requests.request(
+            method,
+            f"{self.hub.server_url(server)}mlplatform/{route}",
+            json=body,
+            data=raw,
+            params=params or None,
+            headers={"Authorization": f"token {token or self.tokens[as_user]}"},
+            timeout=120,
+        )
+
+    def api(self, as_user: str, server: str, method: str, route: str, **kwargs: Any) -> Any:
+        response = self.call(as_user, server, method, f"api/{route}", **kwargs)
+        assert response.status_code < 300, (response.status_code, response.text)
+        return response.json() if response.content else None
+
+
+@pytest.fixture(scope="module")
+def team(mlp_postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+    try:
+        find_proxy()
+    except ProxyUnavailable as e:
+        if os.environ.get("MLP_REQUIRE_HUB") == "1":
+            raise
+        pytest.skip(str(e))
+    s3 = S3Server()
+    s3.start()
+    hub = TeamHub(
+        tmp_path_factory.mktemp("hub"), mlp_postgres_url, s3, max_artifact_size=MAX_ARTIFACT_SIZE
+    )
+    try:
+        hub.start()
+        hub.spawn("alice", "bob")
+        yield Team(hub, s3, {user: hub.user_token(user) for user in ("alice", "bob")})
+    finally:
+        hub.stop()
+        s3.stop()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sklearn.linear_model import LogisticRegression
+
+    path = tmp_path_factory.mktemp("models") / "model"
+    save_model(LogisticRegression().fit(FRAME, TARGET), path, input_example=FRAME.head(3))
+    return path
+
+
+def test_runs_carry_each_users_hub_identity_and_the_team_sees_them(team: Team) -> None:
+    # Given a run Alice makes on her server through our REST API
+    alice_run = team.api("alice", "alice", "POST", "runs", body={"name": "alice-rest"})
+
+    # When Bob makes one on his through the MLflow facade
+    created = team.call(
+        "bob",
+        "bob",
+        "POST",
+        f"{MLFLOW_API_ROOT.removeprefix('mlplatform/')}/api/2.0/mlflow/runs/create",
+        body={"experiment_id": "0", "run_name": "bob-mlflow"},
+    )
+    assert created.status_code == 200, created.text
+    bob_run_id = created.json()["run"]["info"]["run_id"]
+
+    # Then each run carries its author's hub identity, in both APIs
+    assert alice_run["user"] == "alice"
+    assert alice_run["artifact_uri"].startswith(f"s3://{BUCKET}/team/")
+    bob_run = team.api("bob", "bob", "GET", f"runs/{bob_run_id}")
+    assert bob_run["user"] == "bob"
+    fetched = team.call(
+        "alice",
+        "alice",
+        "GET",
+        f"{MLFLOW_API_ROOT.removeprefix('mlplatform/')}/api/2.0/mlflow/runs/get",
+        run_id=bob_run_id,
+    ).json()["run"]
+    assert fetched["info"]["user_id"] == "bob"
+    assert {"key": "mlflow.user", "value": "bob"} in fetched["data"]["tags"]
+
+    # And the team view: Bob lists and fetches Alice's run from his own server
+    found = team.api("bob", "bob", "POST", "runs/search", body={"experiment_ids": ["0"]})
+    users = {run["run_id"]: run["user"] for run in found["runs"]}
+    assert users[alice_run["run_id"]] == "alice" and users[bob_run_id] == "bob"
+    assert team.api("bob", "bob", "GET", f"runs/{alice_run['run_id']}")["name"] == "alice-rest"
+
+
+def test_artifacts_stream_to_s3_within_the_size_limit(team: Team) -> None:
+    # Given Alice's run
+    run = team.api("alice", "alice", "POST", "runs", body={})
+    run_id = run["run_id"]
+    data = os.urandom(MAX_ARTIFACT_SIZE)
+
+    # When she uploads an artifact of exactly the limit
+    team.api("alice", "alice", "PUT", f"runs/{run_id}/artifacts/data/blob.bin", raw=data)
+
+    # Then it is an object in the bucket, and Bob reads it back through his server
+    prefix = f"team/0/{run_id}/artifacts/"
+    assert team.s3.keys(prefix) == [f"{prefix}data/blob.bin"]
+    got = team.call("bob", "bob", "GET", f"api/runs/{run_id}/artifacts/data/blob.bin")
+    assert got.status_code == 200 and got.content == data
+    listing = team.api("bob", "bob", "GET", f"runs/{run_id}/artifacts", path="data")
+    assert [(f["path"], f["size"]) for f in listing["files"]] == [
+        ("data/blob.bin", MAX_ARTIFACT_SIZE)
+    ]
+
+    # When one byte more is sent: 413 JSON, and nothing new (not even a partial upload)
+    too_big = team.call(
+        "alice", "alice", "PUT", f"api/runs/{run_id}/artifacts/data/big.bin", raw=data + b"x"
+    )
+    assert too_big.status_code == 413 and too_big.json()["message"]
+    assert team.s3.keys(prefix) == [f"{prefix}data/blob.bin"]
+
+
+def _log_model(team: Team, user: str, folder: Path) -> str:
+    run_id = str(team.api(user, user, "POST", "runs", body={"name": "team-model"})["run_id"])
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = file.relative_to(folder).as_posix()
+        team.api(
+            user, user, "PUT", f"runs/{run_id}/artifacts/model/{relative}", raw=file.read_bytes()
+        )
+    return run_id
+
+
+def test_a_model_in_s3_deploys_from_bobs_server_and_exports_as_a_container(
+    team: Team, model_dir: Path
+) -> None:
+    # Given a model package Alice logged (its files are in the bucket)
+    run_id = _log_model(team, "alice", model_dir)
+    assert f"team/0/{run_id}/artifacts/model/mlplatform_model.json" in team.s3.keys("team/0/")
+
+    # When Bob deploys it from his server
+    created = team.api(
+        "bob", "bob", "POST", "deployments", body={"name": "team-model", "run_id": run_id}
+    )
+    try:
+        # Then it is Bob's deployment and it answers with the model's predictions
+        assert created["status"] == "healthy", created
+        assert created["created_by"] == "bob"
+        rows = FRAME.tail(5)
+        answer = team.api(
+            "bob",
+            "bob",
+            "POST",
+            "deployments/team-model/invocations",
+            body={"dataframe_split": {"columns": COLUMNS, "data": rows.to_numpy().tolist()}},
+        )
+        assert answer["predictions"] == load_model(model_dir).predict(rows).tolist()
+    finally:
+        team.api("bob", "bob", "DELETE", "deployments/team-model")
+
+    # And the run's model exports as a container build context, package read from S3
+    export = team.call(
+        "bob", "bob", "GET", f"api/runs/{run_id}/container.tar.gz", artifact_path="model"
+    )
+    assert export.status_code == 200, export.text
+    with tarfile.open(fileobj=io.BytesIO(export.content), mode="r:gz") as archive:
+        packages = {
+            m.name: archive.extractfile(m).read()  # type: ignore[union-attr]
+            for m in archive.getmembers()
+            if m.name.endswith("/model/mlplatform_model.json")
+        }
+    assert list(packages.values()) == [(model_dir / "mlplatform_model.json").read_bytes()]
+
+
+async def _websocket_status(url: str, token: str) -> int:
+    request = HTTPRequest(url.replace("http", "ws", 1), headers={"Authorization": f"token {token}"})
+    try:
+        connection = await websocket_connect(request)
+    except HTTPClientError as e:
+        return e.code
+    connection.close()
+    return 101
+
+
+def test_without_access_alices_server_answers_403_websockets_included(team: Team) -> None:
+    events = f"{team.hub.server_url('alice')}{API_ROOT}/events"
+
+    # Alice reaches her own server, REST and websocket
+    assert team.call("alice", "alice", "GET", "api/experiments").status_code == 200
+    assert asyncio.run(_websocket_status(events, team.tokens["alice"])) == 101
+
+    # Bob's token is refused there, REST and websocket
+    refused = team.call("bob", "alice", "GET", "api/experiments")
+    assert refused.status_code == 403
+    assert team.call("bob", "alice", "POST", "api/runs", body={}).status_code == 403
+    assert asyncio.run(_websocket_status(events, team.tokens["bob"])) == 403
+
+
+def test_a_share_lets_bob_into_alices_server_as_bob(team: Team) -> None:
+    # Given a fresh token of Bob's (the servers cache what a token may do for a while)
+    bob = team.hub.user_token("bob")
+    assert team.call("bob", "alice", "GET", "api/experiments", token=bob).status_code == 403
+
+    # When Alice shares her server with Bob through the hub's shares API
+    shared = requests.post(
+        f"{team.hub.url}hub/api/shares/alice/",
+        json={"user": "bob"},
+        headers={"Authorization": f"token {team.tokens['alice']}"},
+        timeout=30,
+    )
+    assert shared.status_code == 200, shared.text
+    bob_after_share = team.hub.user_token("bob")
+
+    # Then Bob reaches Alice's server, and what he records there is his
+    run = team.call("bob", "alice", "POST", "api/runs", body={}, token=bob_after_share)
+    assert run.status_code == 201, run.text
+    assert run.json()["user"] == "bob"
+    events = f"{team.hub.server_url('alice')}{API_ROOT}/events"
+    assert asyncio.run(_websocket_status(events, bob_after_share)) == 101
+
+
+def test_the_s3_secret_is_in_no_log_and_no_config(team: Team) -> None:
+    # Given the requests above, served and logged at debug level (the hub, the proxy and
+    # both servers write to this log)
+    wait_until(
+        lambda: (
+            "POST /user/alice/mlplatform/api/runs" in team.hub.log()
+            and "PUT /user/alice/mlplatform/api/runs/" in team.hub.log()
+        ),
+        "the servers' request lines in the log",
+        30,
+    )
+    written = [team.hub.log(), *(p.read_text() for p in team.hub.workdir.glob("*_config.*"))]
+
+    # Then the S3 secret appears in none of it (the servers had it: they wrote to S3)
+    assert team.s3.keys("team/")
+    assert all(team.s3.secret_key not in text for text in written)
