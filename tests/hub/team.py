@@ -123,13 +123,14 @@ class TeamHub:
         *,
         max_artifact_size: int = 64 * 1024**2,
         debug: bool = True,
+        port: int | None = None,
     ) -> None:
         self.workdir = workdir
         self.postgres_url = postgres_url
         self.s3 = s3
         self.max_artifact_size = max_artifact_size
         self.debug = debug
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.service_token = secrets.token_hex(32)
         self.user_password = secrets.token_urlsafe(12)
@@ -298,7 +299,8 @@ def main() -> None:  # pragma: no cover - `make hub`
     postgres_url, stop_postgres = start_postgres(workdir)
     s3 = S3Server()
     s3.start()
-    hub = TeamHub(workdir / "hub", postgres_url, s3, debug=False)
+    port = int(os.environ.get("MLP_HUB_PORT") or 8000)
+    hub = TeamHub(workdir / "hub", postgres_url, s3, debug=False, port=port)
     try:
         hub.start()
         print(
