@@ -25,6 +25,7 @@ from tornado.websocket import websocket_connect
 
 from jupyterlab_mlplatform.constants import API_ROOT, MLFLOW_API_ROOT
 from jupyterlab_mlplatform.deploy.model import load_model, save_model
+from tests.autolog.notebook_kernel import Execution, NotebookKernel
 from tests.hub.team import BUCKET, ProxyUnavailable, S3Server, TeamHub, find_proxy, wait_until
 
 MAX_ARTIFACT_SIZE = 2 * 1024**2
@@ -238,7 +239,23 @@ def test_without_access_alices_server_answers_403_websockets_included(team: Team
     assert asyncio.run(_websocket_status(events, team.tokens["bob"])) == 403
 
 
-def test_a_share_lets_bob_into_alices_server_as_bob(team: Team) -> None:
+async def _run_in_kernel(
+    team: Team, kernel_id: str, token: str, code: str, cell_id: str
+) -> Execution:
+    """``code`` run on Alice's kernel through a kernel websocket opened with ``token``, as
+    JupyterLab sends a cell (its execute request carries the cell id)."""
+    url = f"{team.hub.server_url('alice')}api/kernels/{kernel_id}/channels"
+    request = HTTPRequest(url.replace("http", "ws", 1), headers={"Authorization": f"token {token}"})
+    ws = await websocket_connect(request)
+    try:
+        kernel = NotebookKernel(ws, kernel_id, session_id="")
+        await kernel.ready()
+        return await kernel.run(code, cell_id=cell_id)
+    finally:
+        ws.close()
+
+
+def test_a_share_lets_bob_into_alices_server_and_his_cells_are_his(team: Team) -> None:
     # Given a fresh token of Bob's (the servers cache what a token may do for a while)
     bob = team.hub.user_token("bob")
     assert team.call("bob", "alice", "GET", "api/experiments", token=bob).status_code == 403
@@ -259,6 +276,39 @@ def test_a_share_lets_bob_into_alices_server_as_bob(team: Team) -> None:
     assert run.json()["user"] == "bob"
     events = f"{team.hub.server_url('alice')}{API_ROOT}/events"
     assert asyncio.run(_websocket_status(events, bob_after_share)) == 101
+
+    # When Bob runs a cell on the kernel of Alice's notebook
+    session = requests.post(
+        f"{team.hub.server_url('alice')}api/sessions",
+        json={"path": "team.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+        headers={"Authorization": f"token {team.tokens['alice']}"},
+        timeout=120,
+    )
+    assert session.status_code == 201, session.text
+    kernel_id = session.json()["kernel"]["id"]
+    code = (
+        "import jupyterlab_mlplatform as mlp\n"
+        "with mlp.start_run(name='bobs-cell-run'):\n"
+        "    mlp.log_metric('acc', 0.9)\n"
+    )
+    ran = asyncio.run(_run_in_kernel(team, kernel_id, bob_after_share, code, "bobs-cell"))
+    assert ran.ok, (ran.reply, ran.stderr)
+    # and Alice runs the same cell on her kernel after him
+    ran = asyncio.run(_run_in_kernel(team, kernel_id, team.tokens["alice"], code, "her-cell"))
+    assert ran.ok, (ran.reply, ran.stderr)
+
+    # Then the run his cell made is Bob's, hers is Alice's, and so says her activity feed
+    found = team.api(
+        "alice",
+        "alice",
+        "POST",
+        "runs/search",
+        body={"filter": "attributes.run_name = 'bobs-cell-run'", "order_by": ["start_time ASC"]},
+    )
+    assert [r["user"] for r in found["runs"]] == ["bob", "alice"]
+    feed = team.api("alice", "alice", "GET", "activity")["items"]
+    cells = {i["cell_id"]: i["user"]["username"] for i in feed if i["kind"] == "execution"}
+    assert cells == {"bobs-cell": "bob", "her-cell": "alice"}
 
 
 def test_the_s3_secret_is_in_no_log_and_no_config(team: Team) -> None:
