@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 import pytest
 import requests
@@ -26,6 +27,7 @@ from tornado.websocket import websocket_connect
 from jupyterlab_mlplatform.constants import API_ROOT, MLFLOW_API_ROOT
 from jupyterlab_mlplatform.deploy.model import load_model, save_model
 from tests.autolog.notebook_kernel import Execution, NotebookKernel
+from tests.collab.ydoc_client import CollabServer, NotebookClient
 from tests.hub.team import BUCKET, ProxyUnavailable, S3Server, TeamHub, find_proxy, wait_until
 
 MAX_ARTIFACT_SIZE = 2 * 1024**2
@@ -255,12 +257,12 @@ async def _run_in_kernel(
         ws.close()
 
 
-def test_a_share_lets_bob_into_alices_server_and_his_cells_are_his(team: Team) -> None:
-    # Given a fresh token of Bob's (the servers cache what a token may do for a while)
-    bob = team.hub.user_token("bob")
-    assert team.call("bob", "alice", "GET", "api/experiments", token=bob).status_code == 403
-
-    # When Alice shares her server with Bob through the hub's shares API
+@pytest.fixture(scope="module")
+def bob_shared(team: Team) -> str:
+    """A token of Bob's once Alice has shared her server with him through the hub's shares
+    API (a fresh token: the servers cache for a while what a token may do)."""
+    before = team.hub.user_token("bob")
+    assert team.call("bob", "alice", "GET", "api/experiments", token=before).status_code == 403
     shared = requests.post(
         f"{team.hub.url}hub/api/shares/alice/",
         json={"user": "bob"},
@@ -268,7 +270,14 @@ def test_a_share_lets_bob_into_alices_server_and_his_cells_are_his(team: Team) -
         timeout=30,
     )
     assert shared.status_code == 200, shared.text
-    bob_after_share = team.hub.user_token("bob")
+    return team.hub.user_token("bob")
+
+
+def test_a_share_lets_bob_into_alices_server_and_his_cells_are_his(
+    team: Team, bob_shared: str
+) -> None:
+    # Given Alice shared her server with Bob
+    bob_after_share = bob_shared
 
     # Then Bob reaches Alice's server, and what he records there is his
     run = team.call("bob", "alice", "POST", "api/runs", body={}, token=bob_after_share)
@@ -309,6 +318,54 @@ def test_a_share_lets_bob_into_alices_server_and_his_cells_are_his(team: Team) -
     feed = team.api("alice", "alice", "GET", "activity")["items"]
     cells = {i["cell_id"]: i["user"]["username"] for i in feed if i["kind"] == "execution"}
     assert cells == {"bobs-cell": "bob", "her-cell": "alice"}
+
+
+async def _co_edit(team: Team, bob_token: str) -> None:
+    url = team.hub.server_url("alice")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    alice_server, bob_server = CollabServer(url, team.tokens["alice"]), CollabServer(url, bob_token)
+    status, created = await alice_server.request(
+        "PUT", "api/contents/coedit.ipynb", {"type": "notebook", "content": notebook}
+    )
+    assert status == 201, created
+    alice = await NotebookClient.open(alice_server, "coedit.ipynb")
+    bob = await NotebookClient.open(bob_server, "coedit.ipynb")
+    try:
+        # When Bob edits the cell in the shared notebook, Alice sees his edit
+        bob.notebook.ycells[0]["source"].insert(0, "import jupyterlab_mlplatform as mlp\n")
+        await alice.wait_for(lambda: "import jupyterlab_mlplatform" in alice.sources()[0], "edit")
+        cell_id = alice.cell_ids()[0]
+
+        # When he runs it on the notebook's kernel
+        status, session = await bob_server.request(
+            "POST",
+            "api/sessions",
+            {"path": "coedit.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+        )
+        assert status == 201, session
+        code = alice.sources()[0] + "\nwith mlp.start_run(name='co-edited'):\n    pass\n"
+        ran = await _run_in_kernel(team, session["kernel"]["id"], bob_token, code, cell_id)
+        assert ran.ok, (ran.reply, ran.stderr)
+
+        # Then the cell says, in Alice's copy of the shared notebook, that Bob ran it
+        def record() -> Any:
+            section = alice.cell(0)["metadata"].get("mlplatform") or {}
+            execution = section.get("execution") or {}
+            return execution if execution.get("status") == "ok" else None
+
+        await alice.wait_for(lambda: record() is not None, "the execution record")
+        assert record()["user"]["username"] == "bob"
+        assert len(record()["runs"]) == 1
+    finally:
+        await bob.close()
+        await alice.close()
+
+
+def test_bob_co_edits_alices_shared_notebook_and_the_cell_he_runs_is_his(
+    team: Team, bob_shared: str
+) -> None:
+    asyncio.run(_co_edit(team, bob_shared))
 
 
 def test_the_s3_secret_is_in_no_log_and_no_config(team: Team) -> None:
