@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from jupyterlab_mlplatform.deploy.model import load_model, save_model
 from tests.autolog.notebook_kernel import Execution, NotebookKernel
 from tests.collab.ydoc_client import CollabServer, NotebookClient
 from tests.hub.team import BUCKET, ProxyUnavailable, S3Server, TeamHub, find_proxy, wait_until
+from tests.mlflow_env import mlflow_env
 
 MAX_ARTIFACT_SIZE = 2 * 1024**2
 COLUMNS = ["a", "b"]
@@ -102,20 +105,32 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_runs_carry_each_users_hub_identity_and_the_team_sees_them(team: Team) -> None:
+def test_runs_carry_each_users_hub_identity_and_the_team_sees_them(
+    team: Team, tmp_path: Path
+) -> None:
     # Given a run Alice makes on her server through our REST API
     alice_run = team.api("alice", "alice", "POST", "runs", body={"name": "alice-rest"})
 
-    # When Bob makes one on his through the MLflow facade
-    created = team.call(
-        "bob",
-        "bob",
-        "POST",
-        f"{MLFLOW_API_ROOT.removeprefix('mlplatform/')}/api/2.0/mlflow/runs/create",
-        body={"experiment_id": "0", "run_name": "bob-mlflow"},
+    # When Bob makes one on his with an unmodified mlflow script (the hub token as
+    # MLFLOW_TRACKING_TOKEN, which mlflow sends as a bearer token)
+    script = (
+        "import mlflow\n"
+        "with mlflow.start_run(run_name='bob-mlflow') as run:\n"
+        "    mlflow.log_metric('acc', 0.8)\n"
+        "print(run.info.run_id)\n"
     )
-    assert created.status_code == 200, created.text
-    bob_run_id = created.json()["run"]["info"]["run_id"]
+    tracking_uri = f"{team.hub.server_url('bob')}{MLFLOW_API_ROOT}"
+    env = mlflow_env(tracking_uri, team.tokens["bob"], tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    bob_run_id = done.stdout.split()[-1]
 
     # Then each run carries its author's hub identity, in both APIs
     assert alice_run["user"] == "alice"
