@@ -75,13 +75,16 @@ class Team:
 
 
 @pytest.fixture(scope="module")
-def team(mlp_postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+def team(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Team]:
     try:
         find_proxy()
     except ProxyUnavailable as e:
         if os.environ.get("MLP_REQUIRE_HUB") == "1":
             raise
         pytest.skip(str(e))
+    mlp_postgres_url = request.getfixturevalue("mlp_postgres_url")  # once the proxy is there
     s3 = S3Server()
     s3.start()
     hub = TeamHub(
