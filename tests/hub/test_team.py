@@ -246,17 +246,31 @@ async def _websocket_status(url: str, token: str) -> int:
 
 
 def test_without_access_alices_server_answers_403_websockets_included(team: Team) -> None:
-    events = f"{team.hub.server_url('alice')}{API_ROOT}/events"
+    url = team.hub.server_url("alice")
+    websockets = [
+        f"{url}{API_ROOT}/events",  # ours
+        f"{url}api/collaboration/room/JupyterLab:globalAwareness",  # co-editing
+        f"{url}api/events/subscribe",  # jupyter-server's
+    ]
+    jupyter_routes = ["api/contents", "api/kernels", "api/sessions", "api/me"]
 
-    # Alice reaches her own server, REST and websocket
+    def jupyter_status(user: str, route: str) -> int:
+        headers = {"Authorization": f"token {team.tokens[user]}"}
+        return requests.get(url + route, headers=headers, timeout=30).status_code
+
+    # Alice reaches her own server: REST and websockets
     assert team.call("alice", "alice", "GET", "api/experiments").status_code == 200
-    assert asyncio.run(_websocket_status(events, team.tokens["alice"])) == 101
+    assert [jupyter_status("alice", route) for route in jupyter_routes] == [200] * 4
+    for websocket in websockets:
+        assert asyncio.run(_websocket_status(websocket, team.tokens["alice"])) == 101, websocket
 
-    # Bob's token is refused there, REST and websocket
+    # Bob's token is refused there, everywhere
     refused = team.call("bob", "alice", "GET", "api/experiments")
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and refused.json()["message"]
     assert team.call("bob", "alice", "POST", "api/runs", body={}).status_code == 403
-    assert asyncio.run(_websocket_status(events, team.tokens["bob"])) == 403
+    assert [jupyter_status("bob", route) for route in jupyter_routes] == [403] * 4
+    for websocket in websockets:
+        assert asyncio.run(_websocket_status(websocket, team.tokens["bob"])) == 403, websocket
 
 
 async def _run_in_kernel(
