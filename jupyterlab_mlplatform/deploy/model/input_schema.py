@@ -1,8 +1,11 @@
-"""The model's input signature, compiled once into the checks a request's data goes through.
+"""The one input validator: a model's input signature, compiled once into the checks that
+every input goes through, at packaging time (``signature.validate_input``: a DataFrame) and in
+the scoring server (``deploy/serving/formats.py``: each request, the hot path).
 
-A request's data becomes an :class:`Item`: the part of one predict call that belongs to
-that request, already checked and cast.  Items with the same ``key`` can share a predict
-call (see ``batching``): their arrays are concatenated, the DataFrame is built once.
+Input becomes an :class:`Item`: the data of one predict call that belongs to that input,
+already checked and cast.  Items with the same ``key`` can share a predict call (see
+``deploy/serving/batching.py``): their arrays are concatenated, the DataFrame built once
+(:func:`combine`).
 
 Kinds of item:
 
@@ -13,11 +16,13 @@ Kinds of item:
 * ``tensor``: a tensor signature: an ndarray of the spec's dtype.
 * ``frame``: no signature: the DataFrame as sent, batched only with the same columns.
 
-Types follow MLflow's (and the model package's) rules: integers are accepted for
-floating columns, integral floats for integer ones, base64 strings for binary ones; a null
-in a required column, or a value of another type, is an :class:`InvalidInput` naming the
-column (never echoing the value).  One leniency of the ``matrix`` path: a JSON boolean
-inside a row of numbers counts as 0/1, as numpy reads it.
+The rules (``docs/model-package.md``, "What the validator accepts", says them for users) follow
+MLflow's: integers are accepted for floating columns, integral floats for integer ones,
+base64 strings (or bytes) for binary ones, ISO strings (or datetimes) for datetime ones; a
+boolean is never a number; an integer that does not fit the column's type is refused, never
+wrapped around; a null in a required column, a value of another type, or a column sent twice
+is a :class:`SignatureError` naming the column (never echoing the value); data that is not
+in one of the accepted shapes (rows of unequal width...) is a :class:`MalformedInput`.
 """
 
 from __future__ import annotations
@@ -26,15 +31,14 @@ import base64
 import binascii
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from jupyterlab_mlplatform.deploy.model import Signature, TensorSpec
-from jupyterlab_mlplatform.deploy.model.signature import is_number
-
-from .scoring_errors import InvalidInput, MalformedRequest
+from ...errors import MalformedInput, SignatureError
+from .metadata import Signature, TensorSpec
 
 _FLOATS: dict[str, np.dtype[Any]] = {"double": np.dtype(np.float64), "float": np.dtype(np.float32)}
 _INTS: dict[str, np.dtype[Any]] = {"long": np.dtype(np.int64), "integer": np.dtype(np.int32)}
@@ -115,13 +119,15 @@ class InputSchema:
 
     # -- tabular data ------------------------------------------------------------------
 
-    def from_rows(self, columns: Sequence[Any] | None, rows: Any) -> Item:
+    def from_rows(self, columns: Sequence[Any] | None, rows: Any, *, booleans: bool = True) -> Item:
         """``dataframe_split``'s ``data`` (or a list of rows): ``columns`` names them, or
-        they are in the signature's order when it is None."""
+        they are in the signature's order when it is None.  ``booleans=False`` says that no
+        value is a boolean (a JSON body without ``true`` and ``false``), which saves the
+        numeric path looking for one."""
         if not isinstance(rows, list):
-            raise MalformedRequest("'data' must be a list of rows.")
+            raise MalformedInput("'data' must be a list of rows.")
         if not rows:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         if self.tensor is not None:
             return self.from_tensor(rows)
         if self.signature is None:
@@ -134,13 +140,20 @@ class InputSchema:
                 array = np.array(rows)
             except ValueError:  # ragged rows: the check below says so
                 array = np.empty(0)
-            if array.ndim == 2 and array.shape[1] == width and array.dtype.kind in "iuf":
+            if (
+                array.ndim == 2
+                and array.shape[1] == width
+                and array.dtype.kind in "iuf"
+                and not (
+                    booleans and _has_bool(rows)
+                )  # numpy reads a boolean as 0/1: the checks below refuse it
+            ):
                 if index != list(range(width)):
                     array = array[:, index]
                 return self._matrix(array)
         for row in rows:
             if not isinstance(row, list) or len(row) != width:
-                raise MalformedRequest(f"Each row of 'data' must be a list of {width} values.")
+                raise MalformedInput(f"Each row of 'data' must be a list of {width} values.")
         arrays: dict[str | int, np.ndarray] = {}
         by_position = dict(zip(self._present(columns), index, strict=True))
         for column in self.columns:
@@ -150,12 +163,28 @@ class InputSchema:
             arrays[column.key] = self.coerce(column, [row[position] for row in rows])
         return self._from_arrays(arrays, len(rows))
 
+    def from_frame(self, frame: pd.DataFrame) -> Item:
+        """A DataFrame (the packaging-time entry point): checked as the same columns and
+        rows sent as ``dataframe_split`` would be, its NaN and NaT being nulls (JSON's
+        ``null``); for an unnamed signature, its columns are taken by position."""
+        if self.tensor is not None:
+            return self.from_tensor(frame.to_numpy())
+        if self.signature is None:
+            return self._frame(frame)
+        if len(frame) == 0:
+            raise SignatureError("The input has no rows.")
+        if self.positional and frame.shape[1] != len(self.columns):
+            raise SignatureError(f"Expected {len(self.columns)} columns, got {frame.shape[1]}.")
+        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        columns = None if self.positional else [str(c) for c in frame.columns]
+        return self.from_rows(columns, rows)
+
     def from_columns(self, mapping: dict[str, Any]) -> Item:
         """A dict of column name to a list of values (``inputs``/``instances`` as columns)."""
         if self.signature is None:
             return self._frame(pd.DataFrame({str(k): _as_list(v) for k, v in mapping.items()}))
         if self.positional:
-            raise InvalidInput("The model's columns have no names: send rows of values.")
+            raise SignatureError("The model's columns have no names: send rows of values.")
         arrays: dict[str | int, np.ndarray] = {}
         rows: int | None = None
         for column in self.columns:
@@ -164,23 +193,23 @@ class InputSchema:
                 continue
             values = _as_list(mapping[column.label])
             if rows is not None and len(values) != rows:
-                raise MalformedRequest("Every column must hold the same number of values.")
+                raise MalformedInput("Every column must hold the same number of values.")
             rows = len(values)
             arrays[column.key] = self.coerce(column, values)
         if not rows:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         return self._from_arrays(arrays, rows)
 
     def from_records(self, records: list[Any]) -> Item:
         """``dataframe_records``: a list of ``{column: value}``."""
         if not records:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         if not all(isinstance(r, dict) for r in records):
-            raise MalformedRequest("'dataframe_records' must be a list of objects.")
+            raise MalformedInput("'dataframe_records' must be a list of objects.")
         if self.signature is None:
             return self._frame(pd.DataFrame.from_records(records))
         if self.positional:
-            raise InvalidInput("The model's columns have no names: send rows of values.")
+            raise SignatureError("The model's columns have no names: send rows of values.")
         arrays: dict[str | int, np.ndarray] = {}
         for column in self.columns:
             name = column.label
@@ -193,9 +222,9 @@ class InputSchema:
     def from_text(self, header: list[str], rows: list[list[str]]) -> Item:
         """CSV: a header and rows of strings, converted to the signature's types."""
         if not rows:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         if any(len(row) != len(header) for row in rows):
-            raise MalformedRequest(f"Each CSV row must hold {len(header)} values.")
+            raise MalformedInput(f"Each CSV row must hold {len(header)} values.")
         if self.signature is None or self.tensor is not None:
             frame = pd.DataFrame(rows, columns=header)
             for name in frame.columns:
@@ -205,9 +234,11 @@ class InputSchema:
                     pass  # a text column stays text
             return self._frame(frame)
         positions = {name: i for i, name in enumerate(header)}
+        if len(positions) < len(header):
+            self._twice(header)
         if self.positional:
             if len(header) != len(self.columns):
-                raise InvalidInput(f"Expected {len(self.columns)} columns, got {len(header)}.")
+                raise SignatureError(f"Expected {len(self.columns)} columns, got {len(header)}.")
             positions = {column.label: i for i, column in enumerate(self.columns)}
         arrays: dict[str | int, np.ndarray] = {}
         for column in self.columns:
@@ -222,21 +253,21 @@ class InputSchema:
     def from_tensor(self, value: Any) -> Item:
         """``inputs``/``instances`` as a (nested) list, for a tensor signature."""
         if self.tensor is None:
-            raise InvalidInput("The model takes columns, not a tensor.")  # pragma: no cover
+            raise SignatureError("The model takes columns, not a tensor.")  # pragma: no cover
         try:
             array = np.asarray(value, dtype=self._tensor_dtype)
         except (TypeError, ValueError, OverflowError) as e:
-            raise InvalidInput(
+            raise SignatureError(
                 f"The input is no tensor of {self.tensor.dtype} ({type(e).__name__})."
             ) from None
         shape = self.tensor.shape
         if array.ndim != len(shape):
-            raise InvalidInput(f"Expected a tensor of {len(shape)} dimensions, got {array.ndim}.")
+            raise SignatureError(f"Expected a tensor of {len(shape)} dimensions, got {array.ndim}.")
         for axis, (want, got) in enumerate(zip(shape, array.shape, strict=True)):
             if want != -1 and want != got:
-                raise InvalidInput(f"Expected size {want} on axis {axis}, got {got}.")
+                raise SignatureError(f"Expected size {want} on axis {axis}, got {got}.")
         if array.shape[0] == 0:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         return Item("tensor", ("tensor", array.shape[1:]), array, array.shape[0])
 
     # -- helpers -----------------------------------------------------------------------
@@ -246,18 +277,18 @@ class InputSchema:
         if columns is None:
             return None
         if not isinstance(columns, list) or not all(isinstance(c, str | int) for c in columns):
-            raise MalformedRequest("'columns' must be a list of column names.")
+            raise MalformedInput("'columns' must be a list of column names.")
         if self.positional:
             if len(columns) != len(self.columns):
-                raise InvalidInput(f"Expected {len(self.columns)} columns, got {len(columns)}.")
+                raise SignatureError(f"Expected {len(self.columns)} columns, got {len(columns)}.")
             return None
         key = tuple(str(c) for c in columns)
         cached = self._order_cache.get(key)
         if cached is not None:
             return cached
-        positions: dict[str, int] = {}
-        for i, name in enumerate(key):
-            positions.setdefault(name, i)
+        positions = {name: i for i, name in enumerate(key)}
+        if len(positions) < len(key):
+            self._twice(key)
         order = []
         for column in self.columns:
             if column.label in positions:
@@ -275,12 +306,23 @@ class InputSchema:
         given = {str(c) for c in columns}
         return [c.key for c in self.columns if c.label in given]
 
+    def _twice(self, names: Sequence[str]) -> None:
+        """A column sent twice: which of the two is meant is unknowable, so it is refused."""
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                label = name[:60]
+                raise SignatureError(f"Column {label!r} is sent twice.", column=label)
+            seen.add(name)
+
     def _missing(self, column: Column, given: Any) -> None:
         if not column.required:
             return
         extra = sorted(str(g) for g in given if str(g) not in self.names)[:3]
         hint = f" (unknown columns sent: {', '.join(repr(e[:60]) for e in extra)})" if extra else ""
-        raise InvalidInput(f"Missing required column {column.label!r}{hint}.", column=column.label)
+        raise SignatureError(
+            f"Missing required column {column.label!r}{hint}.", column=column.label
+        )
 
     def _matrix(self, array: np.ndarray) -> Item:
         assert self.matrix_dtype is not None
@@ -312,14 +354,14 @@ class InputSchema:
 
     def _frame(self, frame: pd.DataFrame) -> Item:
         if len(frame) == 0:
-            raise InvalidInput("The input has no rows.")
+            raise SignatureError("The input has no rows.")
         key = ("frame", tuple(map(str, frame.columns)), tuple(str(t) for t in frame.dtypes))
         return Item("frame", key, frame, len(frame))
 
     # -- one column --------------------------------------------------------------------
 
     def coerce(self, column: Column, values: list[Any]) -> np.ndarray:
-        """``values`` as an array of the column's type, or :class:`InvalidInput`."""
+        """``values`` as an array of the column's type, or :class:`SignatureError`."""
         type_ = column.type
         if type_ in _FLOATS:
             return self._floats(column, values, _FLOATS[type_])
@@ -340,30 +382,30 @@ class InputSchema:
             return np.array(values, dtype=object)
         if type_ == "binary":
             try:
-                decoded = [
-                    None if v is None else base64.b64decode(v, validate=True) for v in values
-                ]
+                decoded = [_binary(v) for v in values]
             except (TypeError, ValueError, binascii.Error):
-                raise InvalidInput(
+                raise SignatureError(
                     f"Column {column.label!r} must be binary (base64 strings).", column=column.label
                 ) from None
             return np.array(decoded, dtype=object)
         if type_ == "datetime":
-            bad = next((v for v in values if v is not None and not isinstance(v, str)), _OK)
+            bad = next(
+                (v for v in values if v is not None and not isinstance(v, str | datetime)), _OK
+            )
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
             try:
                 dates: np.ndarray = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
                 return dates
             except (TypeError, ValueError):
-                raise InvalidInput(
+                raise SignatureError(
                     f"Column {column.label!r} holds values that are not dates.", column=column.label
                 ) from None
         return np.array(values, dtype=object)  # pragma: no cover - every type is handled
 
     def _floats(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
         array = _array(values)
-        if array.dtype.kind not in "iuf" or array.ndim != 1:
+        if array.dtype.kind not in "iuf" or array.ndim != 1 or bool in map(type, values):
             bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
@@ -378,7 +420,7 @@ class InputSchema:
 
     def _ints(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
         array = _array(values)
-        kind = array.dtype.kind if array.ndim == 1 else "O"
+        kind = array.dtype.kind if array.ndim == 1 and bool not in map(type, values) else "O"
         if kind in "iu":
             if not _fits(array, dtype):
                 raise _out_of_range(column)
@@ -409,6 +451,26 @@ class InputSchema:
 _OK = object()
 
 
+def is_number(value: Any) -> bool:
+    """A number (a Python or numpy integer or float), not a boolean."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _has_bool(rows: list[Any]) -> bool:
+    """Whether a boolean is among the values of ``rows`` (a list of lists)."""
+    return any(bool in map(type, row) for row in rows)
+
+
+def _binary(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray):
+        return bytes(value)
+    return base64.b64decode(value, validate=True)
+
+
 def _array(values: list[Any]) -> np.ndarray:
     try:
         return np.array(values)
@@ -420,14 +482,14 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _wrong_type(column: Column, got: str) -> InvalidInput:
-    return InvalidInput(
+def _wrong_type(column: Column, got: str) -> SignatureError:
+    return SignatureError(
         f"Column {column.label!r} must be {column.type}, got {got}.", column=column.label
     )
 
 
-def _out_of_range(column: Column) -> InvalidInput:
-    return InvalidInput(
+def _out_of_range(column: Column) -> SignatureError:
+    return SignatureError(
         f"Column {column.label!r} holds a number out of range for {column.type}.",
         column=column.label,
     )
@@ -453,8 +515,10 @@ def _fits(array: np.ndarray, dtype: np.dtype[Any]) -> bool:
     return bool(_fits_columns(array.reshape(len(array), -1), dtype).all())
 
 
-def _null(column: Column) -> InvalidInput:
-    return InvalidInput(f"Column {column.label!r} is required but has nulls.", column=column.label)
+def _null(column: Column) -> SignatureError:
+    return SignatureError(
+        f"Column {column.label!r} is required but has nulls.", column=column.label
+    )
 
 
 _TRUE = {"true", "1", "yes", "t", "y"}
