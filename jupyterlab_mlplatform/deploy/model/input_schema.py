@@ -121,9 +121,11 @@ class InputSchema:
 
     def from_rows(self, columns: Sequence[Any] | None, rows: Any, *, booleans: bool = True) -> Item:
         """``dataframe_split``'s ``data`` (or a list of rows): ``columns`` names them, or
-        they are in the signature's order when it is None.  ``booleans=False`` says that no
-        value is a boolean (a JSON body without ``true`` and ``false``), which saves the
-        numeric path looking for one."""
+        they are in the signature's order when it is None.
+
+        ``booleans=False`` (here and in ``from_columns``, ``from_records``) says that no value
+        is a boolean (a JSON body without ``true`` and ``false``), which saves the numeric
+        checks looking for one."""
         if not isinstance(rows, list):
             raise MalformedInput("'data' must be a list of rows.")
         if not rows:
@@ -160,7 +162,8 @@ class InputSchema:
             position = by_position.get(column.key)
             if position is None:
                 continue
-            arrays[column.key] = self.coerce(column, [row[position] for row in rows])
+            values = [row[position] for row in rows]
+            arrays[column.key] = self.coerce(column, values, booleans=booleans)
         return self._from_arrays(arrays, len(rows))
 
     def from_frame(self, frame: pd.DataFrame) -> Item:
@@ -179,7 +182,7 @@ class InputSchema:
         columns = None if self.positional else [str(c) for c in frame.columns]
         return self.from_rows(columns, rows)
 
-    def from_columns(self, mapping: dict[str, Any]) -> Item:
+    def from_columns(self, mapping: dict[str, Any], *, booleans: bool = True) -> Item:
         """A dict of column name to a list of values (``inputs``/``instances`` as columns)."""
         if self.signature is None:
             return self._frame(pd.DataFrame({str(k): _as_list(v) for k, v in mapping.items()}))
@@ -195,12 +198,12 @@ class InputSchema:
             if rows is not None and len(values) != rows:
                 raise MalformedInput("Every column must hold the same number of values.")
             rows = len(values)
-            arrays[column.key] = self.coerce(column, values)
+            arrays[column.key] = self.coerce(column, values, booleans=booleans)
         if not rows:
             raise SignatureError("The input has no rows.")
         return self._from_arrays(arrays, rows)
 
-    def from_records(self, records: list[Any]) -> Item:
+    def from_records(self, records: list[Any], *, booleans: bool = True) -> Item:
         """``dataframe_records``: a list of ``{column: value}``."""
         if not records:
             raise SignatureError("The input has no rows.")
@@ -216,7 +219,8 @@ class InputSchema:
             if not any(name in r for r in records):
                 self._missing(column, {k for r in records for k in r})
                 continue
-            arrays[column.key] = self.coerce(column, [r.get(name) for r in records])
+            values = [r.get(name) for r in records]
+            arrays[column.key] = self.coerce(column, values, booleans=booleans)
         return self._from_arrays(arrays, len(records))
 
     def from_text(self, header: list[str], rows: list[list[str]]) -> Item:
@@ -360,13 +364,13 @@ class InputSchema:
 
     # -- one column --------------------------------------------------------------------
 
-    def coerce(self, column: Column, values: list[Any]) -> np.ndarray:
+    def coerce(self, column: Column, values: list[Any], *, booleans: bool = True) -> np.ndarray:
         """``values`` as an array of the column's type, or :class:`SignatureError`."""
         type_ = column.type
         if type_ in _FLOATS:
-            return self._floats(column, values, _FLOATS[type_])
+            return self._floats(column, values, _FLOATS[type_], booleans)
         if type_ in _INTS:
-            return self._ints(column, values, _INTS[type_])
+            return self._ints(column, values, _INTS[type_], booleans)
         nulls = any(v is None for v in values)
         if nulls and column.required:
             raise _null(column)
@@ -403,9 +407,15 @@ class InputSchema:
                 ) from None
         return np.array(values, dtype=object)  # pragma: no cover - every type is handled
 
-    def _floats(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
+    def _floats(
+        self, column: Column, values: list[Any], dtype: np.dtype[Any], booleans: bool
+    ) -> np.ndarray:
         array = _array(values)
-        if array.dtype.kind not in "iuf" or array.ndim != 1 or bool in map(type, values):
+        if (
+            array.dtype.kind not in "iuf"
+            or array.ndim != 1
+            or (booleans and bool in map(type, values))  # numpy reads a boolean as 0/1
+        ):
             bad = next((v for v in values if v is not None and not is_number(v)), _OK)
             if bad is not _OK:
                 raise _wrong_type(column, _json_type(bad))
@@ -418,9 +428,12 @@ class InputSchema:
             raise _null(column)
         return array
 
-    def _ints(self, column: Column, values: list[Any], dtype: np.dtype[Any]) -> np.ndarray:
+    def _ints(
+        self, column: Column, values: list[Any], dtype: np.dtype[Any], booleans: bool
+    ) -> np.ndarray:
         array = _array(values)
-        kind = array.dtype.kind if array.ndim == 1 and bool not in map(type, values) else "O"
+        numeric = array.ndim == 1 and not (booleans and bool in map(type, values))
+        kind = array.dtype.kind if numeric else "O"
         if kind in "iu":
             if not _fits(array, dtype):
                 raise _out_of_range(column)

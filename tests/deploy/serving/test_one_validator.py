@@ -194,3 +194,31 @@ def test_both_entry_points_give_the_documented_verdict(servers: dict[str, str], 
     serving = serving_verdict(case, servers[case.signature])
     # Then both give the table's verdict
     assert (packaging, serving) == (case.refused, case.refused)
+
+
+def other_formats(case: Case) -> list[dict[str, Any]]:
+    """The case's data as ``dataframe_records`` and as ``inputs`` of columns."""
+    assert case.columns is not None
+    records = [dict(zip(case.columns, row, strict=True)) for row in case.rows]
+    columns = {name: [row[i] for row in case.rows] for i, name in enumerate(case.columns)}
+    return [{"dataframe_records": records}, {"inputs": columns}]
+
+
+NAMED = [
+    name
+    for name, case in CASES.items()
+    if case.columns is not None and len(set(case.columns)) == len(case.columns) and case.rows
+]
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_every_json_format_gives_the_same_verdict(servers: dict[str, str], name: str) -> None:
+    # Given a case of named columns, sent as records and as columns
+    case = CASES[name]
+    for payload in other_formats(case):
+        # When a real server scores it
+        response = requests.post(f"{servers[case.signature]}/invocations", json=payload, timeout=30)
+        # Then its verdict is the table's
+        verdict = False if response.status_code == 200 else response.json().get("column")
+        assert response.status_code in (200, 400), response.text
+        assert verdict == case.refused, payload
