@@ -189,3 +189,45 @@ describe('experimentsPlugin: Deploy Model…', () => {
     await waitFor(() => deployButton() === undefined);
   });
 });
+
+describe('experimentsPlugin: the current user for "mine"', () => {
+  it("gives the runs table the identity's name, the one runs record", async () => {
+    const server = new FakeServer()
+      .on('GET', 'experiments', { body: { experiments: [] } })
+      .on('POST', 'runs/search', { body: { runs: [], next_page_token: null } })
+      .on('POST', 'runs/keys', { body: { params: [], metrics: [], tags: [] } });
+    const serverSettings = server.settings({
+      WebSocket: FakeWebSocket as unknown as typeof WebSocket
+    });
+    const events = new EventsConnection({ serverSettings });
+    const commands = new CommandRegistry();
+    const added: Widget[] = [];
+    const app = {
+      commands,
+      contextMenu: { addItem: () => undefined },
+      serviceManager: {
+        user: {
+          ready: Promise.resolve(),
+          identity: { username: 'a1b2c3', name: 'Alice' }
+        }
+      },
+      shell: {
+        currentWidget: null,
+        add: (widget: Widget) => added.push(widget),
+        activateById: () => undefined
+      }
+    } as unknown as JupyterFrontEnd;
+    experimentsPlugin.activate(
+      app,
+      { client: new TrackingClient({ serverSettings }), events },
+      ...Array(8).fill(null)
+    );
+
+    await commands.execute(CommandIDs.openExperiments);
+    const panel = added[0] as ExperimentsPanel;
+    await waitFor(() => panel.runs.currentUser !== null);
+    expect(panel.runs.currentUser).toBe('Alice');
+    panel.dispose();
+    events.dispose();
+  });
+});
