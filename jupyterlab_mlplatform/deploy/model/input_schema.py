@@ -27,21 +27,27 @@ in one of the accepted shapes (rows of unequal width...) is a :class:`MalformedI
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import MalformedInput, SignatureError
+from .input_columns import (
+    FLOATS,
+    INTS,
+    Column,
+    check_column,
+    fits_columns,
+    null_error,
+    out_of_range,
+    parse_text,
+    wrong_type,
+)
 from .metadata import Signature, TensorSpec
 
-_FLOATS: dict[str, np.dtype[Any]] = {"double": np.dtype(np.float64), "float": np.dtype(np.float32)}
-_INTS: dict[str, np.dtype[Any]] = {"long": np.dtype(np.int64), "integer": np.dtype(np.int32)}
 _MAX_ORDER_CACHE = 64
 
 
@@ -54,35 +60,6 @@ class Item:
     key: Hashable
     data: Any
     rows: int
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One signature column: ``label`` names it in messages, ``key`` in the DataFrame
-    (the name, or the position for unnamed columns)."""
-
-    label: str
-    key: str | int
-    type: str
-    required: bool
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool | np.bool_):
-        return "boolean"
-    if isinstance(value, int | np.integer):
-        return "integer"
-    if isinstance(value, float | np.floating):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 class InputSchema:
@@ -110,7 +87,7 @@ class InputSchema:
         types = {spec.type for spec in specs}
         if len(types) == 1:
             (only,) = types
-            self.matrix_dtype = _FLOATS.get(only) or _INTS.get(only)
+            self.matrix_dtype = FLOATS.get(only) or INTS.get(only)
         self.names = [c.label for c in self.columns]
         self.keys = [c.key for c in self.columns]
         self._matrix_key = ("matrix", self.matrix_dtype)
@@ -163,7 +140,7 @@ class InputSchema:
             if position is None:
                 continue
             values = [row[position] for row in rows]
-            arrays[column.key] = self.coerce(column, values, booleans=booleans)
+            arrays[column.key] = check_column(column, values, booleans=booleans)
         return self._from_arrays(arrays, len(rows))
 
     def from_frame(self, frame: pd.DataFrame) -> Item:
@@ -198,7 +175,7 @@ class InputSchema:
             if rows is not None and len(values) != rows:
                 raise MalformedInput("Every column must hold the same number of values.")
             rows = len(values)
-            arrays[column.key] = self.coerce(column, values, booleans=booleans)
+            arrays[column.key] = check_column(column, values, booleans=booleans)
         if not rows:
             raise SignatureError("The input has no rows.")
         return self._from_arrays(arrays, rows)
@@ -220,7 +197,7 @@ class InputSchema:
                 self._missing(column, {k for r in records for k in r})
                 continue
             values = [r.get(name) for r in records]
-            arrays[column.key] = self.coerce(column, values, booleans=booleans)
+            arrays[column.key] = check_column(column, values, booleans=booleans)
         return self._from_arrays(arrays, len(records))
 
     def from_text(self, header: list[str], rows: list[list[str]]) -> Item:
@@ -250,8 +227,8 @@ class InputSchema:
             if position is None:
                 self._missing(column, header)
                 continue
-            values = [_parse_text(row[position], column.type) for row in rows]
-            arrays[column.key] = self.coerce(column, values)
+            values = [parse_text(row[position], column.type) for row in rows]
+            arrays[column.key] = check_column(column, values)
         return self._from_arrays(arrays, len(rows))
 
     def from_tensor(self, value: Any) -> Item:
@@ -334,17 +311,17 @@ class InputSchema:
             integral = np.isfinite(array).all(axis=0) & (array == np.floor(array)).all(axis=0)
             if not integral.all():
                 column = self.columns[int(np.argmin(integral))]
-                raise _wrong_type(column, "number")
+                raise wrong_type(column, "number")
         if self.matrix_dtype.kind in "iu":
-            fits = _fits_columns(array, self.matrix_dtype)
+            fits = fits_columns(array, self.matrix_dtype)
             if not fits.all():
-                raise _out_of_range(self.columns[int(np.argmin(fits))])
+                raise out_of_range(self.columns[int(np.argmin(fits))])
         array = array.astype(self.matrix_dtype, copy=False)
         if self._nan_check and np.isnan(array).any():
             bad = np.isnan(array).any(axis=0)
             for i, column in enumerate(self.columns):
                 if bad[i] and column.required:
-                    raise _null(column)
+                    raise null_error(column)
         return Item("matrix", self._matrix_key, array, array.shape[0])
 
     def _from_arrays(self, arrays: dict[str | int, np.ndarray], rows: int) -> Item:
@@ -362,201 +339,14 @@ class InputSchema:
         key = ("frame", tuple(map(str, frame.columns)), tuple(str(t) for t in frame.dtypes))
         return Item("frame", key, frame, len(frame))
 
-    # -- one column --------------------------------------------------------------------
-
-    def coerce(self, column: Column, values: list[Any], *, booleans: bool = True) -> np.ndarray:
-        """``values`` as an array of the column's type, or :class:`SignatureError`."""
-        type_ = column.type
-        if type_ in _FLOATS:
-            return self._floats(column, values, _FLOATS[type_], booleans)
-        if type_ in _INTS:
-            return self._ints(column, values, _INTS[type_], booleans)
-        nulls = any(v is None for v in values)
-        if nulls and column.required:
-            raise _null(column)
-        if type_ == "boolean":
-            bad = next((v for v in values if v is not None and not isinstance(v, bool)), _OK)
-            if bad is not _OK:
-                raise _wrong_type(column, _json_type(bad))
-            return np.array(values, dtype=object if nulls else bool)
-        if type_ == "string":
-            bad = next((v for v in values if v is not None and not isinstance(v, str)), _OK)
-            if bad is not _OK:
-                raise _wrong_type(column, _json_type(bad))
-            return np.array(values, dtype=object)
-        if type_ == "binary":
-            try:
-                decoded = [_binary(v) for v in values]
-            except (TypeError, ValueError, binascii.Error):
-                raise SignatureError(
-                    f"Column {column.label!r} must be binary (base64 strings).", column=column.label
-                ) from None
-            return np.array(decoded, dtype=object)
-        if type_ == "datetime":
-            bad = next(
-                (v for v in values if v is not None and not isinstance(v, str | datetime)), _OK
-            )
-            if bad is not _OK:
-                raise _wrong_type(column, _json_type(bad))
-            try:
-                dates: np.ndarray = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
-                return dates
-            except (TypeError, ValueError):
-                raise SignatureError(
-                    f"Column {column.label!r} holds values that are not dates.", column=column.label
-                ) from None
-        return np.array(values, dtype=object)  # pragma: no cover - every type is handled
-
-    def _floats(
-        self, column: Column, values: list[Any], dtype: np.dtype[Any], booleans: bool
-    ) -> np.ndarray:
-        array = _array(values)
-        if (
-            array.dtype.kind not in "iuf"
-            or array.ndim != 1
-            or (booleans and bool in map(type, values))  # numpy reads a boolean as 0/1
-        ):
-            bad = next((v for v in values if v is not None and not is_number(v)), _OK)
-            if bad is not _OK:
-                raise _wrong_type(column, _json_type(bad))
-            try:
-                array = np.array(values, dtype=dtype)  # None -> NaN
-            except OverflowError:  # an integer past float64's range (1e309)
-                raise _out_of_range(column) from None
-        array = array.astype(dtype, copy=False)
-        if column.required and np.isnan(array).any():
-            raise _null(column)
-        return array
-
-    def _ints(
-        self, column: Column, values: list[Any], dtype: np.dtype[Any], booleans: bool
-    ) -> np.ndarray:
-        array = _array(values)
-        numeric = array.ndim == 1 and not (booleans and bool in map(type, values))
-        kind = array.dtype.kind if numeric else "O"
-        if kind in "iu":
-            if not _fits(array, dtype):
-                raise _out_of_range(column)
-            return array.astype(dtype, copy=False)
-        if kind not in "f":
-            bad = next((v for v in values if v is not None and not is_number(v)), _OK)
-            if bad is not _OK:
-                raise _wrong_type(column, _json_type(bad))
-            try:
-                array = np.array(values, dtype=np.float64)
-            except OverflowError:
-                raise _out_of_range(column) from None
-        nulls = np.isnan(array)
-        if nulls.any():
-            if column.required:
-                raise _null(column)
-            finite = array[~nulls]
-            if not (finite == np.floor(finite)).all():
-                raise _wrong_type(column, "number")
-            return array  # an optional integer column with nulls stays float, as in pandas
-        if not (np.isfinite(array).all() and (array == np.floor(array)).all()):
-            raise _wrong_type(column, "number")
-        if not _fits(array, dtype):
-            raise _out_of_range(column)
-        return array.astype(dtype)
-
-
-_OK = object()
-
-
-def is_number(value: Any) -> bool:
-    """A number (a Python or numpy integer or float), not a boolean."""
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-
 
 def _has_bool(rows: list[Any]) -> bool:
     """Whether a boolean is among the values of ``rows`` (a list of lists)."""
     return any(bool in map(type, row) for row in rows)
 
 
-def _binary(value: Any) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, bytearray):
-        return bytes(value)
-    return base64.b64decode(value, validate=True)
-
-
-def _array(values: list[Any]) -> np.ndarray:
-    try:
-        return np.array(values)
-    except (TypeError, ValueError):
-        return np.array(values, dtype=object)
-
-
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _wrong_type(column: Column, got: str) -> SignatureError:
-    return SignatureError(
-        f"Column {column.label!r} must be {column.type}, got {got}.", column=column.label
-    )
-
-
-def _out_of_range(column: Column) -> SignatureError:
-    return SignatureError(
-        f"Column {column.label!r} holds a number out of range for {column.type}.",
-        column=column.label,
-    )
-
-
-def _fits_columns(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-    """Per column of a 2-D array of numbers: whether every value fits the integer ``dtype``
-    (``astype`` would wrap it around silently)."""
-    if array.shape[0] == 0:
-        return np.ones(array.shape[1:], dtype=bool)
-    low, high = array.min(axis=0), array.max(axis=0)
-    if array.dtype.kind == "f":
-        # Compared as floats: 2.0**63 is the first double past int64's maximum.
-        limit = 2.0 ** (dtype.itemsize * 8 - 1)
-        return (low >= -limit) & (high < limit)  # type: ignore[no-any-return]
-    info = np.iinfo(dtype)
-    return (low >= info.min) & (high <= info.max)  # type: ignore[no-any-return]
-
-
-def _fits(array: np.ndarray, dtype: np.dtype[Any]) -> bool:
-    if array.size == 0:
-        return True
-    return bool(_fits_columns(array.reshape(len(array), -1), dtype).all())
-
-
-def _null(column: Column) -> SignatureError:
-    return SignatureError(
-        f"Column {column.label!r} is required but has nulls.", column=column.label
-    )
-
-
-_TRUE = {"true", "1", "yes", "t", "y"}
-_FALSE = {"false", "0", "no", "f", "n"}
-
-
-def _parse_text(text: str, type_: str) -> Any:
-    """One CSV cell as the column's type; an empty cell is a null.  A cell that does not
-    parse is left as the string, so the column check names it."""
-    if text == "":
-        return None
-    try:
-        if type_ in _FLOATS:
-            return float(text)
-        if type_ in _INTS:
-            return int(text) if text.lstrip("+-").isdigit() else float(text)
-    except ValueError:
-        return text
-    if type_ == "boolean":
-        lowered = text.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    return text
 
 
 def combine(items: list[Item], schema: InputSchema) -> Any:
