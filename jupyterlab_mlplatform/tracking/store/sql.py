@@ -7,7 +7,7 @@ when the store opens.  SQLite runs in WAL mode so that readers never wait for th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
 from .sql_inputs import SqlRunInputs
+from .sql_locks import update_list_tag
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
@@ -95,7 +96,9 @@ class SqlTrackingStore(TrackingStore):
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
-        self._logged_models = SqlLoggedModels(self.engine, self._upsert, self._experiment_id)
+        self._logged_models = SqlLoggedModels(
+            self.engine, self._upsert, self._experiment_id, self._dialect_insert
+        )
         self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
@@ -582,6 +585,12 @@ class SqlTrackingStore(TrackingStore):
 
     def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
         return self._metric_log.log_batch(run_id, batch)
+
+    def update_list_tag(
+        self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
+    ) -> BatchOutcome:
+        with self.engine.begin() as conn:
+            return update_list_tag(conn, self._upsert, run_id, key, change)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, or_, select
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, or_, select
 
 from ...errors import Conflict, NotFound
 from ..downsample import minmax_indices
@@ -78,6 +78,9 @@ class SqlMetricLog:
             set_={c: insert_latest.excluded[c] for c in ("step", "timestamp", "value", "is_nan")},
             where=newer,
         ).returning(lm.c.key, lm.c.step, lm.c.timestamp, lm.c.value, lm.c.is_nan)
+        self._insert_params = dialect_insert(schema.params).on_conflict_do_nothing(
+            index_elements=["run_id", "key"]
+        )
         series = schema.metric_series
         self._find_series = select(series.c.key, series.c.series_id).where(
             series.c.run_id == bindparam("run_id"),
@@ -131,25 +134,26 @@ class SqlMetricLog:
             return BatchOutcome(True, experiment_id, latest, len(batch.metrics))
 
     def _set_params(self, conn: Connection, run_id: str, new: dict[str, str]) -> None:
-        existing = {
-            row.key: row.value
-            for row in conn.execute(
-                select(schema.params.c.key, schema.params.c.value).where(
-                    schema.params.c.run_id == run_id, schema.params.c.key.in_(list(new))
-                )
+        # Insert first, keeping what is there (another server may be setting the same param
+        # at this moment: its row wins the key, ours is then compared like any other), then
+        # compare what the run has with what was asked.
+        conn.execute(
+            self._insert_params,
+            # In key order, as every writer takes the keys' locks: two servers' batches with
+            # the same new keys in another order would otherwise deadlock on PostgreSQL.
+            [{"run_id": run_id, "key": k, "value": v} for k, v in sorted(new.items())],
+        )
+        stored = conn.execute(
+            select(schema.params.c.key, schema.params.c.value).where(
+                schema.params.c.run_id == run_id, schema.params.c.key.in_(list(new))
             )
-        }
-        changed = sorted(k for k, v in new.items() if k in existing and existing[k] != v)
+        )
+        changed = sorted(row.key for row in stored if new[row.key] != row.value)
         if changed:
             raise Conflict(
                 f"Params are immutable: {len(changed)} param(s) already have another value "
                 f"(first: {changed[0][:100]!r})."
             )
-        rows = [
-            {"run_id": run_id, "key": k, "value": v} for k, v in new.items() if k not in existing
-        ]
-        if rows:
-            conn.execute(insert(schema.params), rows)
 
     def _append_metrics(
         self, conn: Connection, run_id: str, batch: LogBatch
@@ -166,7 +170,9 @@ class SqlMetricLog:
             best = newest.get(key)
             if best is None or step > best[0] or (step == best[0] and ts >= best[1]):
                 newest[key] = (step, ts, value)
-        series = self._series_ids(conn, run_id, list(newest))
+        # Keys in sorted order, here and for the latest values: every writer locks the
+        # keys' rows in one order, so two servers' batches cannot deadlock on PostgreSQL.
+        series = self._series_ids(conn, run_id, sorted(newest))
         rows = [
             (series[key], step, ts, value, False)
             if not isnan(value)
@@ -189,7 +195,7 @@ class SqlMetricLog:
                 "value": 0.0 if isnan(value) else value,
                 "is_nan": isnan(value),
             }
-            for key, (step, ts, value) in newest.items()
+            for key, (step, ts, value) in sorted(newest.items())
         ]
         return {
             row.key: LatestMetric.model_construct(

@@ -1,0 +1,82 @@
+"""What two servers on one database serialize, with the database's own locks.
+
+Inside one server the service's single writer thread orders the writes.  Two servers on one
+database (a team's JupyterHub) each have theirs, so a read-modify-write of the store must
+hold a lock that the database itself keeps until the transaction ends:
+
+- PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the run's row.  It waits for the other
+  server's lock and, in READ COMMITTED, every later statement of the transaction reads
+  what that server committed.  It does not conflict with the ``FOR KEY SHARE`` lock a log
+  batch takes on its run, so metrics keep flowing meanwhile.
+- SQLite: a write first (``UPDATE runs SET status = status``), which takes the database's
+  write lock before anything is read (waiting up to the busy timeout); the reads after it
+  see the other process's commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from ...errors import Conflict, NotFound
+from ..models import LogBatch
+from . import schema
+from .base import BatchOutcome
+from .sql_rows import ACTIVE
+
+Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
+
+_runs = schema.runs
+_LOCK_RUN_POSTGRESQL = (
+    select(_runs.c.experiment_id, _runs.c.lifecycle_stage)
+    .where(_runs.c.run_id == bindparam("run_id"))
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+)
+_TAKE_WRITE_LOCK_SQLITE = (
+    update(_runs).where(_runs.c.run_id == bindparam("locked_run")).values(status=_runs.c.status)
+)
+_RUN_STATE = select(_runs.c.experiment_id, _runs.c.lifecycle_stage).where(
+    _runs.c.run_id == bindparam("run_id")
+)
+
+
+def lock_active_run(conn: Connection, run_id: str) -> str:
+    """Lock the run's row until the transaction ends; its experiment id.  ``NotFound`` or
+    ``Conflict`` (deleted) as a log batch would raise them."""
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_LOCK_RUN_POSTGRESQL, {"run_id": run_id}).first()
+    else:
+        conn.execute(_TAKE_WRITE_LOCK_SQLITE, {"locked_run": run_id})
+        row = conn.execute(_RUN_STATE, {"run_id": run_id}).first()
+    if row is None:
+        raise NotFound("No run with that id.")
+    if row.lifecycle_stage != ACTIVE:
+        raise Conflict("The run is deleted; restore it to log to it.")
+    return str(row.experiment_id)
+
+
+def update_list_tag(
+    conn: Connection,
+    upsert: Upsert,
+    run_id: str,
+    key: str,
+    change: Callable[[list[Any]], list[Any]],
+) -> BatchOutcome:
+    """Set the run's JSON-list tag ``key`` to ``change(its list)`` under the run's lock: two
+    servers appending at once each build on the other's entry."""
+    experiment_id = lock_active_run(conn, run_id)
+    tags = schema.tags
+    raw = conn.execute(
+        select(tags.c.value).where(tags.c.run_id == run_id, tags.c.key == key)
+    ).scalar()
+    try:
+        current = json.loads(raw) if raw is not None else []
+    except ValueError:
+        current = []
+    value = json.dumps(change(current if isinstance(current, list) else []))
+    batch = LogBatch(tags={key: value})  # the tag's own limits
+    upsert(conn, tags, [{"run_id": run_id, "key": key, "value": batch.tags[key]}])
+    return BatchOutcome(True, experiment_id, {}, 0)

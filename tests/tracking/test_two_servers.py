@@ -1,0 +1,273 @@
+"""Two real Jupyter servers on one tracking database, written to at the same moment.
+
+A team's JupyterHub runs one server per user against one PostgreSQL (issue 14).  Inside a
+server the store's writes go one at a time through the writer thread; between servers only
+the database's own locks order them.  Each test sends its requests to both servers at once
+(threads released together by a barrier) and checks what was stored.  SQLite runs the same
+tests where two processes share one database file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import pytest
+import requests
+
+from tests.collab.server_process import ServerProcess
+
+ROUNDS = 8
+"""How many times each race is run: one round may happen to pass without the lock."""
+
+
+class Server:
+    """One of the two: its ``/mlplatform/api/`` and MLflow facade over a requests session."""
+
+    def __init__(self, process: ServerProcess) -> None:
+        self.url = process.server.url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {process.token}"
+
+    def api(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
+        response = self.session.request(
+            method,
+            self.url + "mlplatform/api/" + path,
+            json=body if raw is None else None,
+            data=raw,
+            timeout=60,
+        )
+        return response.status_code, response.json() if response.content else None
+
+    def mlflow(self, path: str, body: Any) -> Any:
+        response = self.session.post(
+            self.url + "mlplatform/mlflow/api/2.0/mlflow/" + path, json=body, timeout=60
+        )
+        return response.status_code, response.json() if response.content else None
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls on threads released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
+    """Two jupyter server processes with the platform on one fresh database and one
+    artifact root (as a team's single-user servers share them)."""
+    root = tmp_path_factory.mktemp(f"two-{request.param}")
+    drop: Callable[[], None] | None = None
+    if request.param == "sqlite":
+        uri = f"sqlite:///{root / 'tracking.db'}"
+    else:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        server = make_url(request.getfixturevalue("mlp_postgres_url"))
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        uri = server.set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    config = {
+        "ServerApp": {"jpserver_extensions": {"jupyterlab_mlplatform": True}, "log_level": "INFO"},
+        "MLPlatformApp": {"tracking_uri": uri, "artifact_root": str(root / "artifacts")},
+    }
+    processes = [ServerProcess(root / name, config) for name in ("a", "b")]
+    # ServerProcess is asyncio's: one loop of this fixture's own starts and stops both.
+    loop = asyncio.new_event_loop()
+    try:
+        for process in processes:  # one after the other: the first one migrates
+            loop.run_until_complete(process.start())
+        yield Server(processes[0]), Server(processes[1])
+    finally:
+        for process in processes:
+            loop.run_until_complete(process.stop())
+        loop.close()
+        if drop is not None:
+            drop()
+
+
+def new_run(server: Server, **spec: Any) -> str:
+    status, run = server.api("POST", "runs", {"experiment_name": "two-servers", **spec})
+    assert status == 201, run
+    return str(run["run_id"])
+
+
+def test_model_packages_uploaded_through_both_servers_are_all_listed(
+    servers: tuple[Server, Server],
+) -> None:
+    """The run's ``mlplatform.models`` tag is a JSON list that each upload of a model
+    package reads, changes and writes back: both servers' entries must stay."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        run_id = new_run(a)
+        package = json.dumps({"flavor": "sklearn"}).encode()
+
+        path = f"runs/{run_id}/artifacts/model-%s/mlplatform_model.json"
+        results = at_once(
+            partial(a.api, "PUT", path % "a", raw=package),
+            partial(b.api, "PUT", path % "b", raw=package),
+        )
+        assert [status for status, _ in results] == [201, 201], results
+        _, run = a.api("GET", f"runs/{run_id}")
+        assert json.loads(run["tags"]["mlplatform.models"]) == [
+            {"artifact_path": "model-a", "flavor": "sklearn"},
+            {"artifact_path": "model-b", "flavor": "sklearn"},
+        ]
+
+
+def test_mlflow_log_model_through_both_servers_keeps_both_entries(
+    servers: tuple[Server, Server],
+) -> None:
+    """MLflow 2's ``runs/log-model`` appends to the run's ``mlflow.log-model.history``."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        run_id = new_run(b)
+
+        results = at_once(
+            *(
+                partial(
+                    server.mlflow,
+                    "runs/log-model",
+                    {"run_id": run_id, "model_json": json.dumps({"artifact_path": path})},
+                )
+                for server, path in ((a, "a"), (b, "b"))
+            )
+        )
+        assert [status for status, _ in results] == [200, 200], results
+        _, run = b.api("GET", f"runs/{run_id}")
+        history = json.loads(run["tags"]["mlflow.log-model.history"])
+        assert sorted(entry["artifact_path"] for entry in history) == ["a", "b"]
+
+
+def test_one_experiment_name_created_on_both_servers_is_created_once(
+    servers: tuple[Server, Server],
+) -> None:
+    """Exactly one server creates it; the other answers MLflow's RESOURCE_ALREADY_EXISTS
+    (facade) or 409 (our API), never a 500."""
+    a, b = servers
+    for i in range(ROUNDS):
+        name = f"mlflow-{uuid.uuid4().hex[:8]}"
+        results = at_once(
+            partial(a.mlflow, "experiments/create", {"name": name}),
+            partial(b.mlflow, "experiments/create", {"name": name}),
+        )
+        statuses = sorted(status for status, _ in results)
+        assert statuses == [200, 400], results
+        refused = next(body for status, body in results if status == 400)
+        assert refused["error_code"] == "RESOURCE_ALREADY_EXISTS"
+
+        name = f"ours-{i}-{uuid.uuid4().hex[:8]}"
+        results = at_once(
+            partial(a.api, "POST", "experiments", {"name": name}),
+            partial(b.api, "POST", "experiments", {"name": name}),
+        )
+        assert sorted(status for status, _ in results) == [201, 409], results
+        assert "message" in next(body for status, body in results if status == 409)
+        _, listed = a.api("GET", "experiments")
+        assert [e["name"] for e in listed["experiments"]].count(name) == 1
+
+
+def test_runs_created_in_a_new_experiment_on_both_servers_share_it(
+    servers: tuple[Server, Server],
+) -> None:
+    """A run naming an experiment that does not exist yet creates it: both servers' runs
+    end up in one experiment."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        name = f"new-{uuid.uuid4().hex[:8]}"
+        results = at_once(
+            partial(a.api, "POST", "runs", {"experiment_name": name}),
+            partial(b.api, "POST", "runs", {"experiment_name": name}),
+        )
+        assert [status for status, _ in results] == [201, 201], results
+        assert len({run["experiment_id"] for _, run in results}) == 1
+
+
+def test_a_batch_retried_against_the_other_server_is_stored_once(
+    servers: tuple[Server, Server],
+) -> None:
+    """The same batch id sent to both servers at once (a client retrying on another
+    server) is applied by one; the other reports it as already applied."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        run_id = new_run(a)
+        batch = {
+            "batch_id": uuid.uuid4().hex,
+            "params": {"lr": "0.1"},
+            "metrics": [{"key": "loss", "value": float(i), "step": i} for i in range(100)],
+        }
+        results = at_once(
+            partial(a.api, "POST", f"runs/{run_id}/log", batch),
+            partial(b.api, "POST", f"runs/{run_id}/log", batch),
+        )
+        assert [status for status, _ in results] == [200, 200], results
+        assert sorted(body["applied"] for _, body in results) == [False, True]
+        _, history = b.api("GET", f"runs/{run_id}/metrics/loss")
+        assert history["total"] == 100
+
+
+def test_the_same_new_param_from_both_servers(servers: tuple[Server, Server]) -> None:
+    """Params are immutable: the same value set by both at once is fine for both, two
+    different values leave one of them and a 409 (not a 500) for the other."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        run_id = new_run(a)
+        log = f"runs/{run_id}/log"
+        same = {"params": {"seed": "1", "depth": "3"}}
+        results = at_once(partial(a.api, "POST", log, same), partial(b.api, "POST", log, same))
+        assert [status for status, _ in results] == [200, 200], results
+
+        results = at_once(
+            partial(a.api, "POST", log, {"params": {"model": "rf"}}),
+            partial(b.api, "POST", log, {"params": {"model": "svm"}}),
+        )
+        assert sorted(status for status, _ in results) == [200, 409], results
+        _, run = a.api("GET", f"runs/{run_id}")
+        assert run["params"]["model"] == ("rf" if results[0][0] == 200 else "svm")
+
+
+def test_batches_with_the_same_new_keys_in_either_order(servers: tuple[Server, Server]) -> None:
+    """Two batches that number the same new metric keys, listed in opposite orders, each
+    wait for the other's keys at most once (no deadlock between the servers)."""
+    a, b = servers
+    keys = [f"k{i:02}" for i in range(20)]
+    for _ in range(ROUNDS):
+        run_id = new_run(b)
+
+        results = at_once(
+            *(
+                partial(
+                    server.api,
+                    "POST",
+                    f"runs/{run_id}/log",
+                    {"metrics": [{"key": k, "value": 1.0, "step": 0} for k in order]},
+                )
+                for server, order in ((a, keys), (b, keys[::-1]))
+            )
+        )
+        assert [status for status, _ in results] == [200, 200], results
+        _, run = a.api("GET", f"runs/{run_id}")
+        assert sorted(run["metrics"]) == keys
