@@ -30,8 +30,9 @@ ROUNDS = 8
 class Server:
     """One of the two: its ``/mlplatform/api/`` and MLflow facade over a requests session."""
 
-    def __init__(self, process: ServerProcess) -> None:
+    def __init__(self, process: ServerProcess, tracking_uri: str) -> None:
         self.url = process.server.url
+        self.tracking_uri = tracking_uri
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {process.token}"
 
@@ -100,7 +101,7 @@ def servers(
     try:
         for process in processes:  # one after the other: the first one migrates
             loop.run_until_complete(process.start())
-        yield Server(processes[0]), Server(processes[1])
+        yield Server(processes[0], uri), Server(processes[1], uri)
     finally:
         for process in processes:
             loop.run_until_complete(process.stop())
@@ -271,3 +272,63 @@ def test_batches_with_the_same_new_keys_in_either_order(servers: tuple[Server, S
         assert [status for status, _ in results] == [200, 200], results
         _, run = a.api("GET", f"runs/{run_id}")
         assert sorted(run["metrics"]) == keys
+
+
+def test_restoring_a_run_while_the_other_deletes_its_experiment(
+    servers: tuple[Server, Server],
+) -> None:
+    """A restore reads its experiment's stage, and the experiment's deletion deletes its
+    runs: whichever order the two servers end up in, no active run is left in a deleted
+    experiment."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        status, experiment = a.api("POST", "experiments", {"name": f"e-{uuid.uuid4().hex[:8]}"})
+        assert status == 201, experiment
+        eid = experiment["experiment_id"]
+        run_id = new_run(a, experiment_name=None, experiment_id=eid)
+        assert a.api("DELETE", f"runs/{run_id}")[0] == 200
+        results = at_once(
+            partial(a.api, "PATCH", f"runs/{run_id}", {"lifecycle_stage": "active"}),
+            partial(b.api, "DELETE", f"experiments/{eid}"),
+        )
+        assert results[1][0] == 200, results
+        assert results[0][0] in (200, 409), results
+        _, run = b.api("GET", f"runs/{run_id}")
+        _, experiment = b.api("GET", f"experiments/{eid}")
+        assert experiment["lifecycle_stage"] == "deleted"
+        assert run["lifecycle_stage"] == "deleted", results
+
+
+def test_inputs_logged_while_the_other_deletes_the_run_for_good(
+    servers: tuple[Server, Server],
+) -> None:
+    """MLflow's ``runs/log-inputs`` on one server while the other deletes the run for good:
+    either the inputs come first (and go with the run) or they find no run (404)."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        run_id = new_run(a)
+        dataset = {"name": "d", "digest": "x1", "source_type": "local", "source": "/d"}
+        results = at_once(
+            partial(
+                a.mlflow,
+                "runs/log-inputs",
+                {"run_id": run_id, "datasets": [{"dataset": dataset}]},
+            ),
+            partial(b.api, "DELETE", f"runs/{run_id}?permanent=true"),
+        )
+        assert results[1][0] == 200, results
+        assert results[0][0] in (200, 404), results
+        assert rows_of_run(a, "run_dataset_inputs", run_id) == 0, results
+
+
+def rows_of_run(server: Server, table: str, run_id: str) -> int:
+    """Rows of ``table`` left for the run, read from the database itself."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.tracking_uri)
+    try:
+        with engine.connect() as conn:
+            query = text(f"SELECT count(*) FROM {table} WHERE run_id = :run_id")
+            return int(conn.execute(query, {"run_id": run_id}).scalar_one())
+    finally:
+        engine.dispose()

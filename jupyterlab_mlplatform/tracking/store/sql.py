@@ -67,7 +67,7 @@ from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
 from .sql_inputs import SqlRunInputs
-from .sql_locks import update_list_tag
+from .sql_locks import lock_run, share_experiment, update_list_tag
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
@@ -371,11 +371,7 @@ class SqlTrackingStore(TrackingStore):
     def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
         if spec.experiment_id is not None:
             eid = self._experiment_id(spec.experiment_id)
-            row = conn.execute(
-                select(schema.experiments.c.lifecycle_stage).where(
-                    schema.experiments.c.experiment_id == eid
-                )
-            ).first()
+            row = share_experiment(conn, schema.experiments.c.experiment_id == eid)
             if row is None:
                 raise NotFound("No experiment with that id.")
             if row.lifecycle_stage != ACTIVE:
@@ -383,11 +379,7 @@ class SqlTrackingStore(TrackingStore):
             return eid
         name = spec.experiment_name or DEFAULT_EXPERIMENT_NAME
         for _attempt in range(3):
-            row = conn.execute(
-                select(
-                    schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage
-                ).where(schema.experiments.c.name == name)
-            ).first()
+            row = share_experiment(conn, schema.experiments.c.name == name)
             if row is not None:
                 if row.lifecycle_stage != ACTIVE:
                     raise Conflict("The experiment is deleted; restore it to add runs.")
@@ -439,6 +431,7 @@ class SqlTrackingStore(TrackingStore):
 
     def update_run(self, run_id: str, change: RunUpdate) -> Run:
         with self.engine.begin() as conn:
+            lock_run(conn, run_id)  # two servers changing one run: one after the other
             current = self._get_run(conn, run_id)
             values: dict[str, Any] = {}
             if change.name is not None:
@@ -453,8 +446,10 @@ class SqlTrackingStore(TrackingStore):
                 values["end_time"] = change.end_time
             if change.lifecycle_stage is not None:
                 if change.lifecycle_stage == LifecycleStage.ACTIVE:
-                    experiment = self._get_experiment(conn, int(current.experiment_id))
-                    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+                    experiment = share_experiment(
+                        conn, schema.experiments.c.experiment_id == int(current.experiment_id)
+                    )
+                    if experiment is None or experiment.lifecycle_stage != ACTIVE:
                         raise Conflict("The run's experiment is deleted; restore it first.")
                     values["deleted_time"] = None
                 else:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
 
 from ...errors import Conflict, NotFound
 from ..models import LogBatch
@@ -43,19 +43,41 @@ _RUN_STATE = select(_runs.c.experiment_id, _runs.c.lifecycle_stage).where(
 )
 
 
+def lock_run(conn: Connection, run_id: str) -> Any:
+    """Lock the run's row until the transaction ends (the first statement of a
+    transaction that reads what it then changes); its experiment id and lifecycle stage,
+    or None when there is no such run."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(_LOCK_RUN_POSTGRESQL, {"run_id": run_id}).first()
+    conn.execute(_TAKE_WRITE_LOCK_SQLITE, {"locked_run": run_id})
+    return conn.execute(_RUN_STATE, {"run_id": run_id}).first()
+
+
 def lock_active_run(conn: Connection, run_id: str) -> str:
     """Lock the run's row until the transaction ends; its experiment id.  ``NotFound`` or
     ``Conflict`` (deleted) as a log batch would raise them."""
-    if conn.dialect.name == "postgresql":
-        row = conn.execute(_LOCK_RUN_POSTGRESQL, {"run_id": run_id}).first()
-    else:
-        conn.execute(_TAKE_WRITE_LOCK_SQLITE, {"locked_run": run_id})
-        row = conn.execute(_RUN_STATE, {"run_id": run_id}).first()
+    row = lock_run(conn, run_id)
     if row is None:
         raise NotFound("No run with that id.")
     if row.lifecycle_stage != ACTIVE:
         raise Conflict("The run is deleted; restore it to log to it.")
     return str(row.experiment_id)
+
+
+def share_experiment(conn: Connection, condition: ColumnElement[bool]) -> Any:
+    """The experiment ``condition`` selects (its id and lifecycle stage, or None), kept as
+    it is until the transaction ends: what adds to an experiment (a run, a restored run, a
+    model) while another server deletes it then either comes first (and is deleted with
+    it) or finds it deleted.  PostgreSQL: ``FOR SHARE``, which waits for a deletion in
+    progress.  SQLite: the write lock first, as :func:`lock_run`."""
+    experiments = schema.experiments
+    query = select(experiments.c.experiment_id, experiments.c.lifecycle_stage).where(condition)
+    if conn.dialect.name == "postgresql":
+        return conn.execute(query.with_for_update(read=True)).first()
+    conn.execute(
+        update(experiments).where(condition).values(lifecycle_stage=experiments.c.lifecycle_stage)
+    )
+    return conn.execute(query).first()
 
 
 def update_list_tag(

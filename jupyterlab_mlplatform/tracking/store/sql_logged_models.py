@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..run_names import random_run_name
 from . import schema
+from .sql_locks import lock_active_run, share_experiment
 from .sql_rows import ACTIVE, DELETED, now_ms
 
 Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
@@ -95,6 +96,8 @@ class SqlLoggedModels:
         model_id = f"m-{uuid.uuid4().hex}"
         now = now_ms()
         with self.engine.begin() as conn:
+            if share_experiment(conn, schema.experiments.c.experiment_id == eid) is None:
+                raise NotFound("No experiment with that id.")
             experiment = conn.execute(
                 select(
                     schema.experiments.c.artifact_location, schema.experiments.c.lifecycle_stage
@@ -203,13 +206,7 @@ class SqlLoggedModels:
 
     def log_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
         with self.engine.begin() as conn:
-            run = conn.execute(
-                select(schema.runs.c.lifecycle_stage).where(schema.runs.c.run_id == run_id)
-            ).first()
-            if run is None:
-                raise NotFound("No run with that id.")
-            if run.lifecycle_stage != ACTIVE:
-                raise Conflict("The run is deleted; restore it to log to it.")
+            lock_active_run(conn, run_id)  # not deleted for good before this commits
             model_ids = list({output.model_id for output in outputs})
             found = set(
                 conn.execute(
