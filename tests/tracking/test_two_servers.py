@@ -332,3 +332,18 @@ def rows_of_run(server: Server, table: str, run_id: str) -> int:
             return int(conn.execute(query, {"run_id": run_id}).scalar_one())
     finally:
         engine.dispose()
+
+
+def test_the_same_new_logged_model_param_from_both_servers(
+    servers: tuple[Server, Server],
+) -> None:
+    """A logged model's params are immutable too: the same value from both servers at once
+    is fine for both, never a 500."""
+    a, b = servers
+    for _ in range(ROUNDS):
+        status, created = a.mlflow("logged-models", {"experiment_id": "0"})
+        assert status == 200, created
+        path = f"logged-models/{created['model']['info']['model_id']}/params"
+        params = {"params": [{"key": "alpha", "value": "0.5"}, {"key": "depth", "value": "3"}]}
+        results = at_once(partial(a.mlflow, path, params), partial(b.mlflow, path, params))
+        assert [status for status, _ in results] == [200, 200], results
