@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -215,6 +216,35 @@ def test_a_run_deleted_for_good_refuses_batches_of_its_keys(
     other = mlp_store.create_run(RunCreate(), user=None)
     mlp_store.log_batch(other.run_id, LogBatch(metrics=points("loss", [3.0])))
     assert mlp_store.get_metric_history(other.run_id, "loss").values == [3.0]
+
+
+@pytest.mark.parametrize("mlp_store_uri", ["postgresql"], indirect=True)
+def test_connections_dropped_by_the_database_are_replaced(
+    mlp_store_uri: str, tmp_path: Any
+) -> None:
+    """A connection that sat idle is checked before use: one the server dropped (as a
+    restarted PostgreSQL drops them all) is replaced, and the batch goes through."""
+    from sqlalchemy import create_engine, text
+
+    store = SqlTrackingStore(mlp_store_uri, str(tmp_path), pool_ping_after_idle=0.05)
+    admin = create_engine(mlp_store_uri, isolation_level="AUTOCOMMIT")
+    try:
+        run = store.create_run(RunCreate(), user=None)
+        store.log_batch(run.run_id, LogBatch(metrics=points("loss", [1.0])))
+        with admin.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert dropped >= 1
+        time.sleep(0.2)
+        store.log_batch(run.run_id, LogBatch(metrics=points("loss", [2.0], start=1)))
+        assert store.get_metric_history(run.run_id, "loss").values == [1.0, 2.0]
+    finally:
+        admin.dispose()
+        store.close()
 
 
 def test_deleted_runs_refuse_logging_and_can_be_restored(mlp_store: SqlTrackingStore) -> None:

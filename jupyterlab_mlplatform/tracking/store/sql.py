@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from traitlets import Int
+from traitlets import Float, Int
 
 from ...constants import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
@@ -67,7 +67,7 @@ from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
 from .sql_inputs import SqlRunInputs
-from .sql_locks import lock_run, share_experiment, update_list_tag
+from .sql_locks import lock_run, ping_idle_connections, share_experiment, update_list_tag
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
@@ -86,6 +86,14 @@ class SqlTrackingStore(TrackingStore):
     )
     pool_size = Int(
         5, config=True, help="Connections kept open to a client-server database (PostgreSQL)."
+    )
+    pool_ping_after_idle = Float(
+        1.0,
+        config=True,
+        help="A pooled connection to a client-server database (PostgreSQL) that was idle "
+        "for longer than this, in seconds, is checked before use (a restarted server drops "
+        "them); 0 checks every one.  A busy server's connections are not: a check is a "
+        "round trip per transaction.",
     )
 
     def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
@@ -135,7 +143,9 @@ class SqlTrackingStore(TrackingStore):
                 pass
             else:
                 url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_size=int(self.pool_size), pool_pre_ping=True)
+        engine = create_engine(url, pool_size=int(self.pool_size))
+        ping_idle_connections(engine, float(self.pool_ping_after_idle))
+        return engine
 
     @property
     def dialect(self) -> str:

@@ -11,15 +11,20 @@ hold a lock that the database itself keeps until the transaction ends:
 - SQLite: a write first (``UPDATE runs SET status = status``), which takes the database's
   write lock before anything is read (waiting up to the busy timeout); the reads after it
   see the other process's commit.
+
+And :func:`ping_idle_connections`: which pooled connections are checked before use (a
+restarted PostgreSQL drops them all).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, event, select, update
+from sqlalchemy.exc import DisconnectionError
 
 from ...errors import Conflict, NotFound
 from ..models import LogBatch
@@ -102,3 +107,29 @@ def update_list_tag(
     batch = LogBatch(tags={key: value})  # the tag's own limits
     upsert(conn, tags, [{"run_id": run_id, "key": key, "value": batch.tags[key]}])
     return BatchOutcome(True, experiment_id, {}, 0)
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's pessimistic disconnect check (``pool_pre_ping``), but only for
+    connections idle for longer than ``idle_seconds``: a restarted database server drops
+    idle connections, and a connection used a moment ago is very likely alive, so a busy
+    server saves a round trip per transaction.  A dead connection is replaced by a new
+    one before the transaction starts (the pool retries on ``DisconnectionError``)."""
+
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("checked_in", 0.0) <= idle_seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as e:
+            raise DisconnectionError(f"idle connection lost: {e}") from e
