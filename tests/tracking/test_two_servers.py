@@ -147,15 +147,10 @@ def test_mlflow_log_model_through_both_servers_keeps_both_entries(
     for _ in range(ROUNDS):
         run_id = new_run(b)
 
+        entry = {path: json.dumps({"artifact_path": path}) for path in ("a", "b")}
         results = at_once(
-            *(
-                partial(
-                    server.mlflow,
-                    "runs/log-model",
-                    {"run_id": run_id, "model_json": json.dumps({"artifact_path": path})},
-                )
-                for server, path in ((a, "a"), (b, "b"))
-            )
+            partial(a.mlflow, "runs/log-model", {"run_id": run_id, "model_json": entry["a"]}),
+            partial(b.mlflow, "runs/log-model", {"run_id": run_id, "model_json": entry["b"]}),
         )
         assert [status for status, _ in results] == [200, 200], results
         _, run = b.api("GET", f"runs/{run_id}")
@@ -258,16 +253,11 @@ def test_batches_with_the_same_new_keys_in_either_order(servers: tuple[Server, S
     for _ in range(ROUNDS):
         run_id = new_run(b)
 
+        forward = {"metrics": [{"key": k, "value": 1.0, "step": 0} for k in keys]}
+        backward = {"metrics": forward["metrics"][::-1]}
+        log = f"runs/{run_id}/log"
         results = at_once(
-            *(
-                partial(
-                    server.api,
-                    "POST",
-                    f"runs/{run_id}/log",
-                    {"metrics": [{"key": k, "value": 1.0, "step": 0} for k in order]},
-                )
-                for server, order in ((a, keys), (b, keys[::-1]))
-            )
+            partial(a.api, "POST", log, forward), partial(b.api, "POST", log, backward)
         )
         assert [status for status, _ in results] == [200, 200], results
         _, run = a.api("GET", f"runs/{run_id}")
