@@ -12,6 +12,9 @@ Two figures of issue 14, each a ratio of two servers measured in this run:
   ``runs/log-metric``, what ``mlflow.log_metric`` sends) against jupyter_server's own
   ``GET api/status`` on the same server with the same client (the floor).
 
+``--two-servers`` then starts two more of ours on one shared database (one SQLite file,
+then one PostgreSQL database) and sends each batches at the same time: their sum.
+
 Every server runs the whole time and each figure is measured in ``--rounds`` short slices
 that take turns (floor, REST, facade, the next server, ...), so that the load of a shared
 machine falls on all of them alike.  ``--baseline DIR`` runs a second copy of each of our
@@ -32,12 +35,14 @@ import signal
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import requests
 import servers
 import tracking_bench as tb
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(servers.REPO))
 from tests.pg_server import start_postgres
@@ -119,19 +124,21 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path, help="another checkout, run side by side")
     parser.add_argument("--out", type=Path, default=servers.REPO / "bench/results/ingest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--two-servers", action="store_true", help="also two of ours on one database at once"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds through finally
     root = Path(tempfile.mkdtemp(prefix="mlp-ingest-bench-"))
     running: list[servers.Server] = []
     stop_pg = None
+    two_servers: dict[str, float] = {}
 
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
     try:
         pg_url, stop_pg = start_postgres(root, durable=True)
-        from sqlalchemy import create_engine, text
-
         admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
         codes = [("", None)] + ([("-before", args.baseline.resolve())] if args.baseline else [])
         targets: list[Target] = []
@@ -199,6 +206,33 @@ def main() -> int:
             bodies = batches(mlflow_api, mlflow_run, args.mlflow_batches, r * 10**6)
             mlflow_tally[0] += len(bodies) * BATCH
             mlflow_tally[1] += post_all(mlflow_api, bodies)
+
+        # Two of our servers on one database, each sent batches at the same time.
+        if args.two_servers:
+            shared = {"sqlite": f"sqlite:///{root / 'shared.db'}"}
+            admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text('CREATE DATABASE "bshared"'))
+            admin.dispose()
+            shared["postgresql"] = pg_url.rsplit("/", 1)[0] + "/bshared"
+            for backend, uri in shared.items():
+                pair = [ours(root, f"{backend}-shared-{n}", uri, None) for n in "ab"]
+                for server in pair:
+                    running.append(server.start())
+                apis = [tb.OursAPI(server.url, TOKEN) for server in pair]
+                run_ids = [api.create_run("ingest", "two-servers")[0] for api in apis]
+                bodies = [
+                    batches(api, run_id, args.batches * args.rounds, 0)
+                    for api, run_id in zip(apis, run_ids, strict=True)
+                ]
+                log(f"two servers on one {backend} database, {len(bodies[0])} batches each")
+                t0 = time.perf_counter()
+                with ThreadPoolExecutor(2) as pool:
+                    list(pool.map(post_all, apis, bodies))
+                two_servers[backend] = 2 * len(bodies[0]) * BATCH / (time.perf_counter() - t0)
+                for server in pair:
+                    server.stop()
+                    running.remove(server)
     finally:
         for server in running:
             server.stop()
@@ -224,6 +258,10 @@ def main() -> int:
             rate = t.rate(figure)
             text_ = f"{t.label}: 1 metric/request, {name} / api/status (req/s)"
             print(f"{text_:64} {rate:9,.0f} {floor:9,.0f} {rate / floor:6.2f}x {'0.75x':>6}")
+    for backend, rate in two_servers.items():
+        text_ = f"two servers on one {backend} database: batched 1k, REST, both / MLflow"
+        print(f"{text_:64} {rate:9,.0f} {mlflow_rate:9,.0f} {rate / mlflow_rate:6.1f}x {'':>6}")
+    results["two_servers_batched_1k_per_s"] = two_servers
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     return 0
