@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import posixpath
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -324,17 +323,14 @@ class TrackingService:
     async def update_list_tag(
         self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
     ) -> None:
-        """Set a run's JSON-list tag to ``change(its list)``, read and written in one task
-        on the writer thread: changes made at the same time each build on the one before
-        (two uploads' entries are both kept).  What ``change`` raises is raised here."""
-
-        def update() -> tuple[LogBatch, BatchOutcome]:
-            current = self.store.get_run(run_id).json_list_tag(key)
-            batch = LogBatch(tags={key: json.dumps(change(current))})
-            return batch, self.store.log_batch(run_id, batch)
-
-        batch, outcome = await self._write(update)
-        await self._logged(run_id, batch, outcome)
+        """Set a run's JSON-list tag to ``change(its list)``, read and written in one
+        transaction that holds the run's lock (:meth:`TrackingStore.update_list_tag`):
+        changes made at the same time, by this server or another one on the same database,
+        each build on the one before (two uploads' entries are both kept).  What ``change``
+        raises is raised here."""
+        await self._write(self.store.update_list_tag, run_id, key, change)
+        run = await self._read(self.store.get_run, run_id)
+        self.events.publish(RunEvent(type="run_updated", run=run))
 
     # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is
     # checked against escapes before anything touches a filesystem.
