@@ -190,6 +190,18 @@ export interface IRunsPage {
   next_page_token?: string | null;
 }
 
+/**
+ * `GET runs/{id}/notebook`: a run's captured code as a new notebook.
+ */
+export interface IRunNotebook {
+  /** nbformat v4: header, package check, code path, the training cell last. */
+  notebook: Record<string, unknown>;
+  /** The source notebook's folder (`''` for the root when unknown). */
+  directory: string;
+  /** A suggested file name; the caller makes it unique in `directory`. */
+  file_name: string;
+}
+
 export interface IRunKeysQuery {
   /** Experiments whose runs to look at; all active experiments when empty. */
   experiment_ids?: string[];
@@ -436,6 +448,11 @@ export class TrackingClient {
    */
   getMetricHistories(query: IMetricHistoriesQuery): Promise<IMetricHistories> {
     return this._request('runs/metric-histories', 'POST', query);
+  }
+
+  /** `GET runs/{id}/notebook`: the run's captured code as a notebook. */
+  runNotebook(runId: string): Promise<IRunNotebook> {
+    return this._request(Private.path('runs', runId, 'notebook'), 'GET');
   }
 
   // artifacts
