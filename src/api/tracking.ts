@@ -191,6 +191,18 @@ export interface IRunsPage {
 }
 
 /**
+ * The tag of a run made by a notebook reopened from another run: that run's
+ * id (`constants.py`'s `REPRODUCED_FROM_TAG`).
+ */
+export const REPRODUCED_FROM_TAG = 'mlplatform.reproduced_from';
+
+/** The filter of the runs that reproduce `runId`. */
+export function reproductionsFilter(runId: string): string {
+  const literal = runId.replace(/\\/g, '\\\\').replace(/'/g, "''");
+  return `tags.\`${REPRODUCED_FROM_TAG}\` = '${literal}'`;
+}
+
+/**
  * `GET runs/{id}/notebook`: a run's captured code as a new notebook.
  */
 export interface IRunNotebook {
