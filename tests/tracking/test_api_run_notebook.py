@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
+import sys
 from typing import Any
 
 import nbformat
-import pytest
 
 CODE_PATH = (
     "# The cells this kernel executed before the run's cell, oldest first.\n"
@@ -104,17 +105,19 @@ async def test_a_run_without_captured_code_is_a_clear_404(mlp_api: Any) -> None:
     assert status == 404 and body["message"]
 
 
-async def test_the_package_check_prints_what_differs(
-    mlp_api: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_the_package_check_prints_what_differs(mlp_api: Any) -> None:
     # Given the check cell of a run whose numpy pin is not this environment's
     rid = await _run_with_code(mlp_api)
     _, body = await mlp_api("GET", f"runs/{rid}/notebook")
     check = body["notebook"]["cells"][1]["source"]
-    # When it runs (here, in this interpreter)
-    exec(compile(check, "check", "exec"), {})
+    # When it runs in a Python of this environment
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", check, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
     # Then
-    printed = capsys.readouterr().out
+    assert process.returncode == 0
+    printed = out.decode()
     assert printed.startswith("2 package(s) differ from the run's:")
     assert f"numpy: run 0.0.1, here {importlib.metadata.version('numpy')}" in printed
     assert "not-a-package-here: run 1.0, here not installed" in printed
