@@ -8,6 +8,14 @@ import sys
 from typing import Any
 
 import nbformat
+import pytest
+
+
+@pytest.fixture
+def mlp_app_config(mlp_app_config: dict[str, Any], mlp_store_uri: str) -> dict[str, Any]:
+    """The server on each tracking store (SQLite, PostgreSQL)."""
+    return {**mlp_app_config, "tracking_uri": mlp_store_uri}
+
 
 CODE_PATH = (
     "# The cells this kernel executed before the run's cell, oldest first.\n"
@@ -121,3 +129,21 @@ async def test_the_package_check_prints_what_differs(mlp_api: Any) -> None:
     assert printed.startswith("2 package(s) differ from the run's:")
     assert f"numpy: run 0.0.1, here {importlib.metadata.version('numpy')}" in printed
     assert "not-a-package-here: run 1.0, here not installed" in printed
+
+
+async def test_the_run_view_finds_reproductions_by_their_tag(mlp_api: Any) -> None:
+    # Given a run and one that reproduces it (as autolog tags it)
+    rid = await _run_with_code(mlp_api)
+    _, again = await mlp_api(
+        "POST",
+        "runs",
+        {"experiment_name": "again", "tags": {"mlplatform.reproduced_from": rid}},
+    )
+    await mlp_api("POST", "runs", {"experiment_name": "other"})
+    # When the run view searches with its filter (src/api/tracking.ts reproductionsFilter)
+    status, page = await mlp_api(
+        "POST", "runs/search", {"filter": f"tags.`mlplatform.reproduced_from` = '{rid}'"}
+    )
+    # Then
+    assert status == 200
+    assert [run["run_id"] for run in page["runs"]] == [again["run_id"]]
