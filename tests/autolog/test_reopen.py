@@ -53,3 +53,16 @@ async def test_the_reopened_notebook_makes_a_run_tagged_reproduced_from(
     assert reproduction.run_id != original.run_id
     assert reproduction.source.notebook_path == path
     assert reproduction.params["max_iter"] == "300"
+
+
+async def test_the_status_names_the_reproduced_run_only_when_it_looks_like_one(
+    jp_root_dir: Any, mlp_api: Any
+) -> None:
+    write_notebook(jp_root_dir / "a.ipynb", {"mlplatform": {"reproduced_from": "0af3-9c"}})
+    write_notebook(jp_root_dir / "b.ipynb", {"mlplatform": {"reproduced_from": "x' OR '1"}})
+    write_notebook(jp_root_dir / "c.ipynb", {"mlplatform": {"reproduced_from": {"a": 1}}})
+    _, a = await mlp_api("GET", "autolog", path="a.ipynb")
+    assert (a["enabled"], a["reproduced_from"]) == (True, "0af3-9c")
+    for name in ("b.ipynb", "c.ipynb"):
+        _, other = await mlp_api("GET", "autolog", path=name)
+        assert (other["enabled"], other["reproduced_from"]) == (True, None)
