@@ -17,6 +17,8 @@ from typing import IO, Any, ParamSpec, TypeVar
 
 from .. import bounded_json
 from ..constants import MODEL_PACKAGE_FILE, MODELS_TAG
+from ..errors import NotFound
+from . import run_notebook
 from .artifacts import ArtifactRepository, ArtifactUpload
 from .events import EventBus
 from .models import (
@@ -46,6 +48,7 @@ from .models import (
     RunKeys,
     RunKeysQuery,
     RunMetricHistory,
+    RunNotebook,
     RunsPage,
     RunUpdate,
     SearchRuns,
@@ -278,6 +281,32 @@ class TrackingService:
         """An open artifact file, its size and media type."""
         run = await self.get_run(run_id)
         return await self._read(self.artifacts.open_read, run.artifact_uri, path)
+
+    async def run_notebook(self, run_id: str) -> RunNotebook:
+        """The run's captured code path as a notebook (``run_notebook.py``)."""
+        run = await self.get_run(run_id)
+
+        def read(path: str) -> str | None:
+            try:
+                file, _, _ = self.artifacts.open_read(run.artifact_uri, path)
+            except NotFound:
+                return None
+            with file:
+                return file.read().decode(errors="replace")
+
+        cell = await self._read(read, run_notebook.CELL)
+        if cell is None:
+            raise NotFound(
+                "This run has no captured code: only runs that automatic tracking made "
+                "from a notebook cell can be opened as a notebook."
+            )
+        code_path = await self._read(read, run_notebook.CODE_PATH)
+        requirements = await self._read(read, run_notebook.REQUIREMENTS)
+        notebook = run_notebook.build_notebook(run, code_path, cell, requirements)
+        folder = posixpath.dirname(run.source.notebook_path or "")
+        return RunNotebook(
+            notebook=notebook, directory=folder, file_name=run_notebook.file_name(run)
+        )
 
     async def read_chunk(self, file: IO[bytes], size: int) -> bytes:
         return await self._read(file.read, size)
