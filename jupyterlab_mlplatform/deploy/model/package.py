@@ -67,6 +67,7 @@ def save_model(
     created_by: str | None = None,
     extra_requirements: Iterable[str] | None = None,
     training_data: Any = None,
+    parity: bool = True,
 ) -> ModelMetadata:
     """Write ``model`` as a package folder at ``path`` (created; must be empty if it exists).
 
@@ -75,7 +76,8 @@ def save_model(
     it.  ``extra_requirements`` are added to the pinned ones (e.g. what a generic Python
     model imports).  With an example, the package keeps a parity sample
     (:mod:`.parity`): the example and up to 1,000 rows of ``training_data`` (a table or an
-    array like the example), with the model's predictions for them.
+    array like the example), with the model's predictions for them; ``parity=False``
+    leaves it out (a model whose answers are random cannot pass the check).
     """
     folder = os.fspath(path)
     os.makedirs(folder, exist_ok=True)
@@ -104,7 +106,7 @@ def save_model(
         metadata.input_example_file = write_input_example(folder, example)
         if signature is None:
             metadata.signature = _infer(module, saved.raw, example, metadata)
-        if metadata.serialization != "torch-state-dict":  # weights only: nothing predicts
+        if parity and metadata.serialization != "torch-state-dict":  # weights: no predict
             training = None if training_data is None else as_data(training_data)
             metadata.parity_file = write_parity_sample(
                 folder, lambda data: module.predict(saved.raw, data, metadata), example, training
