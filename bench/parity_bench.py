@@ -34,10 +34,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyterlab_mlplatform.deploy.model import load_model, save_model  # noqa: E402
-from jupyterlab_mlplatform.deploy.serving.formats import parse  # noqa: E402
-from jupyterlab_mlplatform.deploy.serving.metrics import Metrics  # noqa: E402
-from jupyterlab_mlplatform.deploy.serving.server import (  # noqa: E402
+from jupyterlab_mlplatform.deploy.model import load_model, save_model
+from jupyterlab_mlplatform.deploy.serving.formats import parse
+from jupyterlab_mlplatform.deploy.serving.metrics import Metrics
+from jupyterlab_mlplatform.deploy.serving.server import (
     _parser,
     build_state,
     check_parity,
