@@ -47,7 +47,7 @@ CHECKS = (
 
 NOT_FUZZED = {
     "GET /events": "a websocket: plain requests only get its refusal "
-    "(tests/tracking/test_api_events.py checks that, and the upgrade itself)",
+    "(tests/tracking/api/test_api_events.py checks that, and the upgrade itself)",
 }
 NOT_REACHED = {
     "GET /openapi.json": "schemathesis does not call the document it tests "

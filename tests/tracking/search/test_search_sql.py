@@ -31,7 +31,7 @@ from jupyterlab_mlplatform.tracking.store import schema
 try:
     from tests.pg_server import PostgresUnavailable, start_postgres
 except ImportError:  # the repository root is not on sys.path: import it from tests/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
         start_postgres,
