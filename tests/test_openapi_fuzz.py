@@ -33,7 +33,7 @@ from schemathesis.engine import events, from_schema
 
 from jupyterlab_mlplatform import __version__
 from jupyterlab_mlplatform.deploy.serving import app as serving_app
-from jupyterlab_mlplatform.openapi import build_openapi
+from jupyterlab_mlplatform.platform_openapi import build_openapi
 from tests.collab.server_process import ServerProcess
 from tests.scoring_server import COLUMNS, save_small_model, start_scoring_server
 
