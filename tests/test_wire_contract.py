@@ -44,7 +44,7 @@ WIRE_MODULES: tuple[ModuleType, ...] = (
 )
 
 WITHOUT_TS_MIRROR: dict[str, str] = {
-    "Model": "the base class of the wire models, with no fields",
+    "WireModel": "the base class of the wire models, with no fields",
     "LoggedModel": "served by the MLflow-compatible API only (mlflow_api), not by src/api",
     "LoggedModelCreate": "served by the MLflow-compatible API only",
     "LoggedModelUpdate": "served by the MLflow-compatible API only",
