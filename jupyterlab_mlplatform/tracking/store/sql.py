@@ -2,11 +2,15 @@
 
 The schema lives in :mod:`.schema` and is created and upgraded by Alembic (:mod:`.migrate`)
 when the store opens.  SQLite runs in WAL mode so that readers never wait for the writer.
+
+:class:`SqlTrackingStore` owns the engine and the run search; each other part is a module of
+its own that it hands its calls to: experiments (:mod:`.sql_experiments`), runs
+(:mod:`.sql_runs`), metric logging (:mod:`.sql_logging`), logged models
+(:mod:`.sql_logged_models`) and run inputs (:mod:`.sql_inputs`).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,25 +21,20 @@ from sqlalchemy import (
     Engine,
     Table,
     create_engine,
-    delete,
     event,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from traitlets import Int
 
-from ...constants import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
-from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
+from ...errors import NotFound, StoreUnavailable
 from ...private_files import make_private_file
 from ..models import (
     DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
-    LifecycleStage,
     LogBatch,
     LoggedModel,
     LoggedModelCreate,
@@ -48,14 +47,11 @@ from ..models import (
     RunInputs,
     RunKeys,
     RunKeysQuery,
-    RunSource,
     RunsPage,
-    RunStatus,
     RunUpdate,
     SearchRuns,
     ViewType,
 )
-from ..run_names import random_run_name
 from ..search import (
     build_search_query,
     decode_page_token,
@@ -66,10 +62,12 @@ from ..search import (
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
+from .sql_experiments import SqlExperiments
 from .sql_inputs import SqlRunInputs
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
-from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
+from .sql_rows import ACTIVE, DELETED, experiment_number, runs_from_rows
+from .sql_runs import SqlRuns
 
 """MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
 creating ``Default`` again (after it was deleted for good) takes 0 back."""
@@ -92,6 +90,8 @@ class SqlTrackingStore(TrackingStore):
         self.engine = self._create_engine(uri)
         self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
+        self._experiments = SqlExperiments(self.engine, self._upsert, self.artifact_root)
+        self._runs = SqlRuns(self.engine, self._placeholder, self.artifact_root, self._experiments)
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
@@ -99,7 +99,7 @@ class SqlTrackingStore(TrackingStore):
         self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
-            self._locate_default_experiment()
+            self._experiments.locate_default()
             self.optimize()
         except OperationalError as e:
             raise StoreUnavailable(f"Cannot open the tracking database: {e.orig}") from e
@@ -179,356 +179,47 @@ class SqlTrackingStore(TrackingStore):
         if rows:
             conn.execute(self._upsert_statement(table), rows)
 
-    # -- experiments ---------------------------------------------------------------------
+    # -- experiments (sql_experiments.py) -----------------------------------------------
 
-    def _experiment_id(self, experiment_id: str) -> int:
-        # ASCII digits only: int() also reads "١", " 1" and "1_0".
-        if not (experiment_id.isascii() and experiment_id.isdigit()):
-            raise NotFound("No experiment with that id.")
-        value = int(experiment_id)
-        if not 0 <= value < 2**31:
-            raise NotFound("No experiment with that id.")
-        return value
-
-    def _locate_default_experiment(self) -> None:
-        """Give MLflow's default experiment 0, which the schema migration creates, its
-        artifact location (the migration does not know the artifact root)."""
-        experiments = schema.experiments
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(experiments)
-                .where(
-                    experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID,
-                    experiments.c.artifact_location == "",
-                )
-                .values(artifact_location=f"{self.artifact_root}/{DEFAULT_EXPERIMENT_ID}")
-            )
-
-    def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
-        row = conn.execute(
-            select(schema.experiments).where(schema.experiments.c.experiment_id == experiment_id)
-        ).first()
-        if row is None:
-            raise NotFound("No experiment with that id.")
-        return experiments_from_rows(conn, [row])[0]
-
-    def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
-        now = now_ms()
-        fixed_id: dict[str, int] = {}
-        if (
-            spec.name == DEFAULT_EXPERIMENT_NAME
-            and not conn.execute(
-                select(schema.experiments.c.experiment_id).where(
-                    schema.experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID
-                )
-            ).first()
-        ):
-            fixed_id["experiment_id"] = DEFAULT_EXPERIMENT_ID
-        try:
-            with conn.begin_nested():
-                result = conn.execute(
-                    insert(schema.experiments).values(
-                        **fixed_id,
-                        name=spec.name,
-                        description=spec.description,
-                        artifact_location="",
-                        lifecycle_stage=ACTIVE,
-                        creation_time=now,
-                        last_update_time=now,
-                        created_by=user,
-                    )
-                )
-        except IntegrityError:
-            raise Conflict("An experiment with that name exists already.") from None
-        assert result.inserted_primary_key is not None
-        experiment_id = int(result.inserted_primary_key[0])
-        location = f"{self.artifact_root}/{experiment_id}"
-        if conn.execute(
-            select(schema.experiments.c.experiment_id).where(
-                schema.experiments.c.artifact_location == location
-            )
-        ).first():
-            # Taken by the Default that 0006 moved to 0 (SQLite hands its old id out again)
-            location = f"{location}-{uuid.uuid4().hex[:8]}"
-        conn.execute(
-            update(schema.experiments)
-            .where(schema.experiments.c.experiment_id == experiment_id)
-            .values(artifact_location=location)
-        )
-        if spec.tags:
-            conn.execute(
-                insert(schema.experiment_tags),
-                [
-                    {"experiment_id": experiment_id, "key": k, "value": v}
-                    for k, v in spec.tags.items()
-                ],
-            )
-        return experiment_id
+    _experiment_id = staticmethod(experiment_number)
 
     def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
-        with self.engine.begin() as conn:
-            experiment_id = self._insert_experiment(conn, spec, user)
-            return self._get_experiment(conn, experiment_id)
+        return self._experiments.create(spec, user)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        with self.engine.connect() as conn:
-            return self._get_experiment(conn, self._experiment_id(experiment_id))
+        return self._experiments.get(experiment_id)
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.experiments).where(schema.experiments.c.name == name)
-            ).first()
-            return None if row is None else experiments_from_rows(conn, [row])[0]
+        return self._experiments.by_name(name)
 
     def list_experiments(self, view: ViewType = ViewType.ACTIVE_ONLY) -> list[Experiment]:
-        query = select(schema.experiments).order_by(schema.experiments.c.experiment_id)
-        if view == ViewType.ACTIVE_ONLY:
-            query = query.where(schema.experiments.c.lifecycle_stage == ACTIVE)
-        elif view == ViewType.DELETED_ONLY:
-            query = query.where(schema.experiments.c.lifecycle_stage == DELETED)
-        with self.engine.connect() as conn:
-            return experiments_from_rows(conn, conn.execute(query).all())
+        return self._experiments.in_view(view)
 
     def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        with self.engine.begin() as conn:
-            current = self._get_experiment(conn, eid)
-            values: dict[str, Any] = {"last_update_time": now_ms()}
-            if change.name is not None:
-                values["name"] = change.name
-            if change.description is not None:
-                values["description"] = change.description
-            if change.lifecycle_stage is not None:
-                values["lifecycle_stage"] = change.lifecycle_stage.value
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        update(schema.experiments)
-                        .where(schema.experiments.c.experiment_id == eid)
-                        .values(**values)
-                    )
-            except IntegrityError:
-                raise Conflict("An experiment with that name exists already.") from None
-            if change.lifecycle_stage == LifecycleStage.ACTIVE and (
-                current.lifecycle_stage == LifecycleStage.DELETED
-            ):
-                conn.execute(
-                    update(schema.runs)
-                    .where(schema.runs.c.experiment_id == eid)
-                    .values(lifecycle_stage=ACTIVE, deleted_time=None)
-                )
-            if change.tags:
-                self._upsert(
-                    conn,
-                    schema.experiment_tags,
-                    [{"experiment_id": eid, "key": k, "value": v} for k, v in change.tags.items()],
-                )
-            return self._get_experiment(conn, eid)
+        return self._experiments.update(experiment_id, change)
 
     def delete_experiment(self, experiment_id: str, permanent: bool = False) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        with self.engine.begin() as conn:
-            experiment = self._get_experiment(conn, eid)
-            if permanent:
-                run_ids = select(schema.runs.c.run_id).where(schema.runs.c.experiment_id == eid)
-                self._delete_run_data(conn, run_ids)
-                SqlLoggedModels.delete_of_experiment(conn, eid)
-                conn.execute(delete(schema.runs).where(schema.runs.c.experiment_id == eid))
-                conn.execute(
-                    delete(schema.experiment_tags).where(
-                        schema.experiment_tags.c.experiment_id == eid
-                    )
-                )
-                conn.execute(
-                    delete(schema.experiments).where(schema.experiments.c.experiment_id == eid)
-                )
-                return experiment.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
-            now = now_ms()
-            conn.execute(
-                update(schema.experiments)
-                .where(schema.experiments.c.experiment_id == eid)
-                .values(lifecycle_stage=DELETED, last_update_time=now)
-            )
-            conn.execute(
-                update(schema.runs)
-                .where(schema.runs.c.experiment_id == eid, schema.runs.c.lifecycle_stage == ACTIVE)
-                .values(lifecycle_stage=DELETED, deleted_time=now)
-            )
-            return self._get_experiment(conn, eid)
-
-    # -- runs ----------------------------------------------------------------------------
-
-    def _get_run(self, conn: Connection, run_id: str) -> Run:
-        row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
-        if row is None:
-            raise NotFound("No run with that id.")
-        return runs_from_rows(conn, [row], self._placeholder)[0]
-
-    def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
-        if spec.experiment_id is not None:
-            eid = self._experiment_id(spec.experiment_id)
-            row = conn.execute(
-                select(schema.experiments.c.lifecycle_stage).where(
-                    schema.experiments.c.experiment_id == eid
-                )
-            ).first()
-            if row is None:
-                raise NotFound("No experiment with that id.")
-            if row.lifecycle_stage != ACTIVE:
-                raise Conflict("The experiment is deleted; restore it to add runs.")
-            return eid
-        name = spec.experiment_name or DEFAULT_EXPERIMENT_NAME
-        for _attempt in range(3):
-            row = conn.execute(
-                select(
-                    schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage
-                ).where(schema.experiments.c.name == name)
-            ).first()
-            if row is not None:
-                if row.lifecycle_stage != ACTIVE:
-                    raise Conflict("The experiment is deleted; restore it to add runs.")
-                return int(row.experiment_id)
-            try:
-                return self._insert_experiment(conn, ExperimentCreate(name=name), user)
-            except Conflict:
-                continue  # created by a concurrent request: read it again
-        raise Conflict("The experiment could not be created.")  # pragma: no cover
-
-    def create_run(self, spec: RunCreate, user: str | None) -> Run:
-        if spec.experiment_id is not None and spec.experiment_name is not None:
-            raise InvalidArgument("Give experiment_id or experiment_name, not both.")
-        run_id = uuid.uuid4().hex
-        with self.engine.begin() as conn:
-            eid = self._experiment_for_new_run(conn, spec, user)
-            source = spec.source or RunSource()
-            conn.execute(
-                insert(schema.runs).values(
-                    run_id=run_id,
-                    experiment_id=eid,
-                    name=spec.name or random_run_name(),
-                    status=RunStatus.RUNNING.value,
-                    start_time=spec.start_time or now_ms(),
-                    user=user,
-                    lifecycle_stage=ACTIVE,
-                    artifact_uri=f"{self.artifact_root}/{eid}/{run_id}/artifacts",
-                    source_notebook=source.notebook_path,
-                    source_cell_id=source.cell_id,
-                    source_cell_index=source.cell_index,
-                    source_kernel_id=source.kernel_id,
-                )
-            )
-            if spec.params:
-                conn.execute(
-                    insert(schema.params),
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.params.items()],
-                )
-            if spec.tags:
-                conn.execute(
-                    insert(schema.tags),
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.tags.items()],
-                )
-            return self._get_run(conn, run_id)
-
-    def get_run(self, run_id: str) -> Run:
-        with self.engine.connect() as conn:
-            return self._get_run(conn, run_id)
-
-    def update_run(self, run_id: str, change: RunUpdate) -> Run:
-        with self.engine.begin() as conn:
-            current = self._get_run(conn, run_id)
-            values: dict[str, Any] = {}
-            if change.name is not None:
-                values["name"] = change.name
-            if change.status is not None:
-                values["status"] = change.status.value
-                if change.status != RunStatus.RUNNING and change.end_time is None:
-                    values["end_time"] = current.end_time or now_ms()
-            if change.end_time is not None:
-                if change.end_time < current.start_time:
-                    raise InvalidArgument("end_time is before the run's start_time.")
-                values["end_time"] = change.end_time
-            if change.lifecycle_stage is not None:
-                if change.lifecycle_stage == LifecycleStage.ACTIVE:
-                    experiment = self._get_experiment(conn, int(current.experiment_id))
-                    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
-                        raise Conflict("The run's experiment is deleted; restore it first.")
-                    values["deleted_time"] = None
-                else:
-                    values["deleted_time"] = now_ms()
-                values["lifecycle_stage"] = change.lifecycle_stage.value
-            if values:
-                conn.execute(
-                    update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values)
-                )
-            return self._get_run(conn, run_id)
-
-    def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
-        # On PostgreSQL, a batch being logged to one of these runs either commits first (and
-        # its points are deleted below) or finds the run gone (see SqlMetricLog._keep_run).
-        runs, series = schema.runs, schema.metric_series
-        conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids)).with_for_update())
-        conn.execute(
-            delete(schema.metrics).where(
-                schema.metrics.c.series_id.in_(
-                    select(series.c.series_id).where(series.c.run_id.in_(run_ids))
-                )
-            )
-        )
-        for table in (
-            series,
-            schema.metric_rollups,
-            schema.latest_metrics,
-            schema.params,
-            schema.tags,
-            schema.log_batches,
-            schema.logged_model_outputs,
-        ):
-            conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
-
-    def delete_run(self, run_id: str, permanent: bool = False) -> Run:
-        with self.engine.begin() as conn:
-            run = self._get_run(conn, run_id)
-            if permanent:
-                self._delete_run_data(conn, [run_id])
-                conn.execute(delete(schema.runs).where(schema.runs.c.run_id == run_id))
-                return run.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
-            conn.execute(
-                update(schema.runs)
-                .where(schema.runs.c.run_id == run_id)
-                .values(lifecycle_stage=DELETED, deleted_time=now_ms())
-            )
-            return self._get_run(conn, run_id)
-
-    # -- tags ----------------------------------------------------------------------------
-
-    def delete_run_tag(self, run_id: str, key: str) -> Run:
-        tags = schema.tags
-        with self.engine.begin() as conn:
-            run = self._get_run(conn, run_id)
-            if run.lifecycle_stage != LifecycleStage.ACTIVE:
-                raise Conflict("The run is deleted; restore it to change its tags.")
-            deleted = conn.execute(delete(tags).where(tags.c.run_id == run_id, tags.c.key == key))
-            if deleted.rowcount == 0:
-                raise NotFound("The run has no tag with that key.")
-            return self._get_run(conn, run_id)
+        return self._experiments.delete(experiment_id, permanent)
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        tags = schema.experiment_tags
-        with self.engine.begin() as conn:
-            self._get_experiment(conn, eid)
-            deleted = conn.execute(
-                delete(tags).where(tags.c.experiment_id == eid, tags.c.key == key)
-            )
-            if deleted.rowcount == 0:
-                raise NotFound("The experiment has no tag with that key.")
-            conn.execute(
-                update(schema.experiments)
-                .where(schema.experiments.c.experiment_id == eid)
-                .values(last_update_time=now_ms())
-            )
-            return self._get_experiment(conn, eid)
+        return self._experiments.delete_tag(experiment_id, key)
+
+    # -- runs (sql_runs.py) --------------------------------------------------------------
+
+    def create_run(self, spec: RunCreate, user: str | None) -> Run:
+        return self._runs.create(spec, user)
+
+    def get_run(self, run_id: str) -> Run:
+        return self._runs.get(run_id)
+
+    def update_run(self, run_id: str, change: RunUpdate) -> Run:
+        return self._runs.update(run_id, change)
+
+    def delete_run(self, run_id: str, permanent: bool = False) -> Run:
+        return self._runs.delete(run_id, permanent)
+
+    def delete_run_tag(self, run_id: str, key: str) -> Run:
+        return self._runs.delete_tag(run_id, key)
 
     # -- logged models -------------------------------------------------------------------
 
