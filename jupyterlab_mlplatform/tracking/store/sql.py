@@ -4,37 +4,42 @@ The schema lives in :mod:`.schema` and is created and upgraded by Alembic (:mod:
 when the store opens.  SQLite runs in WAL mode so that readers never wait for the writer.
 
 :class:`SqlTrackingStore` owns the engine and the run search; each other part is a module of
-its own that it hands its calls to: experiments (:mod:`.sql_experiments`), runs
-(:mod:`.sql_runs`), metric logging (:mod:`.sql_logging`), logged models
-(:mod:`.sql_logged_models`) and run inputs (:mod:`.sql_inputs`).
+its own that it hands its calls to: experiments (:mod:`.sql_experiments`), metric logging
+(:mod:`.sql_logging`), logged models (:mod:`.sql_logged_models`), run inputs
+(:mod:`.sql_inputs`) and the keys runs have (:mod:`.sql_run_keys`).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Table,
     create_engine,
+    delete,
     event,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from traitlets import Int
 
-from ...errors import NotFound, StoreUnavailable
+from ...constants import DEFAULT_EXPERIMENT_NAME
+from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
 from ...private_files import make_private_file
 from ..models import (
     DatasetSummary,
     Experiment,
     ExperimentCreate,
     ExperimentUpdate,
+    LifecycleStage,
     LogBatch,
     LoggedModel,
     LoggedModelCreate,
@@ -47,11 +52,14 @@ from ..models import (
     RunInputs,
     RunKeys,
     RunKeysQuery,
+    RunSource,
     RunsPage,
+    RunStatus,
     RunUpdate,
     SearchRuns,
     ViewType,
 )
+from ..run_names import random_run_name
 from ..search import (
     build_search_query,
     decode_page_token,
@@ -66,8 +74,8 @@ from .sql_experiments import SqlExperiments
 from .sql_inputs import SqlRunInputs
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
-from .sql_rows import ACTIVE, DELETED, experiment_number, runs_from_rows
-from .sql_runs import SqlRuns
+from .sql_rows import ACTIVE, DELETED, experiment_number, now_ms, runs_from_rows
+from .sql_run_keys import SqlRunKeys
 
 """MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
 creating ``Default`` again (after it was deleted for good) takes 0 back."""
@@ -90,8 +98,10 @@ class SqlTrackingStore(TrackingStore):
         self.engine = self._create_engine(uri)
         self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
-        self._experiments = SqlExperiments(self.engine, self._upsert, self.artifact_root)
-        self._runs = SqlRuns(self.engine, self._placeholder, self.artifact_root, self._experiments)
+        self._experiments = SqlExperiments(
+            self.engine, self._upsert, self.artifact_root, self._delete_run_data
+        )
+        self._run_keys = SqlRunKeys(self.engine, self._experiment_id, self._active_experiment_ids)
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
@@ -183,6 +193,12 @@ class SqlTrackingStore(TrackingStore):
 
     _experiment_id = staticmethod(experiment_number)
 
+    def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
+        return self._experiments.get_in(conn, experiment_id)
+
+    def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
+        return self._experiments.insert(conn, spec, user)
+
     def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
         return self._experiments.create(spec, user)
 
@@ -204,22 +220,161 @@ class SqlTrackingStore(TrackingStore):
     def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
         return self._experiments.delete_tag(experiment_id, key)
 
-    # -- runs (sql_runs.py) --------------------------------------------------------------
+    # -- runs ----------------------------------------------------------------------------
+
+    def _get_run(self, conn: Connection, run_id: str) -> Run:
+        row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
+        if row is None:
+            raise NotFound("No run with that id.")
+        return runs_from_rows(conn, [row], self._placeholder)[0]
+
+    def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
+        if spec.experiment_id is not None:
+            eid = self._experiment_id(spec.experiment_id)
+            row = conn.execute(
+                select(schema.experiments.c.lifecycle_stage).where(
+                    schema.experiments.c.experiment_id == eid
+                )
+            ).first()
+            if row is None:
+                raise NotFound("No experiment with that id.")
+            if row.lifecycle_stage != ACTIVE:
+                raise Conflict("The experiment is deleted; restore it to add runs.")
+            return eid
+        name = spec.experiment_name or DEFAULT_EXPERIMENT_NAME
+        for _attempt in range(3):
+            row = conn.execute(
+                select(
+                    schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage
+                ).where(schema.experiments.c.name == name)
+            ).first()
+            if row is not None:
+                if row.lifecycle_stage != ACTIVE:
+                    raise Conflict("The experiment is deleted; restore it to add runs.")
+                return int(row.experiment_id)
+            try:
+                return self._insert_experiment(conn, ExperimentCreate(name=name), user)
+            except Conflict:
+                continue  # created by a concurrent request: read it again
+        raise Conflict("The experiment could not be created.")  # pragma: no cover
 
     def create_run(self, spec: RunCreate, user: str | None) -> Run:
-        return self._runs.create(spec, user)
+        if spec.experiment_id is not None and spec.experiment_name is not None:
+            raise InvalidArgument("Give experiment_id or experiment_name, not both.")
+        run_id = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            eid = self._experiment_for_new_run(conn, spec, user)
+            source = spec.source or RunSource()
+            conn.execute(
+                insert(schema.runs).values(
+                    run_id=run_id,
+                    experiment_id=eid,
+                    name=spec.name or random_run_name(),
+                    status=RunStatus.RUNNING.value,
+                    start_time=spec.start_time or now_ms(),
+                    user=user,
+                    lifecycle_stage=ACTIVE,
+                    artifact_uri=f"{self.artifact_root}/{eid}/{run_id}/artifacts",
+                    source_notebook=source.notebook_path,
+                    source_cell_id=source.cell_id,
+                    source_cell_index=source.cell_index,
+                    source_kernel_id=source.kernel_id,
+                )
+            )
+            if spec.params:
+                conn.execute(
+                    insert(schema.params),
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.params.items()],
+                )
+            if spec.tags:
+                conn.execute(
+                    insert(schema.tags),
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in spec.tags.items()],
+                )
+            return self._get_run(conn, run_id)
 
     def get_run(self, run_id: str) -> Run:
-        return self._runs.get(run_id)
+        with self.engine.connect() as conn:
+            return self._get_run(conn, run_id)
 
     def update_run(self, run_id: str, change: RunUpdate) -> Run:
-        return self._runs.update(run_id, change)
+        with self.engine.begin() as conn:
+            current = self._get_run(conn, run_id)
+            values: dict[str, Any] = {}
+            if change.name is not None:
+                values["name"] = change.name
+            if change.status is not None:
+                values["status"] = change.status.value
+                if change.status != RunStatus.RUNNING and change.end_time is None:
+                    values["end_time"] = current.end_time or now_ms()
+            if change.end_time is not None:
+                if change.end_time < current.start_time:
+                    raise InvalidArgument("end_time is before the run's start_time.")
+                values["end_time"] = change.end_time
+            if change.lifecycle_stage is not None:
+                if change.lifecycle_stage == LifecycleStage.ACTIVE:
+                    experiment = self._get_experiment(conn, int(current.experiment_id))
+                    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+                        raise Conflict("The run's experiment is deleted; restore it first.")
+                    values["deleted_time"] = None
+                else:
+                    values["deleted_time"] = now_ms()
+                values["lifecycle_stage"] = change.lifecycle_stage.value
+            if values:
+                conn.execute(
+                    update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values)
+                )
+            return self._get_run(conn, run_id)
+
+    def _delete_run_data(self, conn: Connection, run_ids: Any) -> None:
+        # On PostgreSQL, a batch being logged to one of these runs either commits first (and
+        # its points are deleted below) or finds the run gone (see SqlMetricLog._keep_run).
+        runs, series = schema.runs, schema.metric_series
+        conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids)).with_for_update())
+        conn.execute(
+            delete(schema.metrics).where(
+                schema.metrics.c.series_id.in_(
+                    select(series.c.series_id).where(series.c.run_id.in_(run_ids))
+                )
+            )
+        )
+        for table in (
+            series,
+            schema.metric_rollups,
+            schema.latest_metrics,
+            schema.params,
+            schema.tags,
+            schema.log_batches,
+            schema.logged_model_outputs,
+        ):
+            conn.execute(delete(table).where(table.c.run_id.in_(run_ids)))
 
     def delete_run(self, run_id: str, permanent: bool = False) -> Run:
-        return self._runs.delete(run_id, permanent)
+        with self.engine.begin() as conn:
+            run = self._get_run(conn, run_id)
+            if permanent:
+                self._delete_run_data(conn, [run_id])
+                conn.execute(delete(schema.runs).where(schema.runs.c.run_id == run_id))
+                return run.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.run_id == run_id)
+                .values(lifecycle_stage=DELETED, deleted_time=now_ms())
+            )
+            return self._get_run(conn, run_id)
+
+    # -- tags ----------------------------------------------------------------------------
 
     def delete_run_tag(self, run_id: str, key: str) -> Run:
-        return self._runs.delete_tag(run_id, key)
+        tags = schema.tags
+        with self.engine.begin() as conn:
+            run = self._get_run(conn, run_id)
+            if run.lifecycle_stage != LifecycleStage.ACTIVE:
+                raise Conflict("The run is deleted; restore it to change its tags.")
+            deleted = conn.execute(delete(tags).where(tags.c.run_id == run_id, tags.c.key == key))
+            if deleted.rowcount == 0:
+                raise NotFound("The run has no tag with that key.")
+            return self._get_run(conn, run_id)
 
     # -- logged models -------------------------------------------------------------------
 
@@ -319,58 +474,12 @@ class SqlTrackingStore(TrackingStore):
             ).scalars()
         )
 
-    # -- keys ----------------------------------------------------------------------------
+    # -- keys (sql_run_keys.py) ----------------------------------------------------------
 
     def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
-        experiment_ids = [self._experiment_id(e) for e in query.experiment_ids]
-        runs = schema.runs
-        keys: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
-            if not experiment_ids:
-                experiment_ids = self._active_experiment_ids(conn)
-            scope: list[ColumnElement[bool]] = [runs.c.experiment_id.in_(experiment_ids)]
-            if query.run_view_type == ViewType.ACTIVE_ONLY:
-                scope.append(runs.c.lifecycle_stage == ACTIVE)
-            elif query.run_view_type == ViewType.DELETED_ONLY:
-                scope.append(runs.c.lifecycle_stage == DELETED)
-            # The runs come from the (experiment_id, start_time) index, each run's keys from
-            # the (run_id, key) primary key; metric keys from latest_metrics, one row per key.
-            for name, table in (
-                ("params", schema.params),
-                ("metrics", schema.latest_metrics),
-                ("tags", schema.tags),
-            ):
-                statement = (
-                    select(table.c.key)
-                    .distinct()
-                    .join_from(runs, table, table.c.run_id == runs.c.run_id)
-                    .where(*scope)
-                )
-                # Sorted here, not by the database: PostgreSQL's collation would order them
-                # differently from SQLite's.
-                keys[name] = sorted(conn.execute(statement).scalars())
-        return RunKeys.model_construct(
-            params=keys["params"], metrics=keys["metrics"], tags=keys["tags"]
-        )
+        return self._run_keys.of_runs(query)
 
     def find_metric_series(
         self, run_ids: Sequence[str], keys: Sequence[str]
     ) -> list[tuple[str, str]]:
-        runs, latest = schema.runs, schema.latest_metrics
-        with self.engine.connect() as conn:
-            found = set(
-                conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids))).scalars()
-            )
-            missing = [i for i, run_id in enumerate(run_ids) if run_id not in found]
-            if missing:
-                raise NotFound(f"No run with the id at run_ids[{missing[0]}].")
-            # latest_metrics has one row per run and key that has points.
-            series = {
-                (row.run_id, row.key)
-                for row in conn.execute(
-                    select(latest.c.run_id, latest.c.key).where(
-                        latest.c.run_id.in_(run_ids), latest.c.key.in_(keys)
-                    )
-                )
-            }
-        return [(run_id, key) for run_id in run_ids for key in keys if (run_id, key) in series]
+        return self._run_keys.metric_series(run_ids, keys)

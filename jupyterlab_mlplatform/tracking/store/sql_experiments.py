@@ -1,7 +1,8 @@
 """Experiments in the SQL store: create, read, rename, delete and restore, their tags, and
 MLflow's default experiment (id 0).
 
-Deleting an experiment for good deletes its runs' data too (:func:`.sql_runs.delete_run_data`).
+Deleting an experiment for good deletes its runs' data too, with the store's
+``_delete_run_data``.
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ from ..models import Experiment, ExperimentCreate, ExperimentUpdate, LifecycleSt
 from . import schema
 from .sql_logged_models import SqlLoggedModels
 from .sql_rows import ACTIVE, DELETED, experiment_number, experiments_from_rows, now_ms
-from .sql_runs import delete_run_data
 
 Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
+DeleteRunData = Callable[[Connection, Any], None]
 
 
 class SqlExperiments:
     """The experiments' part of :class:`.sql.SqlTrackingStore`."""
 
-    def __init__(self, engine: Engine, upsert: Upsert, artifact_root: str) -> None:
+    def __init__(
+        self, engine: Engine, upsert: Upsert, artifact_root: str, delete_run_data: DeleteRunData
+    ) -> None:
         self.engine = engine
         self._upsert = upsert
         self.artifact_root = artifact_root
+        self._delete_run_data = delete_run_data
 
     def locate_default(self) -> None:
         """Give MLflow's default experiment 0, which the schema migration creates, its
@@ -174,7 +178,7 @@ class SqlExperiments:
             experiment = self.get_in(conn, eid)
             if permanent:
                 run_ids = select(schema.runs.c.run_id).where(schema.runs.c.experiment_id == eid)
-                delete_run_data(conn, run_ids)
+                self._delete_run_data(conn, run_ids)
                 SqlLoggedModels.delete_of_experiment(conn, eid)
                 conn.execute(delete(schema.runs).where(schema.runs.c.experiment_id == eid))
                 conn.execute(
