@@ -2,6 +2,6 @@
 
 Kernels get ``MLFLOW_TRACKING_URI={server}mlplatform/mlflow`` and a token, so unmodified
 ``mlflow`` code (``mlflow.autolog()`` included) logs runs that show in the Experiments panel
-like any other.  Layers: :mod:`.models` (MLflow's JSON), :mod:`.translate` and
-:mod:`.entity_filter` (pure), :mod:`.base` and the ``*_handlers`` modules (tornado).
+like any other.  Layers: :mod:`.models` (MLflow's JSON), :mod:`.translate` (pure;
+its filters are parsed and evaluated by :mod:`..tracking.search`), :mod:`.base` and the ``*_handlers`` modules (tornado).
 """

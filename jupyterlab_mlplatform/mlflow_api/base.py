@@ -3,8 +3,9 @@
 Errors keep the platform's one path (domain code raises
 :class:`~jupyterlab_mlplatform.errors.MLPlatformError` subclasses) and only change their
 shape at the end: ``{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...}`` with
-MLflow's status, which is what the mlflow client parses.  Authentication and authorization
-are jupyter-server's, as for every handler of the platform.
+MLflow's status, which is what the mlflow client parses (plus the platform's ``details``
+where a search expression is wrong).  Authentication and authorization are
+jupyter-server's, as for every handler of the platform.
 """
 
 from __future__ import annotations
@@ -100,9 +101,11 @@ class MLflowHandler(MLPlatformAPIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
+        details = None
         if isinstance(error, MLPlatformError):
             self.set_status(self.status_for(error))
             code, message = mlflow_error_code(error, self.conflict_code), error.message
+            details = error.details
         else:
             code = code_of_http_status(status_code)
             message = "Unhandled error"
@@ -111,4 +114,8 @@ class MLflowHandler(MLPlatformAPIHandler):
                 if isinstance(error, web.HTTPError) and error.log_message:
                     message = error.log_message
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error_code": code, "message": message}))
+        reply: dict[str, object] = {"error_code": code, "message": message}
+        if details:
+            # As on the platform's own API: where a search expression is wrong
+            reply["details"] = details
+        self.finish(json.dumps(reply))

@@ -16,12 +16,16 @@ from tornado import web
 
 from ..errors import NotFound
 from ..tracking.models import ExperimentUpdate, LifecycleStage, ViewType
+from ..tracking.search import OrderKey, fingerprint, parse_filter, parse_order_by
+from ..tracking.search.evaluator import search
 from . import models as wire
 from . import translate
 from .base import AJAX_TRACKING, TRACKING, MLflowHandler
-from .entity_filter import Order, parse_filter, parse_order, search
 
-DEFAULT_ORDER = [Order("creation_time", ascending=False), Order("experiment_id", ascending=True)]
+DEFAULT_ORDER = [
+    OrderKey("attribute", "creation_time", ascending=False),
+    OrderKey("attribute", "experiment_id", ascending=True),
+]
 """MLflow's order of experiment searches."""
 
 
@@ -77,21 +81,17 @@ class SearchExperimentsHandler(MLflowHandler):
 
     async def _search(self) -> None:
         request = self.get_request(wire.SearchExperiments)
-        conditions = parse_filter(
-            request.filter, translate.EXPERIMENT_ATTRIBUTES, translate.EXPERIMENT_NUMERIC
-        )
-        order = [
-            parse_order(item, translate.EXPERIMENT_ATTRIBUTES, index)
-            for index, item in enumerate(request.order_by)
-        ]
+        expression = parse_filter(request.filter, translate.EXPERIMENT_FILTER)
+        order = parse_order_by(request.order_by, translate.EXPERIMENT_ORDER)
         experiments = await self.tracking.list_experiments(ViewType(request.view_type))
         shown, token = search(
             experiments.experiments,
             translate.experiment_record,
-            conditions,
+            expression,
             order + DEFAULT_ORDER,
             request.page_token,
             request.max_results,
+            fingerprint("experiments", request.filter, request.order_by, request.view_type),
         )
         self.finish_mlflow(
             wire.SearchExperimentsResponse(

@@ -21,13 +21,17 @@ from tornado import web
 
 from ..errors import NotFound
 from ..tracking.models import LifecycleStage, LoggedModel, LoggedModelUpdate, ViewType
+from ..tracking.search import Comparison, Expr, OrderKey, fingerprint, parse_filter, parse_order_by
+from ..tracking.search.evaluator import search
 from . import models as wire
 from . import translate
 from .base import TRACKING, MLflowHandler
-from .entity_filter import Order, parse_filter, parse_order, search
 
 MODEL = r"(?P<model_id>[^/]+)"
-DEFAULT_ORDER = [Order("creation_timestamp", ascending=False), Order("model_id", ascending=True)]
+DEFAULT_ORDER = [
+    OrderKey("attribute", "creation_timestamp", ascending=False),
+    OrderKey("attribute", "model_id", ascending=True),
+]
 """MLflow's order of logged-model searches: newest first."""
 
 
@@ -64,25 +68,21 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
     @authorized
     async def post(self) -> None:
         request = self.get_request(wire.SearchLoggedModels)
-        conditions = parse_filter(
-            request.filter,
-            translate.LOGGED_MODEL_ATTRIBUTES,
-            translate.LOGGED_MODEL_NUMERIC,
-            with_metrics=True,
+        expression = parse_filter(request.filter, translate.LOGGED_MODEL_FILTER)
+        columns = parse_order_by(
+            [item.field_name for item in request.order_by],
+            translate.LOGGED_MODEL_ORDER,
+            directions=False,
         )
-        order: list[Order] = []
-        metric_orders: dict[str, wire.LoggedModelOrder] = {}
-        for index, item in enumerate(request.order_by):
-            if item.field_name.startswith("metrics.") and len(item.field_name) > 8:
+        order: list[OrderKey] = []
+        metric_orders: dict[str, tuple[str, wire.LoggedModelOrder]] = {}
+        for index, (column, item) in enumerate(zip(columns, request.order_by, strict=True)):
+            if column.entity == "metric":
                 # By the model's latest value of the metric (on the item's dataset, if any)
-                key = f"order {index}"
-                metric_orders[key] = item
-                order.append(Order(key, item.ascending))
-                continue
-            attribute = parse_order(
-                item.field_name, translate.LOGGED_MODEL_ATTRIBUTES, index, False
-            )
-            order.append(Order(attribute.key, item.ascending))
+                metric_orders[f"order {index}"] = (column.key, item)
+                order.append(OrderKey("attribute", f"order {index}", item.ascending))
+            else:
+                order.append(OrderKey("attribute", column.key, item.ascending))
         experiment_ids = [await self.experiment_id(e) for e in request.experiment_ids]
         models = await self.tracking.list_logged_models(experiment_ids, ViewType.ACTIVE_ONLY)
         metrics = await self.tracking.get_model_metrics([m.model_id for m in models])
@@ -90,7 +90,7 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
             model_id: translate.on_datasets(points, request.datasets)
             for model_id, points in metrics.items()
         }
-        if request.datasets and not any(c.entity == "metric" for c in conditions):
+        if request.datasets and not _names_metrics(expression):
             models = [m for m in models if measured[m.model_id]]
         shown, token = search(
             models,
@@ -98,14 +98,18 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
                 model,
                 measured[model.model_id],
                 {
-                    key: translate.latest_metric(metrics[model.model_id], item)
-                    for key, item in metric_orders.items()
+                    key: translate.latest_metric(metrics[model.model_id], metric, item)
+                    for key, (metric, item) in metric_orders.items()
                 },
             ),
-            conditions,
+            expression,
             order + DEFAULT_ORDER,
             request.page_token,
             request.max_results,
+            fingerprint(
+                "logged-models",
+                request.model_dump(mode="json", exclude={"max_results", "page_token"}),
+            ),
         )
         self.finish_mlflow(
             wire.SearchLoggedModelsResponse(
@@ -113,6 +117,15 @@ class SearchLoggedModelsHandler(LoggedModelHandlerBase):
                 next_page_token=token,
             )
         )
+
+
+def _names_metrics(expression: Expr | None) -> bool:
+    """Whether a filter has a metric comparison."""
+    if expression is None:
+        return False
+    if isinstance(expression, Comparison):
+        return expression.entity == "metric"
+    return any(_names_metrics(item) for item in expression.items)
 
 
 class LoggedModelHandler(LoggedModelHandlerBase):

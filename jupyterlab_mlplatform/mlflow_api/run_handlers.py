@@ -33,10 +33,10 @@ from ..tracking.models import (
     SearchRuns,
     ViewType,
 )
+from ..tracking.search import fingerprint, page
 from . import models as wire
 from . import run_search, translate
 from .base import AJAX_TRACKING, TRACKING, MLflowHandler
-from .entity_filter import page
 
 MAX_TAG_VALUE = 8000
 
@@ -106,16 +106,17 @@ class SearchRunsHandler(MLflowHandler):
         parentheses), page tokens are ours.  No experiment ids finds nothing, as in MLflow."""
         request = self.get_request(wire.SearchRuns)
         found = RunsPage(runs=[])
+        parsed = run_search.run_query(request.filter, request.order_by)
         if request.experiment_ids:
             query = SearchRuns(
                 experiment_ids=[await self.experiment_id(e) for e in request.experiment_ids],
-                filter=run_search.run_filter(request.filter),
-                order_by=run_search.run_order_by(request.order_by),
+                filter=request.filter or "",
+                order_by=request.order_by,
                 max_results=request.max_results,
                 page_token=request.page_token or None,
                 run_view_type=ViewType(request.run_view_type),
             )
-            found = await self.tracking.search_runs(query)
+            found = await self.tracking.search_runs(query, parsed)
         run_ids = [r.run_id for r in found.runs]
         outputs = await self.tracking.get_model_outputs(run_ids)
         inputs = await self.tracking.get_run_inputs(run_ids)
@@ -294,7 +295,9 @@ class MetricHistoryHandler(MLflowHandler):
             metrics = translate.metric_history_to_mlflow(history)
         token = None
         if request.max_results is not None or request.page_token:
-            metrics, token = page(metrics, request.page_token, request.max_results or len(metrics))
+            query = fingerprint("metric-history", run.run_id, request.metric_key)
+            size = request.max_results or len(metrics)
+            metrics, token = page(metrics, request.page_token, size, query)
         self.finish_mlflow(wire.GetMetricHistoryResponse(metrics=metrics, next_page_token=token))
 
 

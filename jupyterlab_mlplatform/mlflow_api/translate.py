@@ -34,8 +34,9 @@ from .. import constants
 from ..errors import InvalidArgument, NotFound
 from ..tracking import models as ours
 from ..tracking.artifacts import safe_relative_path
+from ..tracking.search import Grammar
+from ..tracking.search.evaluator import Record
 from . import models as wire
-from .entity_filter import Record
 
 ARTIFACTS_SCHEME = "mlflow-artifacts:"
 DEFAULT_EXPERIMENT_ID = str(constants.DEFAULT_EXPERIMENT_ID)
@@ -112,6 +113,19 @@ EXPERIMENT_ATTRIBUTES = {
     "last_update_time": "last_update_time",
 }
 EXPERIMENT_NUMERIC = frozenset({"creation_time", "last_update_time"})
+EXPERIMENT_FILTER = Grammar(
+    EXPERIMENT_ATTRIBUTES,
+    EXPERIMENT_NUMERIC,
+    entities=frozenset({"attribute", "tag", "param"}),
+    boolean_or=False,
+    null_tests=False,
+)
+"""MLflow's experiment filters: attributes, tags (and params, which experiments never
+have), comparisons joined by ``AND``."""
+EXPERIMENT_ORDER = Grammar(
+    EXPERIMENT_ATTRIBUTES, EXPERIMENT_NUMERIC, entities=frozenset({"attribute"})
+)
+"""What experiment searches sort by: attributes."""
 
 
 def experiment_record(experiment: ours.Experiment) -> Record:
@@ -457,6 +471,14 @@ LOGGED_MODEL_ATTRIBUTES = {
     "last_update_time": "last_updated_timestamp",
 }
 LOGGED_MODEL_NUMERIC = frozenset({"creation_timestamp", "last_updated_timestamp"})
+LOGGED_MODEL_FILTER = Grammar(
+    LOGGED_MODEL_ATTRIBUTES, LOGGED_MODEL_NUMERIC, boolean_or=False, null_tests=False
+)
+"""MLflow's logged-model filters: attributes, tags, params and metrics, joined by ``AND``."""
+LOGGED_MODEL_ORDER = Grammar(
+    LOGGED_MODEL_ATTRIBUTES, LOGGED_MODEL_NUMERIC, entities=frozenset({"attribute", "metric"})
+)
+"""What logged-model searches sort by: attributes and a metric's latest value."""
 
 
 def on_datasets(
@@ -478,12 +500,11 @@ def on_datasets(
 
 
 def latest_metric(
-    metrics: Sequence[ours.ModelMetric], order: wire.LoggedModelOrder
+    metrics: Sequence[ours.ModelMetric], key: str, order: wire.LoggedModelOrder
 ) -> float | None:
     """What a ``metrics.<key>`` order sorts a model by, as in MLflow: its latest point of that
     metric (newest time, then highest step), on the order's dataset if it names one; None
     (sorted last) when there is none, or it is NaN."""
-    key = order.field_name.removeprefix("metrics.")
     points = [
         m
         for m in metrics

@@ -52,6 +52,7 @@ from .models import (
     SearchRuns,
     ViewType,
 )
+from .search import ParsedQuery
 from .store import TrackingStore
 from .store.base import BatchOutcome
 
@@ -218,8 +219,9 @@ class TrackingService:
             ]
         )
 
-    async def search_runs(self, query: SearchRuns) -> RunsPage:
-        return await self._read(self.store.search_runs, query)
+    async def search_runs(self, query: SearchRuns, parsed: ParsedQuery | None = None) -> RunsPage:
+        """``parsed``: the query's filter and order_by, already parsed (and rewritten)."""
+        return await self._read(self.store.search_runs, query, parsed)
 
     async def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
         return await self._read(self.store.list_run_keys, query)

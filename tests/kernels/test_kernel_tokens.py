@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import signal
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
+
+from jupyterlab_mlplatform.kernels.access import owner_user
 
 
 async def _kernel_token(jp_serverapp: Any, kernel_id: str) -> str:
@@ -102,3 +105,14 @@ async def test_a_kernel_token_stops_working_when_its_kernel_dies_for_good(
             await asyncio.sleep(0.1)
     # Then its token is refused
     assert await _status_with(jp_fetch, token) == 403
+
+
+def test_the_owner_is_the_hub_user_the_server_was_spawned_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # JupyterHub's spawner names the server's user in JUPYTERHUB_USER; the OS user (one
+    # for everyone with SimpleLocalProcessSpawner) is the owner only outside a hub
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")
+    assert owner_user().username == "alice"
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    assert owner_user().username == getpass.getuser()

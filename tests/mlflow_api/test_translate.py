@@ -1,5 +1,5 @@
-"""The pure parts: filters of experiment and model searches, run filter rewriting, paths,
-error codes."""
+"""The pure parts: run filter rewriting, paths, error codes (the filters of experiment and
+model searches: tests/tracking/test_search_evaluator.py)."""
 
 from __future__ import annotations
 
@@ -17,120 +17,36 @@ from jupyterlab_mlplatform.errors import (
 )
 from jupyterlab_mlplatform.mlflow_api import models as wire
 from jupyterlab_mlplatform.mlflow_api import run_search, translate
-from jupyterlab_mlplatform.mlflow_api.entity_filter import (
-    Record,
-    decode_offset,
-    matches,
-    page,
-    parse_filter,
-)
 from jupyterlab_mlplatform.mlflow_api.error_codes import (
     EndpointNotFound,
     mlflow_error_code,
     mlflow_status,
 )
-from jupyterlab_mlplatform.tracking.search import Comparison, Expr
+from jupyterlab_mlplatform.tracking.search import Comparison, Expr, OrderKey
 from jupyterlab_mlplatform.tracking.search import parse_filter as parse_run_filter
 
-MODEL = Record(
-    attributes={
-        "name": "clf",
-        "status": "LOGGED_MODEL_READY",
-        "source_run_id": None,
-        "creation_timestamp": 1000,
-    },
-    tags={"team": "vision", "it's": "quoted"},
-    params={"lr": "0.1"},
-)
-
-
-def _holds(text: str) -> bool:
-    conditions = parse_filter(
-        text, translate.LOGGED_MODEL_ATTRIBUTES, translate.LOGGED_MODEL_NUMERIC
-    )
-    return matches(conditions, MODEL)
-
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("mlflow_filter", "ours"),
     [
-        ("", True),
-        ("name = 'clf'", True),
-        ("attributes.name != 'clf'", False),
-        ("name LIKE 'c%'", True),
-        ("name LIKE 'C%'", False),
-        ("name ILIKE 'C_F'", True),
-        ("name IN ('a', 'clf')", True),
-        ("name NOT IN ('a', 'clf')", False),
-        ("creation_timestamp >= 1000 AND creation_time < 1001", True),
-        ("creation_timestamp > 1000", False),
-        ("tags.team = 'vision' and params.lr = '0.1'", True),
-        ("tags.`it's` = 'quoted'", True),
-        ("tags.\"it's\" = 'quoted'", True),
-        # As in MLflow's SQL: no tag, no match, whatever the operator
-        ("tags.missing != 'x'", False),
-        ("tags.missing = 'x'", False),
-        ("source_run_id = 'r'", False),
-        ("status = 'LOGGED_MODEL_READY'", True),
-        ("name = 'it''s'", False),
-    ],
-)
-def test_model_filters(text: str, expected: bool) -> None:
-    assert _holds(text) is expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "name =",
-        "name = 'a' OR name = 'b'",
-        "metrics.acc > 0.5",
-        "colour = 'red'",
-        "creation_timestamp = 'yesterday'",
-        "name > 'a'",
-        "name LIKE 5",
-        "name IN 'a'",
-        "name = 'unterminated",
-        "stuff.name = 'a'",
-        "name = 'a' extra",
-    ],
-)
-def test_bad_model_filters_are_invalid_arguments(text: str) -> None:
-    with pytest.raises(InvalidArgument) as info:
-        _holds(text)
-    assert "position" in info.value.message
-
-
-def test_pages() -> None:
-    items = list(range(5))
-    first, token = page(items, None, 2)
-    second, token2 = page(items, token, 2)
-    third, token3 = page(items, token2, 2)
-    assert (first, second, third, token3) == ([0, 1], [2, 3], [4], None)
-    for bad in ("garbage", "eyJvZmZzZXQiOiAtMX0=", "W10="):
-        with pytest.raises(InvalidArgument):
-            decode_offset(bad)
-
-
-@pytest.mark.parametrize(
-    ("mlflow_filter", "rewritten"),
-    [
-        ("tags.mlflow.runName = 'a'", "attributes.`run_name` = 'a'"),
-        ("tags.`mlflow.user` != 'x'", "attributes.`user` != 'x'"),
-        ("params.p = 'it''s' AND tags.mlflow.runName LIKE 'a\\%%'", None),
+        ("tags.mlflow.runName = 'a'", "attributes.run_name = 'a'"),
+        ("tags.`mlflow.user` != 'x'", "attributes.user != 'x'"),
+        (
+            "params.p = 'it''s' AND tags.mlflow.runName LIKE 'a\\%%'",
+            "params.p = 'it''s' AND attributes.run_name LIKE 'a\\%%'",
+        ),
         ("metrics.m > 0.5", "metrics.m > 0.5"),
-        ("(tags.mlflow.runName IN ('a', 'b') OR metrics.m >= 1e20) AND tags.t IS NULL", None),
+        (
+            "(tags.mlflow.runName IN ('a', 'b') OR metrics.m >= 1e20) AND tags.t IS NULL",
+            "(attributes.run_name IN ('a', 'b') OR metrics.m >= 1e20) AND tags.t IS NULL",
+        ),
+        ("", ""),
     ],
 )
-def test_run_filters_name_our_fields(mlflow_filter: str, rewritten: str | None) -> None:
-    result = run_search.run_filter(mlflow_filter)
-    if rewritten is not None:
-        assert result == rewritten
-    # The rewritten filter means the original with the mirrored tags replaced
-    original = parse_run_filter(mlflow_filter)
-    assert original is not None
-    assert _unplaced(parse_run_filter(result)) == _unplaced(run_search.rewrite(original))
-    assert "mlflow.runName" not in result and "mlflow.user" not in result
+def test_run_filters_name_our_fields(mlflow_filter: str, ours: str) -> None:
+    # The store gets the parsed expression with the mirrored tags replaced
+    parsed = run_search.run_query(mlflow_filter, [])
+    assert _unplaced(parsed.expression) == _unplaced(parse_run_filter(ours))
 
 
 def _unplaced(expression: Expr | None) -> Expr | None:
@@ -142,11 +58,13 @@ def _unplaced(expression: Expr | None) -> Expr | None:
 
 
 def test_run_order_by_names_our_fields() -> None:
-    assert run_search.run_order_by(["metrics.m DESC"]) == ["metrics.m DESC"]
-    assert run_search.run_order_by(["tags.mlflow.runName DESC", "params.p"]) == [
-        "attributes.`run_name` DESC",
-        "params.`p` ASC",
-    ]
+    assert run_search.run_query("", ["metrics.m DESC"]).order == (
+        OrderKey("metric", "m", ascending=False),
+    )
+    assert run_search.run_query("", ["tags.mlflow.runName DESC", "params.p"]).order == (
+        OrderKey("attribute", "run_name", ascending=False),
+        OrderKey("param", "p", ascending=True),
+    )
 
 
 def test_artifact_targets() -> None:

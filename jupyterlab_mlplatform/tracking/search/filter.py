@@ -1,4 +1,4 @@
-"""Parser of run-search filters and ``order_by`` items.
+"""The one parser of search filters and ``order_by`` items: runs, experiments, logged models.
 
 The filter grammar is MLflow's ``search_runs`` grammar plus ``OR`` and parentheses::
 
@@ -18,6 +18,13 @@ anything else needs backticks.  In string literals a doubled quote or a backslas
 quote stands for the quote and ``\\\\`` for one backslash; any other backslash is kept, so
 ``LIKE`` patterns can escape ``%`` and ``_`` with ``\\%`` and ``\\_`` (PostgreSQL's rule).
 
+What each search accepts is a :class:`.grammar.Grammar`: its entities and attributes, which
+attributes are numeric and which may be NULL, and whether ``OR``, parentheses and
+``IS [NOT] NULL`` are allowed.  :data:`RUNS` is the runs' grammar (everything above); MLflow's experiment and
+logged-model searches pass theirs (``mlflow_api/translate.py``: ``AND`` only, no ``IS NULL``).
+The parsed :data:`Expr` has two back ends: SQL (:mod:`.sql`, runs) and Python
+(:mod:`.evaluator`, experiments and logged models).
+
 The parser checks types the way MLflow does: metrics compare with numbers, params and tags with
 strings, attributes with whatever their column holds.  Every error is a
 :class:`FilterSyntaxError` (or :class:`OrderBySyntaxError`) that names the 0-based position of
@@ -27,112 +34,32 @@ the problem and shows a short excerpt with a caret under it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias
+from typing import Final, TypeAlias
 
 from jupyterlab_mlplatform.errors import (
-    FilterSyntaxError,
-    OrderBySyntaxError,
     SearchSyntaxError,
-    printable,
 )
 from jupyterlab_mlplatform.tracking.models import fits_int64
-
-__all__ = [
-    "ATTRIBUTE_ALIASES",
-    "DEFAULT_ORDER",
-    "MAX_COMPARISONS",
-    "MAX_DEPTH",
-    "NULLABLE_ATTRIBUTES",
-    "NUMERIC_ATTRIBUTES",
-    "STRING_ATTRIBUTES",
-    "And",
-    "Comparator",
-    "Comparison",
-    "Entity",
-    "Expr",
-    "FilterSyntaxError",
-    "Or",
-    "OrderBySyntaxError",
-    "OrderKey",
-    "SearchSyntaxError",
-    "parse_filter",
-    "parse_order_by",
-]
-
-Entity: TypeAlias = Literal["metric", "param", "tag", "attribute"]
-Comparator: TypeAlias = Literal[
-    "=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"
-]
-
-MAX_DEPTH: Final = 32
-"""Deepest nesting of parentheses accepted in a filter."""
-MAX_COMPARISONS: Final = 100
-"""Most comparisons in one filter (each one is a subquery; SQLite limits expression depth)."""
-
-# -- attributes ----------------------------------------------------------------------------
-
-STRING_ATTRIBUTES: Final = frozenset(
-    {
-        "run_id",
-        "run_name",
-        "status",
-        "user",
-        "artifact_uri",
-        "lifecycle_stage",
-        "source_notebook",
-        "experiment_id",
-    }
+from jupyterlab_mlplatform.tracking.search.grammar import (
+    ENTITY_NAMES,
+    MAX_COMPARISONS,
+    MAX_DEPTH,
+    NULL_OPS,
+    OP_BY_TEXT,
+    RUNS,
+    Comparator,
+    Entity,
+    Grammar,
+    allowed_ops,
+    entity_label,
+    join_words,
+    op_order,
+    resolve,
+    wants_number,
 )
-"""Attributes compared with strings (``= != LIKE ILIKE IN NOT IN``)."""
-
-NUMERIC_ATTRIBUTES: Final = frozenset({"start_time", "end_time", "duration"})
-"""Attributes compared with numbers (milliseconds; ``duration = end_time - start_time``)."""
-
-NULLABLE_ATTRIBUTES: Final = frozenset({"end_time", "duration", "user", "source_notebook"})
-"""Attributes that also take ``IS NULL`` and ``IS NOT NULL``."""
-
-ATTRIBUTE_ALIASES: Final[dict[str, str]] = {
-    **{name: name for name in STRING_ATTRIBUTES | NUMERIC_ATTRIBUTES},
-    "name": "run_name",
-    "run name": "run_name",
-    "run_uuid": "run_id",
-    "user_id": "user",
-    "created": "start_time",
-}
-"""Accepted attribute names (lower-cased) and the attribute each one means."""
-
-_ENTITY_PREFIXES: Final[dict[str, Entity]] = {
-    "metrics": "metric",
-    "metric": "metric",
-    "params": "param",
-    "param": "param",
-    "parameters": "param",
-    "tags": "tag",
-    "tag": "tag",
-    "attributes": "attribute",
-    "attribute": "attribute",
-    "attr": "attribute",
-    "run": "attribute",
-}
-
-_NUMERIC_OPS: Final[frozenset[str]] = frozenset({"=", "!=", "<", "<=", ">", ">="})
-_STRING_OPS: Final[frozenset[str]] = frozenset({"=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"})
-_NULL_OPS: Final[frozenset[str]] = frozenset({"IS NULL", "IS NOT NULL"})
-_OP_BY_TEXT: Final[dict[str, Comparator]] = {
-    "=": "=",
-    "!=": "!=",
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "LIKE": "LIKE",
-    "ILIKE": "ILIKE",
-    "IN": "IN",
-}
-_KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"})
+from jupyterlab_mlplatform.tracking.search.lexer import Fail, Lexer, Token
 
 # -- AST -----------------------------------------------------------------------------------
 
@@ -180,270 +107,34 @@ class OrderKey:
     ascending: bool = True
 
 
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A search's filter and ``order_by``, parsed (and perhaps rewritten by the caller, as
+    MLflow's run search does): what a store searches with."""
+
+    expression: Expr | None
+    order: tuple[OrderKey, ...] = ()
+
+
 DEFAULT_ORDER: Final = (OrderKey("attribute", "start_time", ascending=False),)
 """Order used when ``order_by`` is empty (``run_id`` is always the last tiebreak)."""
-
-# -- errors (the classes are in jupyterlab_mlplatform.errors) ------------------------------
-
-_QUOTE_MAX: Final = 30
-
-
-def _quote(text: str) -> str:
-    """A short, quoted rendering of a piece of user input for an error message."""
-    text = printable(text)
-    if len(text) > _QUOTE_MAX:
-        text = text[: _QUOTE_MAX - 3] + "..."
-    return f"'{text}'"
-
-
-# -- tokens --------------------------------------------------------------------------------
-
-_TokenKind: TypeAlias = Literal["ident", "string", "number", "op", "keyword", "(", ")", ",", "end"]
-_NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-"""Numbers are written with ASCII digits only: ``\\d`` alone would take any Unicode digit,
-which ``float`` reads (Arabic-Indic twelve) or not (superscript two)."""
-_OPERATORS: Final = ("!=", "<=", ">=", "==", "<>", "=", "<", ">")
-_KEY_PUNCTUATION: Final = "_.-/:"
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: _TokenKind
-    text: str
-    """ident: the key; keyword: upper-cased; string: the value; op/number: the source."""
-    position: int
-    prefix: str | None = None
-    """ident only: the entity prefix as written (``metrics``), None for a bare name."""
-    prefix_position: int = 0
-    key_position: int = 0
-    quoted: bool = False
-    """ident only: the key was in backticks or double quotes."""
-
-    def describe(self) -> str:
-        if self.kind == "end":
-            return "the end of the input"
-        if self.kind == "string":
-            return "a string"
-        if self.kind == "number":
-            return f"the number {_quote(self.text)}"
-        if self.kind == "ident":
-            shown = self.text if self.prefix is None else f"{self.prefix}.{self.text}"
-            return _quote(shown)
-        return _quote(self.text)
-
-
-class _Lexer:
-    def __init__(self, text: str, fail: _Fail) -> None:
-        self.text = text
-        self.fail = fail
-        self.pos = 0
-
-    def tokens(self) -> list[_Token]:
-        out: list[_Token] = []
-        text = self.text
-        while True:
-            while self.pos < len(text) and text[self.pos].isspace():
-                self.pos += 1
-            if self.pos >= len(text):
-                out.append(_Token("end", "", len(text)))
-                return out
-            out.append(self._token())
-
-    def _token(self) -> _Token:
-        text, start = self.text, self.pos
-        ch = text[start]
-        if ch in "(),":
-            self.pos += 1
-            kind: _TokenKind = "(" if ch == "(" else ")" if ch == ")" else ","
-            return _Token(kind, ch, start)
-        for op in _OPERATORS:
-            if text.startswith(op, start):
-                self.pos += len(op)
-                return _Token("op", op, start)
-        if ch in "'\"":
-            return _Token("string", self._string(), start)
-        if _NUMBER_RE.match(text, start):
-            return self._number()
-        if ch.isalpha() or ch in "_`":
-            return self._identifier()
-        if ch == "!":
-            raise self.fail(start, "'!' must be followed by '=' (the operator is '!=')")
-        raise self.fail(start, f"unexpected character {_quote(ch)}")
-
-    def _string(self) -> str:
-        """A quoted literal starting at ``self.pos``; see the module docstring for escapes."""
-        text, start = self.text, self.pos
-        quote = text[start]
-        chars: list[str] = []
-        i = start + 1
-        while i < len(text):
-            ch = text[i]
-            nxt = text[i + 1] if i + 1 < len(text) else ""
-            if ch == "\\" and nxt in (quote, "\\"):
-                chars.append(nxt)
-                i += 2
-            elif ch == quote and nxt == quote:
-                chars.append(quote)
-                i += 2
-            elif ch == quote:
-                self.pos = i + 1
-                return "".join(chars)
-            else:
-                chars.append(ch)
-                i += 1
-        raise self.fail(start, f"unterminated string: no closing {quote} for this one")
-
-    def _number(self) -> _Token:
-        text, start = self.text, self.pos
-        match = _NUMBER_RE.match(text, start)
-        assert match is not None  # the caller checked
-        end = match.end()
-        if end < len(text) and (text[end].isalnum() or text[end] in "._"):
-            raise self.fail(start, "invalid number")
-        self.pos = end
-        return _Token("number", match.group(), start)
-
-    def _backticks(self) -> str:
-        text, start = self.text, self.pos
-        end = text.find("`", start + 1)
-        if end < 0:
-            raise self.fail(start, "unterminated `quoted` name: no closing backtick")
-        self.pos = end + 1
-        return text[start + 1 : end]
-
-    def _word(self) -> str:
-        text, start = self.text, self.pos
-        end = start
-        while end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            end += 1
-        self.pos = end
-        return text[start:end]
-
-    def _identifier(self) -> _Token:
-        text, start = self.text, self.pos
-        quoted = text[start] == "`"
-        word = self._backticks() if quoted else self._word()
-        if self.pos < len(text) and text[self.pos] == ".":
-            self.pos += 1
-            return self._key(prefix=word, prefix_position=start)
-        if not quoted and word.upper() in _KEYWORDS:
-            return _Token("keyword", word.upper(), start)
-        if quoted and not word:
-            raise self.fail(start, "empty `quoted` name")
-        return _Token("ident", word, start, key_position=start, quoted=quoted)
-
-    def _key(self, prefix: str, prefix_position: int) -> _Token:
-        text, start = self.text, self.pos
-        ch = text[start] if start < len(text) else ""
-        if ch == "`":
-            key, quoted = self._backticks(), True
-        elif ch == '"':
-            key, quoted = self._string(), True
-        else:
-            end = start
-            while end < len(text) and (text[end].isalnum() or text[end] in _KEY_PUNCTUATION):
-                end += 1
-            key, quoted = text[start:end], False
-            self.pos = end
-            if not key:
-                raise self.fail(start, f"expected a key after {_quote(prefix + '.')}")
-        if not key:
-            raise self.fail(start, "empty key")
-        return _Token(
-            "ident",
-            key,
-            prefix_position,
-            prefix=prefix,
-            prefix_position=prefix_position,
-            key_position=start,
-            quoted=quoted,
-        )
-
-
-class _Fail:
-    """Makes the error for one input string (the filter or one order_by item)."""
-
-    def __init__(self, text: str, index: int | None = None) -> None:
-        self.text = text
-        self.index = index
-
-    def __call__(self, position: int, reason: str) -> SearchSyntaxError:
-        if self.index is None:
-            return FilterSyntaxError(self.text, position, reason)
-        return OrderBySyntaxError(self.text, position, reason, self.index)
-
-
-def _resolve(token: _Token, fail: _Fail) -> tuple[Entity, str]:
-    """The entity and key an identifier token names (attributes made canonical)."""
-    if token.prefix is None:
-        entity: Entity = "attribute"
-    else:
-        found = _ENTITY_PREFIXES.get(token.prefix.lower())
-        if found is None:
-            raise fail(
-                token.prefix_position,
-                f"unknown entity {_quote(token.prefix)}: use metrics.<key>, params.<key>, "
-                "tags.<key> or attributes.<name>",
-            )
-        entity = found
-    if entity != "attribute":
-        return entity, token.text
-    attribute = ATTRIBUTE_ALIASES.get(token.text.lower())
-    if attribute is None:
-        hint = (
-            "; prefix metric, param and tag keys with metrics., params. or tags."
-            if token.prefix is None
-            else ""
-        )
-        raise fail(
-            token.key_position,
-            f"unknown attribute {_quote(token.text)}; attributes are "
-            + ", ".join(sorted(STRING_ATTRIBUTES | NUMERIC_ATTRIBUTES))
-            + hint,
-        )
-    return entity, attribute
-
-
-def _allowed_ops(entity: Entity, key: str) -> frozenset[str]:
-    if entity == "metric":
-        return _NUMERIC_OPS | _NULL_OPS
-    if entity in ("param", "tag"):
-        return _STRING_OPS | _NULL_OPS
-    ops = _NUMERIC_OPS if key in NUMERIC_ATTRIBUTES else _STRING_OPS
-    return ops | _NULL_OPS if key in NULLABLE_ATTRIBUTES else ops
-
-
-def _wants_number(entity: Entity, key: str) -> bool:
-    return entity == "metric" or (entity == "attribute" and key in NUMERIC_ATTRIBUTES)
-
-
-def _op_order(ops: frozenset[str]) -> str:
-    return " ".join(op for op in _OP_BY_TEXT if op in ops) + "".join(
-        f" {op}" for op in ("NOT IN", "IS NULL", "IS NOT NULL") if op in ops
-    )
-
-
-def _entity_label(entity: Entity, key: str) -> str:
-    if entity == "attribute":
-        kind = "numeric" if key in NUMERIC_ATTRIBUTES else "string"
-        return f"the {kind} attribute {key}"
-    return {"metric": "metrics", "param": "params", "tag": "tags"}[entity]
 
 
 # -- parser --------------------------------------------------------------------------------
 
 
 class _Parser:
-    def __init__(self, text: str, fail: _Fail) -> None:
+    def __init__(self, text: str, fail: Fail, grammar: Grammar) -> None:
         self.fail = fail
-        self.tokens = _Lexer(text, fail).tokens()
+        self.grammar = grammar
+        self.tokens = Lexer(text, fail).tokens()
         self.index = 0
         self.comparisons = 0
 
-    def peek(self) -> _Token:
+    def peek(self) -> Token:
         return self.tokens[self.index]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         token = self.tokens[self.index]
         if token.kind != "end":
             self.index += 1
@@ -459,15 +150,23 @@ class _Parser:
         if token.kind == ")":
             raise self.fail(token.position, "unbalanced ')': there is no '(' to close")
         if token.kind != "end":
+            joiners = "AND, OR" if self.grammar.boolean_or else "AND"
             raise self.fail(
                 token.position,
-                f"expected AND, OR or the end of the filter, found {token.describe()}",
+                f"expected {joiners} or the end of the filter, found {token.describe()}",
             )
         return expr
+
+    def no_boolean_or(self, token: Token, what: str) -> SearchSyntaxError:
+        return self.fail(
+            token.position, f"{what} not supported in this search: join comparisons with AND"
+        )
 
     def or_expr(self, depth: int) -> Expr:
         items = [self.and_expr(depth, after=None)]
         while self.is_keyword("OR"):
+            if not self.grammar.boolean_or:
+                raise self.no_boolean_or(self.peek(), "OR is")
             self.advance()
             items.append(self.and_expr(depth, after="OR"))
         return _combine(Or, items)
@@ -482,6 +181,8 @@ class _Parser:
     def primary(self, depth: int, after: str | None) -> Expr:
         token = self.peek()
         if token.kind == "(":
+            if not self.grammar.boolean_or:
+                raise self.no_boolean_or(token, "parentheses are")
             if depth >= MAX_DEPTH:
                 raise self.fail(token.position, f"too deeply nested (at most {MAX_DEPTH} levels)")
             self.advance()
@@ -509,33 +210,33 @@ class _Parser:
 
     def comparison(self) -> Comparison:
         ident = self.advance()
-        entity, key = _resolve(ident, self.fail)
+        entity, key = resolve(ident, self.fail, self.grammar)
         self.comparisons += 1
         if self.comparisons > MAX_COMPARISONS:
             raise self.fail(ident.position, f"too many comparisons (at most {MAX_COMPARISONS})")
         op_token = self.peek()
         op = self.operator(ident)
-        allowed = _allowed_ops(entity, key)
+        allowed = allowed_ops(entity, key, self.grammar)
         if op not in allowed:
             raise self.fail(
                 op_token.position,
-                f"{_entity_label(entity, key)} cannot be compared with {op}; "
-                f"use {_op_order(allowed)}",
+                f"{entity_label(entity, key, self.grammar)} cannot be compared with {op}; "
+                f"use {op_order(allowed)}",
             )
         value = self.value(entity, key, op, op_token)
         return Comparison(entity, key, op, value, ident.position)
 
-    def operator(self, ident: _Token) -> Comparator:
+    def operator(self, ident: Token) -> Comparator:
         token = self.advance()
         if token.kind == "op":
             if token.text == "==":
                 raise self.fail(token.position, "use '=' instead of '=='")
             if token.text == "<>":
                 raise self.fail(token.position, "use '!=' instead of '<>'")
-            return _OP_BY_TEXT[token.text]
+            return OP_BY_TEXT[token.text]
         if token.kind == "keyword":
             if token.text in ("LIKE", "ILIKE", "IN"):
-                return _OP_BY_TEXT[token.text]
+                return OP_BY_TEXT[token.text]
             if token.text == "NOT":
                 following = self.advance()
                 if following.kind == "keyword" and following.text == "IN":
@@ -552,27 +253,28 @@ class _Parser:
                     raise self.fail(last.position, "expected NULL after IS NOT")
                 raise self.fail(following.position, "expected NULL or NOT NULL after IS")
         shown = ident.describe()
+        nulls = " IS NULL IS NOT NULL" if self.grammar.null_tests or self.grammar.nullable else ""
         raise self.fail(
             token.position,
-            f"expected a comparison operator (= != < <= > >= LIKE ILIKE IN NOT IN IS NULL "
-            f"IS NOT NULL) after {shown}, found {token.describe()}",
+            f"expected a comparison operator (= != < <= > >= LIKE ILIKE IN NOT IN{nulls}) "
+            f"after {shown}, found {token.describe()}",
         )
 
     def value(
-        self, entity: Entity, key: str, op: Comparator, op_token: _Token
+        self, entity: Entity, key: str, op: Comparator, op_token: Token
     ) -> float | str | tuple[str, ...] | None:
-        if op in _NULL_OPS:
+        if op in NULL_OPS:
             return None
         if op in ("IN", "NOT IN"):
             return self.in_list(op)
         token = self.advance()
         if token.kind == "end":
             raise self.fail(token.position, f"expected a value after '{op_token.text}'")
-        if _wants_number(entity, key):
+        if wants_number(entity, key, self.grammar):
             if token.kind != "number":
                 raise self.fail(
                     token.position,
-                    f"expected a number after '{op_token.text}' ({_entity_label(entity, key)} "
+                    f"expected a number after '{op_token.text}' ({entity_label(entity, key, self.grammar)} "
                     f"compares with numbers), found {token.describe()}",
                 )
             number = float(token.text)
@@ -637,37 +339,45 @@ def _combine(kind: type[And | Or], items: list[Expr]) -> Expr:
 # -- public API ----------------------------------------------------------------------------
 
 
-def parse_filter(text: str | None) -> Expr | None:
+def parse_filter(text: str | None, grammar: Grammar = RUNS) -> Expr | None:
     """The AST of a filter string, or None when it is empty or only whitespace.
 
-    Raises :class:`FilterSyntaxError` (a 400) when it is malformed.
+    ``grammar`` says what the search accepts (by default the runs' grammar).  Raises
+    :class:`FilterSyntaxError` (a 400) when it is malformed.
     """
     if text is None or not text.strip():
         return None
-    return _Parser(text, _Fail(text)).parse()
+    return _Parser(text, Fail(text), grammar).parse()
 
 
-def parse_order_by(items: Sequence[str]) -> list[OrderKey]:
+def parse_order_by(
+    items: Sequence[str], grammar: Grammar = RUNS, directions: bool = True
+) -> list[OrderKey]:
     """The sort keys of ``order_by`` items such as ``metrics.acc DESC`` or ``name``.
 
-    An empty list gives an empty list: :data:`DEFAULT_ORDER` is applied by the query builder.
-    Raises :class:`OrderBySyntaxError` (a 400) naming the bad item.
+    ``grammar`` says which entities and attributes a search sorts by; without
+    ``directions`` an item is a column only (MLflow's logged-model search sends the
+    direction apart).  An empty list gives an empty list: :data:`DEFAULT_ORDER` is applied
+    by the query builder.  Raises :class:`OrderBySyntaxError` (a 400) naming the bad item.
     """
     keys: list[OrderKey] = []
     for index, item in enumerate(items):
-        fail = _Fail(item, index)
-        tokens = _Lexer(item, fail).tokens()
+        fail = Fail(item, index)
+        tokens = Lexer(item, fail).tokens()
         first = tokens[0]
         if first.kind != "ident":
+            example = [ENTITY_NAMES[e] for e in ENTITY_NAMES if e in grammar.entities]
+            example[-1] = grammar.names[0] if example[-1].startswith("attr") else example[-1]
             raise fail(
                 first.position,
-                "expected a column such as metrics.<key>, params.<key>, tags.<key> or "
-                f"start_time, found {first.describe()}",
+                f"expected a column such as {join_words(example, 'or')}, found {first.describe()}",
             )
-        entity, key = _resolve(first, fail)
+        entity, key = resolve(first, fail, grammar)
         ascending = True
         rest = tokens[1:]
         direction = rest[0]
+        if not directions and direction.kind != "end":
+            raise fail(direction.position, f"unexpected {direction.describe()} after the column")
         if direction.kind == "ident" and direction.prefix is None and not direction.quoted:
             word = direction.text.upper()
             if word not in ("ASC", "DESC"):
@@ -682,3 +392,12 @@ def parse_order_by(items: Sequence[str]) -> list[OrderKey]:
             raise fail(rest[0].position, f"unexpected {rest[0].describe()} after the direction")
         keys.append(OrderKey(entity, key, ascending))
     return keys
+
+
+def parse_query(
+    filter_string: str | None, order_by: Sequence[str], grammar: Grammar = RUNS
+) -> ParsedQuery:
+    """:func:`parse_filter` and :func:`parse_order_by` at once."""
+    return ParsedQuery(
+        parse_filter(filter_string, grammar), tuple(parse_order_by(order_by, grammar))
+    )

@@ -20,11 +20,6 @@ first.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -50,51 +45,24 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
-from jupyterlab_mlplatform import bounded_json
 from jupyterlab_mlplatform.errors import InvalidArgument
-from jupyterlab_mlplatform.tracking.models import LifecycleStage, SearchRuns, ViewType
+from jupyterlab_mlplatform.tracking.models import LifecycleStage, ViewType
 from jupyterlab_mlplatform.tracking.search.filter import (
     DEFAULT_ORDER,
-    NULLABLE_ATTRIBUTES,
     And,
-    Comparator,
     Comparison,
     Expr,
     Or,
     OrderKey,
 )
+from jupyterlab_mlplatform.tracking.search.grammar import NULLABLE_ATTRIBUTES, Comparator
+from jupyterlab_mlplatform.tracking.search.lexer import like_parts
 
-__all__ = [
-    "build_filter_clause",
-    "build_order_by",
-    "build_search_query",
-    "decode_page_token",
-    "encode_page_token",
-    "query_fingerprint",
-]
+__all__ = ["build_filter_clause", "build_order_by", "build_search_query"]
 
 # -- LIKE ----------------------------------------------------------------------------------
 
 _ESCAPE: Final = "\\"
-
-
-def _like_parts(pattern: str) -> list[tuple[bool, str]]:
-    """``pattern`` as (is_wildcard, character) pairs, PostgreSQL's rules.
-
-    ``%`` and ``_`` are wildcards; a backslash makes the next character literal; a trailing
-    lone backslash is a literal backslash (PostgreSQL would reject it).
-    """
-    parts: list[tuple[bool, str]] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == _ESCAPE and i + 1 < len(pattern):
-            parts.append((False, pattern[i + 1]))
-            i += 2
-            continue
-        parts.append((ch in "%_", ch))
-        i += 1
-    return parts
 
 
 def _like_pattern(parts: list[tuple[bool, str]]) -> str:
@@ -148,7 +116,7 @@ def _compile_glob(element: _case_sensitive_like, compiler: SQLCompiler, **kw: An
 
 
 def _like(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
-    parts = _like_parts(pattern)
+    parts = like_parts(pattern)
     return _case_sensitive_like(
         column, literal(_like_pattern(parts), String), literal(_glob_pattern(parts), String)
     )
@@ -156,7 +124,7 @@ def _like(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
 
 def _ilike(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
     # SQLAlchemy renders ILIKE on PostgreSQL and lower(x) LIKE lower(y) elsewhere.
-    return column.ilike(literal(_like_pattern(_like_parts(pattern)), String), escape=_ESCAPE)
+    return column.ilike(literal(_like_pattern(like_parts(pattern)), String), escape=_ESCAPE)
 
 
 # -- comparisons ---------------------------------------------------------------------------
@@ -359,75 +327,3 @@ def build_search_query(
     if expression is not None:
         statement = statement.where(build_filter_clause(expression))
     return statement.order_by(*order_by).offset(offset).limit(limit)
-
-
-# -- page tokens ---------------------------------------------------------------------------
-
-_TOKEN_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
-_MAX_OFFSET: Final = 2**53
-
-
-def query_fingerprint(
-    filter_string: str | None,
-    order_by: Sequence[str],
-    experiment_ids: Sequence[str | int],
-    view: ViewType | str | None = None,
-) -> str:
-    """A short hash of what a search asks for (not of the page size)."""
-    view_name = view.value if isinstance(view, ViewType) else view
-    material = json.dumps(
-        [filter_string or "", list(order_by), sorted(str(e) for e in experiment_ids), view_name],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def _fingerprint(query: SearchRuns | str) -> str:
-    if isinstance(query, str):
-        return query
-    return query_fingerprint(
-        query.filter, query.order_by, query.experiment_ids, query.run_view_type
-    )
-
-
-def encode_page_token(offset: int, query: SearchRuns | str) -> str:
-    """An opaque, URL-safe token for the page that starts at ``offset``.
-
-    ``query`` is the search (or its :func:`query_fingerprint`): the token only works with it.
-    """
-    if not 0 <= offset <= _MAX_OFFSET:
-        raise InvalidArgument("page offset out of range")
-    payload = json.dumps({"offset": offset, "q": _fingerprint(query)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
-
-
-def decode_page_token(token: str, query: SearchRuns | str) -> int:
-    """The offset in a token from :func:`encode_page_token` for the same search.
-
-    Raises :class:`InvalidArgument` for anything else: garbage, or a token of another search
-    (a different filter, order_by, experiments or view).
-    """
-    invalid = InvalidArgument("Invalid page_token: it was not returned by this search")
-    if not _TOKEN_RE.match(token):
-        raise invalid
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = bounded_json.loads(raw)
-    except (ValueError, binascii.Error):
-        raise invalid from None
-    if not isinstance(data, dict) or set(data) != {"offset", "q"}:
-        raise invalid
-    offset, fingerprint = data["offset"], data["q"]
-    if (
-        isinstance(offset, bool)
-        or not isinstance(offset, int)
-        or not 0 <= offset <= _MAX_OFFSET
-        or not isinstance(fingerprint, str)
-    ):
-        raise invalid
-    if fingerprint != _fingerprint(query):
-        raise InvalidArgument(
-            "Invalid page_token: it belongs to a search with a different filter, order_by, "
-            "experiments or view; search again without a page_token"
-        )
-    return offset

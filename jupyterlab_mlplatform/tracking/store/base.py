@@ -38,6 +38,7 @@ from ..models import (
     SearchRuns,
     ViewType,
 )
+from ..search import ParsedQuery
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,12 @@ class TrackingStore(LoggingConfigurable):
         """All points of one metric in step order, or a shape-preserving downsample."""
         raise NotImplementedError
 
-    def search_runs(self, query: SearchRuns) -> RunsPage:
-        """Runs matching the filter, sorted and paginated (see ``tracking.search``)."""
+    def search_runs(self, query: SearchRuns, parsed: ParsedQuery | None = None) -> RunsPage:
+        """Runs matching the filter, sorted and paginated (see ``tracking.search``).
+
+        ``parsed`` is the query's filter and order_by already parsed (and perhaps rewritten):
+        then the store uses it instead of parsing ``query.filter`` and ``query.order_by``,
+        which still identify the search for its page tokens."""
         raise NotImplementedError
 
     def list_run_keys(self, query: RunKeysQuery) -> RunKeys:

@@ -61,11 +61,11 @@ from ..models import (
 )
 from ..run_names import random_run_name
 from ..search import (
+    ParsedQuery,
     build_search_query,
     decode_page_token,
     encode_page_token,
-    parse_filter,
-    parse_order_by,
+    parse_query,
 )
 from . import schema
 from .base import BatchOutcome, TrackingStore
@@ -442,9 +442,10 @@ class SqlTrackingStore(TrackingStore):
 
     # -- search --------------------------------------------------------------------------
 
-    def search_runs(self, query: SearchRuns) -> RunsPage:
-        expression = parse_filter(query.filter)
-        order = parse_order_by(query.order_by)
+    def search_runs(self, query: SearchRuns, parsed: ParsedQuery | None = None) -> RunsPage:
+        if parsed is None:
+            parsed = parse_query(query.filter, query.order_by)
+        expression, order = parsed.expression, parsed.order
         experiment_ids = [self._experiment_id(e) for e in query.experiment_ids]
         offset = decode_page_token(query.page_token, query) if query.page_token else 0
         with self.engine.connect() as conn:

@@ -1,6 +1,6 @@
 """Every Unicode character in filter expressions: a number is written in ASCII digits, and
 any other character is either part of a key or string or a syntax error with its position,
-never another exception (both our grammar and the MLflow experiment/logged-model one)."""
+never another exception (the one grammar, as runs and MLflow's experiments use it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from jupyterlab_mlplatform.errors import InvalidArgument
-from jupyterlab_mlplatform.mlflow_api import entity_filter, run_search, translate
+from jupyterlab_mlplatform.mlflow_api import run_search, translate
 from jupyterlab_mlplatform.tracking.search import parse_filter, parse_order_by
 
 NUMERIC_CHARACTERS = [
@@ -26,7 +26,11 @@ def _ours(text: str) -> None:
 
 
 def _experiments(text: str) -> None:
-    entity_filter.parse_filter(text, translate.EXPERIMENT_ATTRIBUTES, translate.EXPERIMENT_NUMERIC)
+    parse_filter(text, translate.EXPERIMENT_FILTER)
+
+
+def _mlflow_runs(text: str) -> None:
+    run_search.run_query(text, [])
 
 
 def test_non_ascii_digits_are_never_numbers() -> None:
@@ -47,7 +51,7 @@ def test_non_ascii_digits_are_never_numbers() -> None:
             assert f"position {position}:" in caught.value.message, (text, caught.value.message)
 
 
-@pytest.mark.parametrize("parse", [_ours, _experiments, run_search.run_filter])
+@pytest.mark.parametrize("parse", [_ours, _experiments, _mlflow_runs])
 def test_any_character_anywhere_is_parsed_or_a_syntax_error(parse: object) -> None:
     assert callable(parse)
     for c in NUMERIC_CHARACTERS[::7] + SAMPLED_CHARACTERS:
