@@ -313,7 +313,7 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("params.lr IS NULL AND params.lr IS NOT NULL", []),
 ]
 """Filters and the active runs of experiments 1 and 2 they find, in the default order (the
-Python back end must agree: tests/tracking/test_search_evaluator.py)."""
+Python back end must agree: tests/tracking/search/test_search_evaluator.py)."""
 
 
 @pytest.mark.parametrize(("filter_string", "expected"), FILTERS)
