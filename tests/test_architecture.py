@@ -83,10 +83,6 @@ def test_the_scoring_runtime_imports_only_what_the_image_ships() -> None:
 MAX_LINES = 500
 REASON = "Why one module of over 500 lines:"
 """How a module over :data:`MAX_LINES` starts the paragraph of its docstring that says why."""
-BEING_SPLIT = {
-    "deploy/serving/schema.py": "merged with deploy/model/signature.py into one validator",
-}
-"""Modules over the limit that issue 13 is rewriting (say why, or drop them here, after)."""
 
 
 def _long_modules() -> dict[str, str]:
@@ -105,8 +101,6 @@ def test_a_module_over_500_lines_says_why_at_its_top() -> None:
     unexplained = sorted(
         name
         for name, text in long.items()
-        if name not in BEING_SPLIT and REASON not in ast.get_docstring(ast.parse(text), "")
+        if REASON not in (ast.get_docstring(ast.parse(text)) or "")
     )
     assert not unexplained, f"split {unexplained} by role, or say {REASON!r} in the docstring"
-    done = sorted(set(BEING_SPLIT) - set(long))
-    assert not done, f"{done} are under {MAX_LINES} lines now: drop them from BEING_SPLIT"

@@ -117,7 +117,8 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
         settings,
         panels,
         stateDB,
-        stateKey: TABLE_STATE_KEY
+        stateKey: TABLE_STATE_KEY,
+        currentUser: recordedUserName(app)
       })
     };
 
@@ -205,3 +206,18 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * The name the server records as a run's user for this user: the identity's
+ * `name`, else its `username` (`base.py`'s `user_name`); null without one.
+ */
+async function recordedUserName(app: JupyterFrontEnd): Promise<string | null> {
+  try {
+    const users = app.serviceManager.user;
+    await users.ready;
+    const identity = users.identity;
+    return identity?.name || identity?.username || null;
+  } catch {
+    return null; // no user manager, or it failed: "mine" stays off
+  }
+}

@@ -92,7 +92,11 @@ def request_schemas(signature: Signature | None) -> dict[str, dict[str, Any]]:
     schemas: dict[str, dict[str, Any]] = {}
     if named:
         names = [str(spec.name) for spec in specs]
-        split_properties["columns"] = {"type": "array", "items": {"enum": names}}
+        split_properties["columns"] = {
+            "type": "array",
+            "items": {"enum": names},
+            "uniqueItems": True,  # a column sent twice is refused
+        }
         record = {
             "type": "object",
             "properties": {str(s.name): _value(s.type, s.required) for s in specs},

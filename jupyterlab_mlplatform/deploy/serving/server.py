@@ -47,6 +47,7 @@ from tornado.netutil import bind_sockets
 from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model
 
 from ... import bounded_json
+from ..model.input_schema import InputSchema
 from . import scoring_openapi
 from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
@@ -55,7 +56,6 @@ from .imports import guard_imports
 from .keys import KeyStore
 from .lifetime import die_with_parent
 from .metrics import Metrics
-from .schema import InputSchema
 
 log = logging.getLogger("jupyterlab_mlplatform.deploy.serving")
 

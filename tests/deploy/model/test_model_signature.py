@@ -85,10 +85,10 @@ def test_valid_input_is_cast_ordered_and_trimmed() -> None:
     [
         ({"drop": "income"}, "income", "Missing required column 'income'"),
         ({"age": [None]}, "age", "required but has nulls"),
-        ({"age": ["thirty"]}, "age", "must be long, not string"),
-        ({"age": [31.5]}, "age", "must be long, not double"),
-        ({"income": ["1000"]}, "income", "must be double, not string"),
-        ({"city": [7]}, "city", "must be string, not long"),
+        ({"age": ["thirty"]}, "age", "must be long, got string"),
+        ({"age": [31.5]}, "age", "must be long, got number"),
+        ({"income": ["1000"]}, "income", "must be double, got string"),
+        ({"city": [7]}, "city", "must be string, got integer"),
     ],
 )
 def test_errors_name_the_column(change: dict[str, object], column: str, message: str) -> None:

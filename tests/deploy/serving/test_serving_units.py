@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from jupyterlab_mlplatform.deploy.model import METADATA_FILE, ColumnSpec, Signature, TensorSpec
+from jupyterlab_mlplatform.deploy.model.input_schema import InputSchema, Item, combine
 from jupyterlab_mlplatform.deploy.serving import imports
 from jupyterlab_mlplatform.deploy.serving.batching import MicroBatcher, Predictor
 from jupyterlab_mlplatform.deploy.serving.formats import media_type, parse
@@ -31,7 +32,6 @@ from jupyterlab_mlplatform.deploy.serving.keys import (
     write_keys_file,
 )
 from jupyterlab_mlplatform.deploy.serving.metrics import Metrics
-from jupyterlab_mlplatform.deploy.serving.schema import InputSchema, Item, combine
 from jupyterlab_mlplatform.deploy.serving.scoring_errors import (
     InvalidInput,
     MalformedRequest,
