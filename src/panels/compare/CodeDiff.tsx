@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 
-import { CAPTURE_DIR } from '../../api/capture';
+import { CAPTURE_DIR, CODE_PATH_CELLS } from '../../api/capture';
 import { IRun, TrackingClient } from '../../api/tracking';
 import { decodeText, fetchArtifact } from '../run/artifacts/fetchArtifact';
 import {
@@ -25,6 +25,7 @@ const HEADING_HEIGHT = 36;
 const MAX_BYTES = 5 * 1024 * 1024;
 
 const FILES = {
+  codePathCells: CODE_PATH_CELLS,
   codePath: `${CAPTURE_DIR}/code_path.py`,
   cell: `${CAPTURE_DIR}/cell.py`,
   environment: `${CAPTURE_DIR}/environment.json`,
@@ -231,6 +232,7 @@ async function loadCaptured(
 ): Promise<ICapturedRun> {
   const captured: ICapturedRun = {
     run,
+    codePathCells: null,
     codePath: null,
     cell: null,
     environment: null,
@@ -250,7 +252,11 @@ async function loadCaptured(
   for (const [field, path] of Object.entries(FILES) as Array<
     [keyof typeof FILES, string]
   >) {
-    if (!present.has(path)) {
+    // The script is only read for runs from before the JSON.
+    if (
+      !present.has(path) ||
+      (field === 'codePath' && captured.codePathCells !== null)
+    ) {
       continue;
     }
     const fetched = await fetchArtifact(client, run.run_id, path, {

@@ -6,6 +6,7 @@
  */
 import { diffArrays, diffLines } from 'diff';
 
+import { ICodePathCells } from '../../api/capture';
 import { IRun } from '../../api/tracking';
 
 /** One executed cell of a run's code path. */
@@ -49,7 +50,9 @@ export interface IValueDiff {
 /** What automatic tracking captured for one run (null: not captured). */
 export interface ICapturedRun {
   run: IRun;
-  /** `mlplatform/code_path.py`: the cells executed before the run's cell. */
+  /** `mlplatform/code_path.json`: the cells executed before the run's cell. */
+  codePathCells?: string | null;
+  /** `mlplatform/code_path.py`: the same as a script (runs from before the JSON). */
   codePath: string | null;
   /** `mlplatform/cell.py`: the run's own cell. */
   cell: string | null;
@@ -113,11 +116,44 @@ export function parseCodePath(text: string): ICodeCell[] {
 }
 
 /**
- * A run's code path: the cells executed before it, then its own cell (whose
- * id the run's source records).
+ * The cells of `mlplatform/code_path.json`, or null when it is not such a file.
+ */
+export function parseCodePathCells(text: string): ICodeCell[] | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const cells = (parsed as Partial<ICodePathCells> | null)?.cells;
+  if (!Array.isArray(cells)) {
+    return null;
+  }
+  const result: ICodeCell[] = [];
+  for (const cell of cells) {
+    if (typeof cell?.source !== 'string') {
+      return null;
+    }
+    result.push({
+      cellId: typeof cell.cell_id === 'string' ? cell.cell_id : null,
+      executionCount:
+        typeof cell.execution_count === 'number' ? cell.execution_count : null,
+      source: trimEnd(cell.source)
+    });
+  }
+  return result;
+}
+
+/**
+ * A run's code path: the cells executed before it (from `code_path.json`,
+ * else parsed from `code_path.py`), then its own cell (whose id the run's
+ * source records).
  */
 export function runCells(captured: ICapturedRun): ICodeCell[] {
-  const cells = captured.codePath ? parseCodePath(captured.codePath) : [];
+  const cells =
+    (captured.codePathCells
+      ? parseCodePathCells(captured.codePathCells)
+      : null) ?? (captured.codePath ? parseCodePath(captured.codePath) : []);
   if (captured.cell !== null) {
     cells.push({
       cellId: captured.run.source?.cell_id ?? null,

@@ -11,6 +11,7 @@ import {
   packageDiffs,
   paramDiffs,
   parseCodePath,
+  parseCodePathCells,
   runCells
 } from '../codeDiff';
 
@@ -78,7 +79,58 @@ describe('parseCodePath', () => {
   });
 });
 
+describe('parseCodePathCells', () => {
+  it('reads code_path.json, even a source with a line like a header', () => {
+    const source = 'x = 1\n# %% In [9] cell fake\ny = 2\n';
+    const text = JSON.stringify({
+      cells: [
+        { execution_count: 1, cell_id: 'a', source },
+        { execution_count: 2, cell_id: null, source: 'z = 3' }
+      ]
+    });
+
+    expect(parseCodePathCells(text)).toEqual([
+      {
+        cellId: 'a',
+        executionCount: 1,
+        source: 'x = 1\n# %% In [9] cell fake\ny = 2'
+      },
+      { cellId: null, executionCount: 2, source: 'z = 3' }
+    ]);
+  });
+
+  it('says null for what is not such a file', () => {
+    for (const text of [
+      '',
+      'not json',
+      'null',
+      '{"cells": 3}',
+      '{"cells": [{}]}'
+    ]) {
+      expect(parseCodePathCells(text)).toBeNull();
+    }
+  });
+});
+
 describe('runCells', () => {
+  it('prefers code_path.json and falls back to code_path.py', () => {
+    const captured: ICapturedRun = {
+      run: run('r1'),
+      codePathCells: JSON.stringify({
+        cells: [{ execution_count: 1, cell_id: 'json', source: 'a = 1' }]
+      }),
+      codePath: codePath([[1, 'script', 'a = 1']]),
+      cell: null,
+      environment: null,
+      gitDiff: null
+    };
+
+    expect(runCells(captured).map(c => c.cellId)).toEqual(['json']);
+    expect(
+      runCells({ ...captured, codePathCells: 'broken' }).map(c => c.cellId)
+    ).toEqual(['script']);
+  });
+
   it("puts the run's own cell last, with the id its source records", () => {
     const captured: ICapturedRun = {
       run: run('r1', { source: { cell_id: 'fit' } }),
