@@ -1,10 +1,9 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
-import { act } from 'react';
 
 import { IRun, TrackingClient } from '../../../api/tracking';
 import { FakeServer, makeRun } from '../../../__tests__/fakeServer';
-import { IRendered, render } from '../../../__tests__/render';
+import { IRendered, render, until } from '../../../__tests__/render';
 import { CodeDiff } from '../CodeDiff';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
@@ -53,49 +52,17 @@ const codePath = (cells: Array<[number, string, string]>): string =>
     )
     .join('\n');
 
-/**
- * Let requests and renders settle (inside `act`) until `condition` holds.
- */
-async function until(condition: () => boolean, timeout = 3000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeout) {
-      throw new Error('Timed out waiting for a condition');
-    }
-    await act(async () => {
-      await new Promise(resolve => setTimeout(resolve, 10));
-    });
-  }
-}
-
 const run = (id: string, extra: Record<string, unknown> = {}): IRun =>
   makeRun(id, '1', id, extra) as unknown as IRun;
 
 describe('CodeDiff', () => {
-  // jsdom has no layout: give the scroll container a 600 x 1000 px view.
-  const size = { clientHeight: 600, clientWidth: 1000 };
-  const saved = Object.keys(size).map(
-    name =>
-      [
-        name,
-        Object.getOwnPropertyDescriptor(HTMLElement.prototype, name)
-      ] as const
-  );
+  // jsdom lays nothing out: the scroll container is 600 px high.
   beforeAll(() => {
-    for (const [name, value] of Object.entries(size)) {
-      Object.defineProperty(HTMLElement.prototype, name, {
-        configurable: true,
-        get: () => value
-      });
-    }
+    jest
+      .spyOn(HTMLElement.prototype, 'clientHeight', 'get')
+      .mockReturnValue(600);
   });
-  afterAll(() => {
-    for (const [name, descriptor] of saved) {
-      if (descriptor) {
-        Object.defineProperty(HTMLElement.prototype, name, descriptor);
-      }
-    }
-  });
+  afterAll(() => jest.restoreAllMocks());
 
   let rendered: IRendered | null = null;
   afterEach(() => {

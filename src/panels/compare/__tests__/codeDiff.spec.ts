@@ -317,32 +317,22 @@ describe('codeDiffRows', () => {
   });
 
   it('shows only the changed cell with lines, and the git and param differences', () => {
-    const first = captured(
-      'r1',
-      {
-        codePath: codePath([[1, 'load', 'df = load()']]),
-        cell: 'fit(df, lr=0.1)',
-        gitDiff: '-old\n'
-      },
-      {
-        source: { cell_id: 'fit' },
-        params: { lr: '0.1' },
-        tags: { 'mlflow.source.git.commit': 'aaa' }
-      }
-    );
-    const second = captured(
-      'r2',
-      {
-        codePath: codePath([[1, 'load', 'df = load()']]),
-        cell: 'fit(df, lr=0.2)',
-        gitDiff: '-new\n'
-      },
-      {
-        source: { cell_id: 'fit' },
-        params: { lr: '0.2' },
-        tags: { 'mlflow.source.git.commit': 'bbb' }
-      }
-    );
+    const side = (id: string, lr: string, gitDiff: string, commit: string) =>
+      captured(
+        id,
+        {
+          codePath: codePath([[1, 'load', 'df = load()']]),
+          cell: `fit(df, lr=${lr})`,
+          gitDiff
+        },
+        {
+          source: { cell_id: 'fit' },
+          params: { lr },
+          tags: { 'mlflow.source.git.commit': commit }
+        }
+      );
+    const first = side('r1', '0.1', '-old\n', 'aaa');
+    const second = side('r2', '0.2', '-new\n', 'bbb');
 
     const rows = codeDiffRows(first, second, labels);
 
