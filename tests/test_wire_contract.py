@@ -58,6 +58,8 @@ WITHOUT_TS_MIRROR: dict[str, str] = {
 
 TS_ONLY: dict[str, str] = {
     "ICapturedFile": "artifact paths that autolog writes, not a body of the REST API",
+    "ICodePathCell": "a cell of the code_path.json artifact that autolog writes, not REST",
+    "ICodePathCells": "the code_path.json artifact that autolog writes, not a body of REST",
     "IPresenceLocation": "the client's own awareness state in a shared notebook, not REST",
     "IDeploymentMetadata": "the scoring server's /metadata, passed through as raw JSON",
     "IInvocationResult": "the client's summary of a scoring request (status, time, body)",

@@ -112,6 +112,12 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         "get",
+        "/runs/{run_id}/notebook",
+        "The run's captured code as a new notebook (404 without captured code)",
+        response=models.RunNotebook,
+    ),
+    Operation(
+        "get",
         "/runs/{run_id}/metrics/{key}",
         "A metric's history",
         response=models.MetricHistory,

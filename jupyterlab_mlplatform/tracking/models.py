@@ -438,3 +438,14 @@ class MetricsEvent(WireModel):
     experiment_id: str
     latest: dict[str, LatestMetric]
     count: int
+
+
+class RunNotebook(WireModel):
+    """``GET runs/{run_id}/notebook``: the run's captured code as a new notebook."""
+
+    notebook: dict[str, Any]
+    """An nbformat v4 notebook: header, package check, code path, the training cell last."""
+    directory: str
+    """Where to create it: the source notebook's folder ("" for the root when unknown)."""
+    file_name: str
+    """A suggested name; the client makes it unique in ``directory``."""

@@ -46,7 +46,7 @@ import {
   readExperimentsSettings
 } from '../panels/experiments/settings';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { addOpenRun } from '../panels/run/commands';
+import { addOpenRun, addOpenRunNotebook } from '../panels/run/commands';
 import type { RunPanel } from '../panels/run/RunPanel';
 import { CommandIDs, ITrackingService } from '../tokens';
 
@@ -127,6 +127,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       addNewExperiment,
       addOpenRun,
       addOpenRunSource,
+      addOpenRunNotebook,
       addCompareRuns,
       addRenameRun,
       addTagRuns,
@@ -141,6 +142,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     const rowCommands = [
       CommandIDs.openRun,
       CommandIDs.openRunSource,
+      CommandIDs.openRunNotebook,
       CommandIDs.compareRuns,
       CommandIDs.renameRun,
       CommandIDs.tagRuns,

@@ -12,7 +12,7 @@ its own that it hands its calls to: experiments (:mod:`.sql_experiments`), metri
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from traitlets import Int
+from traitlets import Float, Int
 
 from ...constants import DEFAULT_EXPERIMENT_NAME
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
@@ -72,13 +72,11 @@ from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
 from .sql_experiments import SqlExperiments
 from .sql_inputs import SqlRunInputs
+from .sql_locks import lock_run, ping_idle_connections, share_experiment, update_list_tag
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
 from .sql_rows import ACTIVE, DELETED, experiment_number, now_ms, runs_from_rows
 from .sql_run_keys import SqlRunKeys
-
-"""MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
-creating ``Default`` again (after it was deleted for good) takes 0 back."""
 
 
 class SqlTrackingStore(TrackingStore):
@@ -91,6 +89,14 @@ class SqlTrackingStore(TrackingStore):
     )
     pool_size = Int(
         5, config=True, help="Connections kept open to a client-server database (PostgreSQL)."
+    )
+    pool_ping_after_idle = Float(
+        1.0,
+        config=True,
+        help="A pooled connection to a client-server database (PostgreSQL) that was idle "
+        "for longer than this, in seconds, is checked before use (a restarted server drops "
+        "them); 0 checks every one.  A busy server's connections are not: a check is a "
+        "round trip per transaction.",
     )
 
     def __init__(self, uri: str, artifact_root: str, **kwargs: object) -> None:
@@ -105,7 +111,9 @@ class SqlTrackingStore(TrackingStore):
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
-        self._logged_models = SqlLoggedModels(self.engine, self._upsert, self._experiment_id)
+        self._logged_models = SqlLoggedModels(
+            self.engine, self._upsert, self._experiment_id, self._dialect_insert
+        )
         self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
@@ -142,7 +150,9 @@ class SqlTrackingStore(TrackingStore):
                 pass
             else:
                 url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_size=int(self.pool_size), pool_pre_ping=True)
+        engine = create_engine(url, pool_size=int(self.pool_size))
+        ping_idle_connections(engine, float(self.pool_ping_after_idle))
+        return engine
 
     @property
     def dialect(self) -> str:
@@ -193,9 +203,6 @@ class SqlTrackingStore(TrackingStore):
 
     _experiment_id = staticmethod(experiment_number)
 
-    def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
-        return self._experiments.get_in(conn, experiment_id)
-
     def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
         return self._experiments.insert(conn, spec, user)
 
@@ -231,11 +238,7 @@ class SqlTrackingStore(TrackingStore):
     def _experiment_for_new_run(self, conn: Connection, spec: RunCreate, user: str | None) -> int:
         if spec.experiment_id is not None:
             eid = self._experiment_id(spec.experiment_id)
-            row = conn.execute(
-                select(schema.experiments.c.lifecycle_stage).where(
-                    schema.experiments.c.experiment_id == eid
-                )
-            ).first()
+            row = share_experiment(conn, schema.experiments.c.experiment_id == eid)
             if row is None:
                 raise NotFound("No experiment with that id.")
             if row.lifecycle_stage != ACTIVE:
@@ -243,11 +246,7 @@ class SqlTrackingStore(TrackingStore):
             return eid
         name = spec.experiment_name or DEFAULT_EXPERIMENT_NAME
         for _attempt in range(3):
-            row = conn.execute(
-                select(
-                    schema.experiments.c.experiment_id, schema.experiments.c.lifecycle_stage
-                ).where(schema.experiments.c.name == name)
-            ).first()
+            row = share_experiment(conn, schema.experiments.c.name == name)
             if row is not None:
                 if row.lifecycle_stage != ACTIVE:
                     raise Conflict("The experiment is deleted; restore it to add runs.")
@@ -299,6 +298,7 @@ class SqlTrackingStore(TrackingStore):
 
     def update_run(self, run_id: str, change: RunUpdate) -> Run:
         with self.engine.begin() as conn:
+            lock_run(conn, run_id)  # two servers changing one run: one after the other
             current = self._get_run(conn, run_id)
             values: dict[str, Any] = {}
             if change.name is not None:
@@ -313,8 +313,10 @@ class SqlTrackingStore(TrackingStore):
                 values["end_time"] = change.end_time
             if change.lifecycle_stage is not None:
                 if change.lifecycle_stage == LifecycleStage.ACTIVE:
-                    experiment = self._get_experiment(conn, int(current.experiment_id))
-                    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+                    experiment = share_experiment(
+                        conn, schema.experiments.c.experiment_id == int(current.experiment_id)
+                    )
+                    if experiment is None or experiment.lifecycle_stage != ACTIVE:
                         raise Conflict("The run's experiment is deleted; restore it first.")
                     values["deleted_time"] = None
                 else:
@@ -428,6 +430,12 @@ class SqlTrackingStore(TrackingStore):
 
     def log_batch(self, run_id: str, batch: LogBatch) -> BatchOutcome:
         return self._metric_log.log_batch(run_id, batch)
+
+    def update_list_tag(
+        self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
+    ) -> BatchOutcome:
+        with self.engine.begin() as conn:
+            return update_list_tag(conn, self._upsert, run_id, key, change)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None

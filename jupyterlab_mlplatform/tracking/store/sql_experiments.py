@@ -1,6 +1,9 @@
 """Experiments in the SQL store: create, read, rename, delete and restore, their tags, and
 MLflow's default experiment (id 0).
 
+MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
+creating ``Default`` again (after it was deleted for good) takes 0 back.
+
 Deleting an experiment for good deletes its runs' data too, with the store's
 ``_delete_run_data``.
 """

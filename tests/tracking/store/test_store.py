@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -169,6 +170,81 @@ def test_batch_ids_make_retries_idempotent(mlp_store: SqlTrackingStore) -> None:
     assert mlp_store.log_batch(run.run_id, batch).applied
     assert not mlp_store.log_batch(run.run_id, batch).applied
     assert mlp_store.get_metric_history(run.run_id, "loss").total == 2
+
+
+def test_latest_values_of_many_keys_in_one_batch(mlp_store: SqlTrackingStore) -> None:
+    """The latest values are written in chunks of keys; each key keeps its newest point,
+    and the outcome names the keys whose latest value changed."""
+    run = mlp_store.create_run(RunCreate(), user=None)
+    keys = [f"k{i:03}" for i in range(250)]
+    batch = [p for key in keys for p in points(key, [1.0, 2.0, math.nan])]
+    outcome = mlp_store.log_batch(run.run_id, LogBatch(metrics=batch))
+    assert sorted(outcome.latest) == keys
+    metrics = mlp_store.get_run(run.run_id).metrics
+    assert sorted(metrics) == keys
+    assert all(m.step == 2 and math.isnan(m.value) for m in metrics.values())
+    older = LogBatch(metrics=[MetricPoint(key="k007", value=5.0, step=1, timestamp=1)])
+    assert mlp_store.log_batch(run.run_id, older).latest == {}
+    newer = LogBatch(metrics=[MetricPoint(key="k007", value=5.0, step=3, timestamp=1)])
+    assert mlp_store.log_batch(run.run_id, newer).latest["k007"].value == 5.0
+
+
+def test_a_batch_that_fails_leaves_no_series_behind(mlp_store: SqlTrackingStore) -> None:
+    """A batch that numbers a new key and then fails rolls the number back; the next batch
+    of that key numbers it again (the store keeps only numbers that were committed)."""
+    run = mlp_store.create_run(RunCreate(), user=None)
+    broken = LogBatch.model_construct(
+        metrics=[{"key": "fresh", "value": object(), "step": 0, "timestamp": 1}],
+        params={},
+        tags={},
+        batch_id=None,
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own error, whichever it is
+        mlp_store.log_batch(run.run_id, broken)
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=points("fresh", [1.0, 2.0])))
+    assert mlp_store.get_metric_history(run.run_id, "fresh").values == [1.0, 2.0]
+
+
+def test_a_run_deleted_for_good_refuses_batches_of_its_keys(
+    mlp_store: SqlTrackingStore,
+) -> None:
+    run = mlp_store.create_run(RunCreate(), user=None)
+    mlp_store.log_batch(run.run_id, LogBatch(metrics=points("loss", [1.0])))
+    mlp_store.delete_run(run.run_id, permanent=True)
+    with pytest.raises(NotFound):
+        mlp_store.log_batch(run.run_id, LogBatch(metrics=points("loss", [2.0], start=1)))
+    other = mlp_store.create_run(RunCreate(), user=None)
+    mlp_store.log_batch(other.run_id, LogBatch(metrics=points("loss", [3.0])))
+    assert mlp_store.get_metric_history(other.run_id, "loss").values == [3.0]
+
+
+@pytest.mark.parametrize("mlp_store_uri", ["postgresql"], indirect=True)
+def test_connections_dropped_by_the_database_are_replaced(
+    mlp_store_uri: str, tmp_path: Any
+) -> None:
+    """A connection that sat idle is checked before use: one the server dropped (as a
+    restarted PostgreSQL drops them all) is replaced, and the batch goes through."""
+    from sqlalchemy import create_engine, text
+
+    store = SqlTrackingStore(mlp_store_uri, str(tmp_path), pool_ping_after_idle=0.05)
+    admin = create_engine(mlp_store_uri, isolation_level="AUTOCOMMIT")
+    try:
+        run = store.create_run(RunCreate(), user=None)
+        store.log_batch(run.run_id, LogBatch(metrics=points("loss", [1.0])))
+        with admin.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert dropped >= 1
+        time.sleep(0.2)
+        store.log_batch(run.run_id, LogBatch(metrics=points("loss", [2.0], start=1)))
+        assert store.get_metric_history(run.run_id, "loss").values == [1.0, 2.0]
+    finally:
+        admin.dispose()
+        store.close()
 
 
 def test_deleted_runs_refuse_logging_and_can_be_restored(mlp_store: SqlTrackingStore) -> None:
