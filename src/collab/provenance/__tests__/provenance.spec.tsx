@@ -13,7 +13,7 @@ import { DeploymentsClient } from '../../../api/deployments';
 import { EventsConnection, IRun, TrackingClient } from '../../../api/tracking';
 import { makeDeployment } from '../../../panels/deploy/__tests__/fixtures';
 import { DeploymentCard } from '../../../panels/deploy/components/DeploymentCard';
-import { DeploymentsModel } from '../../../panels/deploy/model';
+import { DeploymentsModel } from '../../../panels/deploy/deploymentsModel';
 import { RunPanel } from '../../../panels/run/RunPanel';
 import { CommandIDs } from '../../../tokens';
 import {

@@ -31,7 +31,7 @@ from jupyterlab_mlplatform.tracking.store import schema
 try:
     from tests.pg_server import PostgresUnavailable, start_postgres
 except ImportError:  # the repository root is not on sys.path: import it from tests/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
         start_postgres,
@@ -313,7 +313,7 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("params.lr IS NULL AND params.lr IS NOT NULL", []),
 ]
 """Filters and the active runs of experiments 1 and 2 they find, in the default order (the
-Python back end must agree: tests/tracking/test_search_evaluator.py)."""
+Python back end must agree: tests/tracking/search/test_search_evaluator.py)."""
 
 
 @pytest.mark.parametrize(("filter_string", "expected"), FILTERS)
