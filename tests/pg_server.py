@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["PostgresUnavailable", "find_postgres_bin", "start_postgres"]
+__all__ = ["PostgresUnavailable", "database_url", "find_postgres_bin", "start_postgres"]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -170,3 +170,13 @@ def start_postgres(tmpdir: str | os.PathLike[str]) -> tuple[str, Callable[[], No
         stop()
         raise
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
+
+
+def database_url(
+    backend: str, tmpdir: str | os.PathLike[str]
+) -> tuple[str, Callable[[], None] | None]:
+    """``(url, stop)`` of an empty database: ``backend`` "sqlite" (a file in ``tmpdir``, no
+    ``stop``) or "postgresql" (:func:`start_postgres`; may raise :class:`PostgresUnavailable`)."""
+    if backend == "sqlite":
+        return f"sqlite:///{Path(tmpdir) / 'runs.db'}", None
+    return start_postgres(tmpdir)

@@ -29,12 +29,12 @@ from jupyterlab_mlplatform.tracking.search import (
 from jupyterlab_mlplatform.tracking.store import schema
 
 try:
-    from tests.pg_server import PostgresUnavailable, start_postgres
+    from tests.pg_server import PostgresUnavailable, database_url
 except ImportError:  # the repository root is not on sys.path: import it from tests/
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
-        start_postgres,
+        database_url,
     )
 
 NAN = math.nan
@@ -150,15 +150,10 @@ def populate(engine: Engine) -> None:
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    stop = None
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("search") / "runs.db"
-        url = f"sqlite:///{path}"
-    else:
-        try:
-            url, stop = start_postgres(tmp_path_factory.mktemp("pg"))
-        except PostgresUnavailable as exc:
-            pytest.skip(str(exc))
+    try:
+        url, stop = database_url(request.param, tmp_path_factory.mktemp("search"))
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
     db = create_engine(url)
     try:
         populate(db)

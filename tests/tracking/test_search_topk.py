@@ -21,12 +21,12 @@ from jupyterlab_mlplatform.tracking.search.topk import search_run_rows
 from jupyterlab_mlplatform.tracking.store import schema
 
 try:
-    from tests.pg_server import PostgresUnavailable, start_postgres
+    from tests.pg_server import PostgresUnavailable, database_url
 except ImportError:  # the repository root is not on sys.path: import it from tests/
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
-        start_postgres,
+        database_url,
     )
 
 RUN_COUNT = 240
@@ -88,14 +88,10 @@ def populate(engine: Engine) -> None:
 def mlp_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    stop = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('topk') / 'runs.db'}"
-    else:
-        try:
-            url, stop = start_postgres(tmp_path_factory.mktemp("pg"))
-        except PostgresUnavailable as exc:
-            pytest.skip(str(exc))
+    try:
+        url, stop = database_url(request.param, tmp_path_factory.mktemp("topk"))
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
     db = create_engine(url)
     try:
         populate(db)
