@@ -55,12 +55,14 @@ def _candidates(conn: Connection, expression: Expr, bound: int) -> int | None:
     over every experiment; None when the filter does not bound them (attribute tests,
     ``IS NULL``)."""
     if isinstance(expression, And):
-        bounds = [
-            b
-            for b in (_candidates(conn, item, bound) for item in expression.items)
-            if b is not None
-        ]
-        return min(bounds) if bounds else None
+        # The smallest bound of the items; stop at the first under the bound.
+        smallest: int | None = None
+        for item in expression.items:
+            found = _candidates(conn, item, bound)
+            if found is not None and found < bound:
+                return found
+            smallest = found if smallest is None else smallest
+        return smallest
     if isinstance(expression, Or):
         total = 0
         for item in expression.items:
