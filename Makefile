@@ -11,6 +11,8 @@ JLPM := $(BIN)/jlpm
 # the CUDA build (GBs).  pip must be able to find it (pip's find-links, or
 # PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu); PyPI's own Linux wheels are CUDA.
 TORCH ?= torch==2.13.0
+# Where `make hub` serves JupyterHub.
+HUB_PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Jupyter refuses to run as root unless told to (containers and CI machines often are root).
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -20,11 +22,17 @@ export PATH := $(BIN):$(PATH)
 # A comma inside $(call ...) arguments.
 , := ,
 
-.PHONY: lab test install install-lab system-deps lint pytest jest ui-test bench bench-ui clean
+.PHONY: lab hub test install install-lab system-deps lint pytest jest ui-test bench bench-ui clean
 
 ## Install what the lab needs and start JupyterLab with the extension (SQLite + local artifacts).
 lab: install-lab
 	$(BIN)/jupyter lab $(LAB_ARGS)
+
+## The team set-up to try: JupyterHub 5 on http://127.0.0.1:$(HUB_PORT) (users alice and bob, the
+## password is printed), one PostgreSQL tracking store, one S3 artifact root (moto's server);
+## see docs/team.md.  Ctrl-C stops it all.  The same set-up as tests/hub/.
+hub: install system-deps
+	MLP_HUB_PORT=$(HUB_PORT) $(PY) -m tests.hub.team
 
 ## Install everything and run every test suite: ruff, mypy, pytest, jest, Galata.
 test: install system-deps lint pytest jest ui-test
@@ -88,7 +96,7 @@ lint: $(VENV)/.installed
 	$(JLPM) lint:check
 
 pytest: $(VENV)/.installed system-deps
-	MLP_REQUIRE_POSTGRES=1 MLP_REQUIRE_CONTAINERS=1 $(PY) -m pytest
+	MLP_REQUIRE_POSTGRES=1 MLP_REQUIRE_CONTAINERS=1 MLP_REQUIRE_HUB=1 $(PY) -m pytest
 
 jest: $(VENV)/.installed
 	$(JLPM) test

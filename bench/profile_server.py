@@ -1,6 +1,6 @@
 """Profile our server's hot paths with py-spy (``pip install py-spy``).
 
-    python bench/profile_server.py [single|batched|history|search|all] [--seconds 8]
+    python bench/profile_server.py [single|single-mlflow|batched|history|search|all] [--seconds 8]
 
 Starts jupyter_server with the extension, drives one workload at it for ``--seconds`` while
 ``py-spy record`` samples the server (threads included, idle frames dropped), and writes
@@ -33,6 +33,13 @@ def drive(workload: str, api: tb.OursAPI, stop: threading.Event) -> None:
         step = 0
         while not stop.is_set():
             api.log_metric(run_id, "x", 0.5, step)
+            step += 1
+    elif workload == "single-mlflow":  # what mlflow.log_metric sends to our facade
+        facade = tb.FacadeAPI(api.base[: -len("mlplatform/api/")], TOKEN)
+        run_id, _ = facade.create_run("profile", "single-mlflow")
+        step = 0
+        while not stop.is_set():
+            facade.log_metric(run_id, "x", 0.5, step)
             step += 1
     elif workload == "batched":
         run_id, _ = api.create_run("profile", "batched")
@@ -107,7 +114,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
     names = (
-        ["single", "batched", "history", "search"] if args.workload == "all" else [args.workload]
+        ["single", "single-mlflow", "batched", "history", "search"]
+        if args.workload == "all"
+        else [args.workload]
     )
     for name in names:
         profile(name, args.seconds)

@@ -152,6 +152,15 @@ class MLflowAPI:
         return len(self._post("runs/search", body).get("runs", []))
 
 
+class FacadeAPI(MLflowAPI):
+    """Our MLflow facade (``mlplatform/mlflow/``), with the server's token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        super().__init__(url)
+        self.base = url + "mlplatform/mlflow/api/2.0/mlflow/"
+        self.s.headers["Authorization"] = f"token {token}"
+
+
 API = OursAPI | MLflowAPI
 
 # -- benchmarks ------------------------------------------------------------------------------

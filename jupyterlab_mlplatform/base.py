@@ -18,6 +18,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
+from .compat import preset_user
 from .errors import InvalidArgument, MLPlatformError, PayloadTooLarge
 from .identity import made_up_for_token
 from .kernels.names import PARENT_MESSAGE_HEADER
@@ -98,7 +99,7 @@ class MLPlatformAPIHandler(ExtensionHandlerMixin, APIHandler):
                 parent = self.request.headers.get(PARENT_MESSAGE_HEADER)
                 self.calling_msg_id = parent or None
                 user = app.execution_authors.author(caller.kernel_id, parent) or user
-            self._jupyter_current_user = user
+            preset_user(self, user)
             self._token_authenticated = True
         await super().prepare()
         if self.current_user and any("\x00" in str(v) for v in self.path_kwargs.values()):

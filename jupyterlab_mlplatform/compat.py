@@ -1,5 +1,5 @@
-"""The private parts of jupyter_server, jupyterlab_server, jupyter-collaboration and pycrdt
-that the platform relies on.
+"""The private parts of jupyter_server, jupyterlab_server, jupyter-collaboration, pycrdt and
+JupyterHub's single-user server that the platform relies on.
 
 jupyter-collaboration's server extension (``jupyter_server_ydoc``) has no API for what shared
 editing needs from it, jupyterlab_server none for reading one user setting the way the lab
@@ -8,8 +8,9 @@ the login page; so the few places where we reach into them are all here, each wi
 assumes.  ``tests/test_compat.py`` checks every assumption against the installed versions
 and fails when an upgrade breaks one.
 
-Nothing here imports ``jupyter_server_ydoc`` or ``jupyterlab_server`` at module level: a
-server without jupyter-collaboration (or without JupyterLab) imports this module too.
+Nothing here imports ``jupyter_server_ydoc``, ``jupyterlab_server`` or ``jupyterhub`` at
+module level: a server without jupyter-collaboration (or without JupyterLab, or outside a
+hub) imports this module too.
 """
 
 from __future__ import annotations
@@ -159,3 +160,32 @@ def user_settings_file(user_settings_dir: str, setting_id: str) -> str:
     from jupyterlab_server.settings_utils import SETTINGS_EXTENSION, _path
 
     return _path(user_settings_dir, setting_id, extension=SETTINGS_EXTENSION)
+
+
+def preset_user(handler: Any, user: Any) -> Any:
+    """Tell ``handler``'s identity provider who the request is, before ``prepare`` asks it
+    (for a kernel's credential, which only the platform can check); returns the identity.
+
+    jupyter_server's ``IdentityProvider`` returns ``handler._jupyter_current_user`` when it
+    is set.  JupyterHub's single-user ``JupyterHubIdentityProvider`` returns
+    ``handler._jupyterhub_user`` instead, and its ``JupyterHubAuthorizer`` checks the
+    user's hub scopes (``user.hub_user["scopes"]``) against the server's ``oauth_scopes``:
+    a ``JupyterHubUser`` goes as it is (a co-editor the hub let in, as seen on the kernel's
+    websocket), any other identity (the server's owner) gets exactly the scopes the server
+    asks of its users.
+    """
+    provider = handler.identity_provider
+    if type(provider).__module__.startswith("jupyterhub."):
+        from jupyterhub.singleuser.extension import JupyterHubUser
+
+        if not isinstance(user, JupyterHubUser):
+            user = JupyterHubUser(
+                {
+                    "name": user.username,
+                    "scopes": sorted(provider.hub_auth.oauth_scopes),
+                    "user_info": {"display_name": user.display_name},
+                }
+            )
+        handler._jupyterhub_user = user
+    handler._jupyter_current_user = user
+    return user

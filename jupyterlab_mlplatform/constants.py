@@ -21,3 +21,5 @@ DEFAULT_EXPERIMENT_NAME = "Default"
 """The experiment a run without one goes to (MLflow's name for it)."""
 DEFAULT_EXPERIMENT_ID = 0
 """The default experiment's id (MLflow's ``"0"``)."""
+REPRODUCED_FROM_TAG = "mlplatform.reproduced_from"
+"""The tag of a run made by a notebook reopened from another run: that run's id."""

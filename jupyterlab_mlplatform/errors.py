@@ -95,6 +95,11 @@ class SignatureError(InvalidArgument, ValueError):
         return None if self.column is None else {"column": self.column}
 
 
+class MalformedInput(SignatureError):
+    """Input that is in none of the accepted shapes: rows of unequal width, columns of
+    unequal length, records that are not objects (400)."""
+
+
 class DeploymentUnavailable(MLPlatformError):
     """The deployment exists but is not serving now (503)."""
 

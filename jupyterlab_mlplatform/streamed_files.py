@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from .tracking.models import ArtifactInfo
 
 CHUNK_SIZE = 1 << 20
+DRAINED_BODY_LIMIT = 64 * 1024**2
+"""The largest body still read (and dropped) after an upload is refused as too large.
+
+A refusal sent while the client still sends its body reaches it only if the body is read:
+the server closing a connection with unread data resets it, and a proxy in front, such as
+JupyterHub's configurable-http-proxy, then answers 503 instead of our 413 (envoy #2929,
+configurable-http-proxy #311 describe the same).  Larger bodies are refused at once."""
 
 
 class StreamedFilesHandler(MLPlatformAPIHandler):
@@ -47,15 +54,15 @@ class StreamedFilesHandler(MLPlatformAPIHandler):
             raise web.HTTPError(403)
         limit = self.tracking.artifacts.max_size
         declared = self.request.headers.get("Content-Length")
-        if (
-            declared is not None
-            and declared.isascii()
-            and declared.isdigit()
-            and int(declared) > limit
-        ):
-            raise PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
         if isinstance(self.request.connection, HTTP1Connection):
-            self.request.connection.set_max_body_size(limit + 1)
+            self.request.connection.set_max_body_size(max(limit + 1, DRAINED_BODY_LIMIT))
+        too_large = PayloadTooLarge(f"Artifacts are limited to {limit} bytes.")
+        if declared is not None and declared.isascii() and declared.isdigit():
+            if int(declared) > max(limit, DRAINED_BODY_LIMIT):
+                raise too_large
+            if int(declared) > limit:
+                self._upload_error = too_large  # answered once the body is read
+                return
         self._upload = await self.open_upload()
 
     def data_received(self, chunk: bytes) -> None:
@@ -82,9 +89,9 @@ class StreamedFilesHandler(MLPlatformAPIHandler):
     async def commit_upload(self) -> ArtifactInfo:
         """Store the uploaded body (or raise what went wrong while it arrived)."""
         upload = self._upload
-        assert upload is not None
         if self._upload_error is not None:
             raise self._upload_error
+        assert upload is not None
         info = await self.tracking.commit_upload(upload)
         self._upload = None
         return info

@@ -18,6 +18,11 @@ export namespace CommandIDs {
   export const openRun = 'mlplatform:open-run';
   /** Open the notebook that produced a run at its cell (args: `runId`). */
   export const openRunSource = 'mlplatform:open-run-source';
+  /**
+   * Reopen a run as a new notebook (its captured code path, the training cell
+   * last), next to its source notebook (args: `runId`).
+   */
+  export const openRunNotebook = 'mlplatform:open-run-notebook';
   /** Compare the selected runs (or args: `runIds`). */
   export const compareRuns = 'mlplatform:compare-runs';
   /** Rename the selected run (or args: `runId`). */

@@ -65,11 +65,14 @@ def _free_port() -> int:
         return port
 
 
-def start_postgres(tmpdir: str | os.PathLike[str]) -> tuple[str, Callable[[], None]]:
+def start_postgres(
+    tmpdir: str | os.PathLike[str], durable: bool = False
+) -> tuple[str, Callable[[], None]]:
     """Start a private PostgreSQL server; return ``(sqlalchemy_url, stop)``.
 
     The server trusts local connections from user ``postgres`` to database ``postgres`` and
-    runs with fsync off (it is for tests only).  ``stop`` is idempotent.
+    runs with fsync off (it is for tests only), unless ``durable`` (the bench: PostgreSQL's
+    defaults, each commit flushed).  ``stop`` is idempotent.
     """
     bin_dir = find_postgres_bin()
     if bin_dir is None:
@@ -141,10 +144,9 @@ def start_postgres(tmpdir: str | os.PathLike[str]) -> tuple[str, Callable[[], No
         )
         for attempt in range(5):
             port = _free_port()
-            options = (
-                f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off"
-            )
+            options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             try:
                 run(
                     [

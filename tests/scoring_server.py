@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jupyterlab_mlplatform.deploy.model import save_model
 from jupyterlab_mlplatform.deploy.serving.keys import generate_key, hash_key, write_keys_file
-from tests.deploy.test_serving import launch, stop, wait_event
+from tests.deploy.serving.test_serving import launch, stop, wait_event
 
 COLUMNS = ["a", "b", "c"]
 
@@ -43,7 +43,14 @@ def start_scoring_server(workdir: Path, *, with_keys: bool) -> Iterator[ScoringS
         key = generate_key("suite")
         write_keys_file(str(workdir / "keys"), {"suite": hash_key(key)})
         args = ["--keys-file", str(workdir / "keys")]
-    proc = launch(workdir / "model", *args)
+    with serve_package(workdir / "model", *args, key=key) as server:
+        yield server
+
+
+@contextmanager
+def serve_package(model_dir: Path, *args: str, key: str | None = None) -> Iterator[ScoringServer]:
+    """A scoring server process for the model package in ``model_dir``."""
+    proc = launch(model_dir, *args)
     try:
         event = wait_event(proc)
         assert event["event"] == "ready", event

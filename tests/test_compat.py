@@ -285,6 +285,23 @@ def test_prepare_can_be_told_not_to_redirect_to_the_login_page() -> None:
     assert "HTTPError(403)" in body
 
 
+def test_jupyterhub_takes_a_preset_user_and_checks_its_hub_scopes() -> None:
+    # What compat.preset_user relies on in JupyterHub's single-user server (tests/hub runs
+    # a kernel's request through it for real)
+    from jupyterhub.singleuser.extension import (
+        JupyterHubAuthorizer,
+        JupyterHubIdentityProvider,
+        JupyterHubUser,
+    )
+
+    get_user = inspect.getsource(JupyterHubIdentityProvider.get_user)
+    assert 'if hasattr(handler, "_jupyterhub_user"):' in get_user
+    assert "return handler._jupyterhub_user" in get_user
+    assert "user.hub_user" in inspect.getsource(JupyterHubAuthorizer.is_authorized)
+    user = JupyterHubUser({"name": "alice", "scopes": ["access:servers!user=alice"]})
+    assert (user.username, user.hub_user["scopes"]) == ("alice", ["access:servers!user=alice"])
+
+
 # -- jupyterlab_server ---------------------------------------------------------------------
 
 

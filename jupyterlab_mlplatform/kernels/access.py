@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import getpass
 import hmac
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -30,9 +31,11 @@ _KERNEL_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 
 
 def owner_user() -> User:
-    """The identity of the person the server runs as."""
+    """The identity of the person the server runs for: the hub user it was spawned for
+    (``JUPYTERHUB_USER``, set by JupyterHub), else the OS user it runs as."""
+    name = os.environ.get("JUPYTERHUB_USER", "")
     try:
-        name = getpass.getuser()
+        name = name or getpass.getuser()
     except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary uid in a container
         name = "owner"
     return User(username=name, name=name, display_name=name)

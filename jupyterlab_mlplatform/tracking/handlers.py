@@ -5,6 +5,7 @@ Routes (see ``openapi.json`` for the bodies):
 - ``GET|POST experiments``, ``GET|PATCH|DELETE experiments/{experiment_id}``
 - ``POST runs``, ``POST runs/search``, ``POST runs/keys``, ``POST runs/metric-histories``
 - ``GET|PATCH|DELETE runs/{run_id}``
+- ``GET runs/{run_id}/notebook`` (the run's captured code as a notebook)
 - ``POST runs/{run_id}/log``, ``GET runs/{run_id}/metrics/{key}?max_points=N``
 - ``GET runs/{run_id}/artifacts?path=``, ``GET|PUT runs/{run_id}/artifacts/{path}``
 - ``WS events``
@@ -142,6 +143,14 @@ class RunHandler(MLPlatformAPIHandler):
         self.finish_model(await self.tracking.delete_run(run_id, permanent))
 
 
+class RunNotebookHandler(MLPlatformAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        """The run's captured code as a notebook (404 for a run without captured code)."""
+        self.finish_model(await self.tracking.run_notebook(run_id))
+
+
 class RunLogHandler(MLPlatformAPIHandler):
     @web.authenticated
     @authorized
@@ -253,6 +262,7 @@ default_handlers: list[tuple[str, type[Any]]] = [
     (rf"{API}/runs/metric-histories", MetricHistoriesHandler),
     (rf"{API}/runs/{RUN}", RunHandler),
     (rf"{API}/runs/{RUN}/log", RunLogHandler),
+    (rf"{API}/runs/{RUN}/notebook", RunNotebookHandler),
     (rf"{API}/runs/{RUN}/metrics/(?P<key>.+)", MetricHistoryHandler),
     (rf"{API}/runs/{RUN}/artifacts", ArtifactListHandler),
     (rf"{API}/runs/{RUN}/artifacts/(?P<path>.+)", ArtifactHandler),

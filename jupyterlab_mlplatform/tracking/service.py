@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import posixpath
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,8 @@ from typing import IO, Any, ParamSpec, TypeVar
 
 from .. import bounded_json
 from ..constants import MODEL_PACKAGE_FILE, MODELS_TAG
+from ..errors import NotFound
+from . import run_notebook
 from .artifacts import ArtifactRepository, ArtifactUpload
 from .events import EventBus
 from .models import (
@@ -47,6 +48,7 @@ from .models import (
     RunKeys,
     RunKeysQuery,
     RunMetricHistory,
+    RunNotebook,
     RunsPage,
     RunUpdate,
     SearchRuns,
@@ -280,6 +282,35 @@ class TrackingService:
         run = await self.get_run(run_id)
         return await self._read(self.artifacts.open_read, run.artifact_uri, path)
 
+    async def run_notebook(self, run_id: str) -> RunNotebook:
+        """The run's captured code path as a notebook (``run_notebook.py``)."""
+        run = await self.get_run(run_id)
+
+        def read(path: str) -> str | None:
+            try:
+                file, _, _ = self.artifacts.open_read(run.artifact_uri, path)
+            except NotFound:
+                return None
+            with file:
+                return file.read().decode(errors="replace")
+
+        cell = await self._read(read, run_notebook.CELL)
+        if cell is None:
+            raise NotFound(
+                "This run has no captured code: only runs that automatic tracking made "
+                "from a notebook cell can be opened as a notebook."
+            )
+        code_path = run_notebook.read_code_path(
+            await self._read(read, run_notebook.CODE_PATH_CELLS),
+            await self._read(read, run_notebook.CODE_PATH),
+        )
+        requirements = await self._read(read, run_notebook.REQUIREMENTS)
+        notebook = run_notebook.build_notebook(run, code_path, cell, requirements)
+        folder = posixpath.dirname(run.source.notebook_path or "")
+        return RunNotebook(
+            notebook=notebook, directory=folder, file_name=run_notebook.file_name(run)
+        )
+
     async def read_chunk(self, file: IO[bytes], size: int) -> bytes:
         return await self._read(file.read, size)
 
@@ -324,17 +355,14 @@ class TrackingService:
     async def update_list_tag(
         self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
     ) -> None:
-        """Set a run's JSON-list tag to ``change(its list)``, read and written in one task
-        on the writer thread: changes made at the same time each build on the one before
-        (two uploads' entries are both kept).  What ``change`` raises is raised here."""
-
-        def update() -> tuple[LogBatch, BatchOutcome]:
-            current = self.store.get_run(run_id).json_list_tag(key)
-            batch = LogBatch(tags={key: json.dumps(change(current))})
-            return batch, self.store.log_batch(run_id, batch)
-
-        batch, outcome = await self._write(update)
-        await self._logged(run_id, batch, outcome)
+        """Set a run's JSON-list tag to ``change(its list)``, read and written in one
+        transaction that holds the run's lock (:meth:`TrackingStore.update_list_tag`):
+        changes made at the same time, by this server or another one on the same database,
+        each build on the one before (two uploads' entries are both kept).  What ``change``
+        raises is raised here."""
+        await self._write(self.store.update_list_tag, run_id, key, change)
+        run = await self._read(self.store.get_run, run_id)
+        self.events.publish(RunEvent(type="run_updated", run=run))
 
     # Artifacts by location, for the runs' and logged models' folders alike.  ``path`` is
     # checked against escapes before anything touches a filesystem.

@@ -41,6 +41,8 @@ export interface IAutologStatus {
   experiment_name: string | null;
   /** `false` when the server switched tracking off for everyone. */
   server_enabled: boolean;
+  /** The run that a notebook reopened from a run reproduces, if any. */
+  reproduced_from: string | null;
 }
 
 /**

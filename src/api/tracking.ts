@@ -190,6 +190,30 @@ export interface IRunsPage {
   next_page_token?: string | null;
 }
 
+/**
+ * The tag of a run made by a notebook reopened from another run: that run's
+ * id (`constants.py`'s `REPRODUCED_FROM_TAG`).
+ */
+export const REPRODUCED_FROM_TAG = 'mlplatform.reproduced_from';
+
+/** The filter of the runs that reproduce `runId`. */
+export function reproductionsFilter(runId: string): string {
+  const literal = runId.replace(/\\/g, '\\\\').replace(/'/g, "''");
+  return `tags.\`${REPRODUCED_FROM_TAG}\` = '${literal}'`;
+}
+
+/**
+ * `GET runs/{id}/notebook`: a run's captured code as a new notebook.
+ */
+export interface IRunNotebook {
+  /** nbformat v4: header, package check, code path, the training cell last. */
+  notebook: Record<string, unknown>;
+  /** The source notebook's folder (`''` for the root when unknown). */
+  directory: string;
+  /** A suggested file name; the caller makes it unique in `directory`. */
+  file_name: string;
+}
+
 export interface IRunKeysQuery {
   /** Experiments whose runs to look at; all active experiments when empty. */
   experiment_ids?: string[];
@@ -436,6 +460,11 @@ export class TrackingClient {
    */
   getMetricHistories(query: IMetricHistoriesQuery): Promise<IMetricHistories> {
     return this._request('runs/metric-histories', 'POST', query);
+  }
+
+  /** `GET runs/{id}/notebook`: the run's captured code as a notebook. */
+  runNotebook(runId: string): Promise<IRunNotebook> {
+    return this._request(Private.path('runs', runId, 'notebook'), 'GET');
   }
 
   // artifacts

@@ -46,7 +46,7 @@ import {
   readExperimentsSettings
 } from '../panels/experiments/settings';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { addOpenRun } from '../panels/run/commands';
+import { addOpenRun, addOpenRunNotebook } from '../panels/run/commands';
 import type { RunPanel } from '../panels/run/RunPanel';
 import { CommandIDs, ITrackingService } from '../tokens';
 
@@ -117,7 +117,8 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
         settings,
         panels,
         stateDB,
-        stateKey: TABLE_STATE_KEY
+        stateKey: TABLE_STATE_KEY,
+        currentUser: recordedUserName(app)
       })
     };
 
@@ -126,6 +127,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       addNewExperiment,
       addOpenRun,
       addOpenRunSource,
+      addOpenRunNotebook,
       addCompareRuns,
       addRenameRun,
       addTagRuns,
@@ -140,6 +142,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     const rowCommands = [
       CommandIDs.openRun,
       CommandIDs.openRunSource,
+      CommandIDs.openRunNotebook,
       CommandIDs.compareRuns,
       CommandIDs.renameRun,
       CommandIDs.tagRuns,
@@ -205,3 +208,18 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * The name the server records as a run's user for this user: the identity's
+ * `name`, else its `username` (`base.py`'s `user_name`); null without one.
+ */
+async function recordedUserName(app: JupyterFrontEnd): Promise<string | null> {
+  try {
+    const users = app.serviceManager.user;
+    await users.ready;
+    const identity = users.identity;
+    return identity?.name || identity?.username || null;
+  } catch {
+    return null; // no user manager, or it failed: "mine" stays off
+  }
+}

@@ -103,6 +103,7 @@ async def test_the_status_endpoint_follows_the_notebook_metadata(
         "server_enabled": True,
         "notebook_path": "on.ipynb",
         "experiment_name": "on.ipynb",
+        "reproduced_from": None,
     }
     _, off = await mlp_api("GET", "autolog", path="off.ipynb")
     assert (off["enabled"], off["reason"]) == (False, "notebook")

@@ -202,9 +202,12 @@ class RoomClient:
         self.closed = None
         self.synced = asyncio.Event()
         self._outbox = asyncio.Queue()
+        url = self.server.ws_url(f"api/collaboration/room/{self.room_id}", **params)
+        # the token in a header too: JupyterHub's servers read it from the URL only when a
+        # browser says it opens a websocket (Sec-Fetch-Mode)
+        headers = {"Authorization": f"token {self.server.token}"}
         self._ws = await websocket_connect(
-            self.server.ws_url(f"api/collaboration/room/{self.room_id}", **params),
-            max_message_size=1024**3,
+            HTTPRequest(url, headers=headers), max_message_size=1024**3
         )
         self._tasks = [
             asyncio.create_task(self._receive(self._ws)),

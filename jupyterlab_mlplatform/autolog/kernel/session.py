@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...constants import MODEL_PACKAGE_FILE
+from ...constants import MODEL_PACKAGE_FILE, REPRODUCED_FROM_TAG
 from ...tracking.client import fluent
 from .capture import CodePath, ExecutedCell
 from .finisher import Finisher
@@ -42,6 +42,8 @@ class Decision:
     enabled: bool
     reason: str | None = None
     experiment_name: str | None = None
+    reproduced_from: str | None = None
+    """The run that the notebook reproduces (a notebook reopened from a run)."""
 
 
 @dataclass
@@ -252,6 +254,8 @@ class Autolog:
             "mlplatform.autolog": "true",
             "mlflow.source.type": "NOTEBOOK",
         }
+        if decision.reproduced_from:
+            tags[REPRODUCED_FROM_TAG] = decision.reproduced_from
         active = session.start(
             experiment, None, None, tags, nested=False, start_time=int(cell.started * 1000)
         )
@@ -264,7 +268,10 @@ class Autolog:
         """Whether tracking is on for this kernel's notebook, and its experiment."""
         reply = fluent._session().transport.request("GET", "autolog", timeout=10)
         return Decision(
-            bool(reply.get("enabled")), reply.get("reason"), reply.get("experiment_name")
+            bool(reply.get("enabled")),
+            reply.get("reason"),
+            reply.get("experiment_name"),
+            reply.get("reproduced_from"),
         )
 
     # -- after the cell -----------------------------------------------------------------

@@ -17,3 +17,5 @@ class AutologStatus(BaseModel):
     notebook_path: str | None = None
     experiment_name: str | None = None
     """Where automatic runs of this notebook go (the notebook's path)."""
+    reproduced_from: str | None = None
+    """The run a notebook reopened from a run reproduces (its runs are tagged with it)."""

@@ -6,11 +6,15 @@
 - the notebook's ``metadata.mlplatform.autolog`` (``false``: off for that notebook), from
   the live shared document when the notebook is open for collaboration, else from the
   file (re-read only when it changed).
+
+The same metadata section tells kernels which run a reopened notebook reproduces
+(``metadata.mlplatform.reproduced_from``, see ``tracking/run_notebook.py``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from glob import glob
 from typing import Any
@@ -25,10 +29,13 @@ SETTING_ID = "jupyterlab-mlplatform:autolog"
 METADATA_KEY = "mlplatform"
 
 
+_RUN_ID = re.compile(r"^[\w-]{1,64}$")
+
+
 @dataclass
 class _Cached:
     last_modified: Any
-    enabled: bool
+    section: dict[str, Any]
 
 
 class AutologSwitches:
@@ -51,8 +58,12 @@ class AutologSwitches:
             status.enabled, status.reason = False, "server"
         elif not self.user_setting_enabled():
             status.enabled, status.reason = False, "setting"
-        elif notebook_path and not await self.notebook_enabled(notebook_path):
-            status.enabled, status.reason = False, "notebook"
+        elif notebook_path:
+            section = await self.notebook_section(notebook_path)
+            if section.get("autolog") is False:
+                status.enabled, status.reason = False, "notebook"
+            else:
+                status.reproduced_from = _run_id(section.get("reproduced_from"))
         return status
 
     # -- the user setting ---------------------------------------------------------------
@@ -98,24 +109,25 @@ class AutologSwitches:
 
     # -- the notebook -------------------------------------------------------------------
 
-    async def notebook_enabled(self, path: str) -> bool:
+    async def notebook_section(self, path: str) -> dict[str, Any]:
+        """The notebook's ``metadata.mlplatform`` ({} when it has none or is unreadable)."""
         live = await self._live_metadata(path)
         if live is not None:
-            return _enabled_in(live)
+            return _section(live)
         contents = self._serverapp.contents_manager
         try:
             model = await ensure_async(contents.get(path, content=False))
             cached = self._notebooks.get(path)
             if cached is not None and cached.last_modified == model.get("last_modified"):
-                return cached.enabled
+                return cached.section
             full = await ensure_async(contents.get(path, content=True, type="notebook"))
         except Exception as e:  # noqa: BLE001 - no such notebook (yet): the default holds
             self._log.debug("Could not read %s for its autolog switch: %s", path, e, exc_info=True)
-            return True
+            return {}
         metadata = dict((full.get("content") or {}).get("metadata") or {})
-        enabled = _enabled_in(metadata)
-        self._notebooks[path] = _Cached(full.get("last_modified"), enabled)
-        return enabled
+        section = _section(metadata)
+        self._notebooks[path] = _Cached(full.get("last_modified"), section)
+        return section
 
     async def _live_metadata(self, path: str) -> dict[str, Any] | None:
         """The metadata of the shared document, when the notebook is open in a room."""
@@ -137,9 +149,14 @@ class AutologSwitches:
             return None
 
 
-def _enabled_in(metadata: dict[str, Any]) -> bool:
+def _section(metadata: dict[str, Any]) -> dict[str, Any]:
     section = metadata.get(METADATA_KEY)
-    return not (isinstance(section, dict) and section.get("autolog") is False)
+    return dict(section) if isinstance(section, dict) else {}
+
+
+def _run_id(value: Any) -> str | None:
+    """The source run id of a reopened notebook, when it looks like a run id."""
+    return value if isinstance(value, str) and _RUN_ID.match(value) else None
 
 
 def _setting_files_state(lab: Any) -> tuple[Any, ...]:

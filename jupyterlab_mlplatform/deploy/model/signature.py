@@ -1,4 +1,5 @@
-"""Signatures inferred from examples, inputs checked against them, and input examples.
+"""Signatures inferred from examples, inputs checked against them (by the one validator,
+:mod:`.input_schema`), and input examples.
 
 Tabular data (a DataFrame, a dict of columns, a list of records, a 2-D array or list of
 rows) gets a column signature; a numpy 2-D array's columns are unnamed, so positional.
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import SignatureError
+from .input_schema import InputSchema, combine
 from .metadata import INPUT_EXAMPLE_FILE, ColumnSpec, ColumnType, Signature, TensorSpec
 
 # -- inference -------------------------------------------------------------------------
@@ -105,91 +106,6 @@ def infer_signature(input_example: Any, output_example: Any = None) -> Signature
     return Signature(inputs=_schema(as_data(input_example)), outputs=outputs)
 
 
-# -- checking --------------------------------------------------------------------------
-
-
-def validate_input(signature: Signature, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with the signature's columns, in its order, cast to its types where that
-    is safe; other columns are dropped.  Raises :class:`SignatureError` naming the column
-    that is missing, has nulls while required, or holds values of another type."""
-    if isinstance(signature.inputs, TensorSpec):
-        _check_tensor(signature.inputs, df)
-        return df
-    specs = signature.inputs
-    positional = any(spec.name is None for spec in specs)
-    if positional:
-        if df.shape[1] != len(specs):
-            raise SignatureError(
-                f"Expected {len(specs)} columns, got {df.shape[1]}.",
-                column=None,
-            )
-        columns = {str(i): df.iloc[:, i] for i in range(len(specs))}
-        keys = [str(i) for i in range(len(specs))]
-    else:
-        columns = {str(c): df[c] for c in df.columns}
-        keys = [str(spec.name) for spec in specs]
-    result: dict[Any, pd.Series] = {}
-    for key, spec in zip(keys, specs, strict=True):
-        if key not in columns:
-            if spec.required:
-                raise SignatureError(f"Missing required column {key!r}.", column=key)
-            continue
-        series = columns[key]
-        if spec.required and series.isna().any():
-            raise SignatureError(f"Column {key!r} is required but has nulls.", column=key)
-        result[int(key) if positional else key] = _cast(series, spec.type, key)
-    frame = pd.DataFrame(result, index=df.index)
-    return frame
-
-
-def _cast(series: pd.Series, type_: ColumnType, key: str) -> pd.Series:
-    def wrong() -> SignatureError:
-        got = column_type_or_none(series)
-        return SignatureError(
-            f"Column {key!r} must be {type_}" + (f", not {got}." if got else "."), column=key
-        )
-
-    values = series.dropna()
-    kind = getattr(series.dtype, "kind", "O")
-    if type_ in ("double", "float"):
-        target = np.float64 if type_ == "double" else np.float32
-        if kind in "iuf" or (kind == "O" and all(is_number(v) for v in values)):
-            return series.astype(target)
-        raise wrong()
-    if type_ in ("long", "integer"):
-        target_int = np.int64 if type_ == "long" else np.int32
-        if kind in "iu":
-            return series.astype(target_int)
-        if kind in "fO" and all(is_number(v) and float(v).is_integer() for v in values):
-            if len(values) < len(series):
-                return series.astype("float64")  # optional column with nulls
-            return series.astype(target_int)
-        raise wrong()
-    if type_ == "boolean":
-        if kind == "b" or (kind == "O" and all(isinstance(v, bool | np.bool_) for v in values)):
-            return series if kind == "b" else series.astype(object)
-        raise wrong()
-    if type_ == "string":
-        if all(isinstance(v, str) for v in values):
-            return series
-        raise wrong()
-    if type_ == "binary":
-        try:
-            return series.map(_binary, na_action="ignore")
-        except (TypeError, ValueError) as e:
-            raise wrong() from e
-    if type_ == "datetime":
-        if kind == "M":
-            return series
-        if not all(isinstance(v, str | pd.Timestamp) for v in values):
-            raise wrong()
-        try:
-            return pd.to_datetime(series)
-        except (TypeError, ValueError) as e:
-            raise SignatureError(f"Column {key!r} holds values that are not dates.", key) from e
-    raise wrong()  # pragma: no cover - every ColumnType is handled above
-
-
 def column_type_or_none(series: pd.Series) -> str | None:
     try:
         return column_type(series)
@@ -197,30 +113,21 @@ def column_type_or_none(series: pd.Series) -> str | None:
         return None
 
 
-def is_number(value: Any) -> bool:
-    """A number (a Python or numpy integer or float), not a boolean."""
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
+# -- checking --------------------------------------------------------------------------
 
 
-def _binary(value: Any) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if isinstance(value, str):
-        return base64.b64decode(value, validate=True)
-    raise TypeError("not bytes")
-
-
-def _check_tensor(spec: TensorSpec, data: Any) -> None:
-    array = np.asarray(data)
-    if array.ndim != len(spec.shape):
-        raise SignatureError(
-            f"Expected a tensor of {len(spec.shape)} dimensions, got {array.ndim}."
-        )
-    for axis, (want, got) in enumerate(zip(spec.shape, array.shape, strict=True)):
-        if want != -1 and want != got:
-            raise SignatureError(f"Expected size {want} on axis {axis}, got {got}.")
+def validate_input(signature: Signature, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the signature's columns, in its order, cast to its types; other columns
+    are dropped.  The checks are the scoring server's (:mod:`.input_schema`, the one
+    validator): :class:`SignatureError` names the column that is missing, has nulls while
+    required, or holds values of another type.  Tensor input is checked and returned as is."""
+    schema = InputSchema(signature)
+    item = schema.from_frame(df)
+    if schema.tensor is not None:
+        return df
+    frame: pd.DataFrame = combine([item], schema)
+    frame.index = df.index
+    return frame
 
 
 # -- input examples --------------------------------------------------------------------

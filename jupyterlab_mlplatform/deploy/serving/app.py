@@ -27,12 +27,12 @@ from tornado import httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
+from ..model.input_schema import InputSchema
 from . import scoring_errors
 from .batching import MicroBatcher, Predictor
 from .formats import media_type, parse
 from .keys import KeyStore
 from .metrics import Metrics
-from .schema import InputSchema
 
 log = logging.getLogger(__name__)
 

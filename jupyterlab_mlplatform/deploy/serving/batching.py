@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.input_schema import InputSchema, Item, combine
 from .metrics import Metrics
-from .schema import InputSchema, Item, combine
 from .scoring_errors import PredictionFailed, ServingError
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,8 @@ from tornado.netutil import bind_sockets
 from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model
 
 from ... import bounded_json
-from . import openapi
+from ..model.input_schema import InputSchema
+from . import scoring_openapi
 from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
 from .formats import parse
@@ -55,7 +56,6 @@ from .imports import guard_imports
 from .keys import KeyStore
 from .lifetime import die_with_parent
 from .metrics import Metrics
-from .schema import InputSchema
 
 log = logging.getLogger("jupyterlab_mlplatform.deploy.serving")
 
@@ -183,7 +183,7 @@ def build_state(model: LoadedModel, args: argparse.Namespace, metrics: Metrics) 
             "authentication": "bearer" if keys is not None else None,
         },
     }
-    spec = openapi.document(
+    spec = scoring_openapi.document(
         metadata.signature,
         example,
         title=f"{name} scoring API",

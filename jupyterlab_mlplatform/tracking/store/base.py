@@ -10,8 +10,9 @@ Select the implementation with ``c.MLPlatformApp.tracking_store_class``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from traitlets.config import LoggingConfigurable
 
@@ -116,6 +117,15 @@ class TrackingStore(LoggingConfigurable):
         Params are immutable: setting a param again to the same value is allowed, to another
         value is a ``Conflict``.  A batch whose ``batch_id`` was applied before is skipped.
         """
+        raise NotImplementedError
+
+    def update_list_tag(
+        self, run_id: str, key: str, change: Callable[[list[Any]], list[Any]]
+    ) -> BatchOutcome:
+        """Set the run's JSON-list tag ``key`` to ``change(its list)`` (``[]`` when missing or
+        not a list), read and written in one transaction that holds the run's lock in the
+        database: two servers on one database appending at once keep both entries.  What
+        ``change`` raises is raised here."""
         raise NotImplementedError
 
     def delete_run_tag(self, run_id: str, key: str) -> Run:

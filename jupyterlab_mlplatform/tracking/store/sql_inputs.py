@@ -16,24 +16,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
 
-from ...errors import Conflict, NotFound
+from ...errors import NotFound
 from ..models import DatasetInput, DatasetSummary, ModelMetric, RunInputs
 from . import schema
-from .sql_rows import ACTIVE
+from .sql_locks import lock_active_run
 
 Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
 CHUNK = 500
 DATASET_CONTEXT_TAG = "mlflow.data.context"
-
-
-def _active_run(conn: Connection, run_id: str) -> None:
-    run = conn.execute(
-        select(schema.runs.c.lifecycle_stage).where(schema.runs.c.run_id == run_id)
-    ).first()
-    if run is None:
-        raise NotFound("No run with that id.")
-    if run.lifecycle_stage != ACTIVE:
-        raise Conflict("The run is deleted; restore it to log to it.")
 
 
 class SqlRunInputs:
@@ -46,7 +36,7 @@ class SqlRunInputs:
 
     def log_inputs(self, run_id: str, inputs: RunInputs) -> None:
         with self.engine.begin() as conn:
-            _active_run(conn, run_id)
+            lock_active_run(conn, run_id)  # not deleted for good before this commits
             self._upsert(
                 conn,
                 schema.run_dataset_inputs,

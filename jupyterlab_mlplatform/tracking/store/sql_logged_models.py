@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..run_names import random_run_name
 from . import schema
+from .sql_locks import lock_active_run, share_experiment
 from .sql_rows import ACTIVE, DELETED, now_ms
 
 Upsert = Callable[[Connection, Table, list[dict[str, Any]]], None]
@@ -68,10 +69,19 @@ def logged_models_from_rows(conn: Connection, rows: Sequence[Row[Any]]) -> list[
 class SqlLoggedModels:
     """The logged-model part of :class:`~.sql.SqlTrackingStore`."""
 
-    def __init__(self, engine: Engine, upsert: Upsert, experiment_id: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        upsert: Upsert,
+        experiment_id: Callable[[str], int],
+        dialect_insert: Callable[[Table], Any],
+    ) -> None:
         self.engine = engine
         self._upsert = upsert
         self._experiment_id = experiment_id
+        self._insert_params = dialect_insert(schema.logged_model_params).on_conflict_do_nothing(
+            index_elements=["model_id", "key"]
+        )
 
     def _get(self, conn: Connection, model_id: str) -> LoggedModel:
         row = conn.execute(
@@ -86,6 +96,8 @@ class SqlLoggedModels:
         model_id = f"m-{uuid.uuid4().hex}"
         now = now_ms()
         with self.engine.begin() as conn:
+            if share_experiment(conn, schema.experiments.c.experiment_id == eid) is None:
+                raise NotFound("No experiment with that id.")
             experiment = conn.execute(
                 select(
                     schema.experiments.c.artifact_location, schema.experiments.c.lifecycle_stage
@@ -166,21 +178,20 @@ class SqlLoggedModels:
             return self._get(conn, model_id)
 
     def _add_params(self, conn: Connection, model_id: str, new: dict[str, str]) -> None:
+        # Insert first, keeping what is there (another server may set the same param at
+        # this moment), in key order (no deadlock between two servers), then compare.
         table = schema.logged_model_params
-        existing = {
-            row.key: row.value
-            for row in conn.execute(
-                select(table.c.key, table.c.value).where(
-                    table.c.model_id == model_id, table.c.key.in_(list(new))
-                )
+        conn.execute(
+            self._insert_params,
+            [{"model_id": model_id, "key": k, "value": v} for k, v in sorted(new.items())],
+        )
+        stored = conn.execute(
+            select(table.c.key, table.c.value).where(
+                table.c.model_id == model_id, table.c.key.in_(list(new))
             )
-        }
-        if any(k in existing and existing[k] != v for k, v in new.items()):
+        )
+        if any(new[row.key] != row.value for row in stored):
             raise Conflict("Params are immutable: a model param already has another value.")
-        rows = [{"model_id": model_id, "key": k, "value": v} for k, v in new.items()]
-        rows = [row for row in rows if row["key"] not in existing]
-        if rows:
-            conn.execute(insert(table), rows)
 
     def delete_tag(self, model_id: str, key: str) -> LoggedModel:
         tags = schema.logged_model_tags
@@ -195,13 +206,7 @@ class SqlLoggedModels:
 
     def log_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
         with self.engine.begin() as conn:
-            run = conn.execute(
-                select(schema.runs.c.lifecycle_stage).where(schema.runs.c.run_id == run_id)
-            ).first()
-            if run is None:
-                raise NotFound("No run with that id.")
-            if run.lifecycle_stage != ACTIVE:
-                raise Conflict("The run is deleted; restore it to log to it.")
+            lock_active_run(conn, run_id)  # not deleted for good before this commits
             model_ids = list({output.model_id for output in outputs})
             found = set(
                 conn.execute(

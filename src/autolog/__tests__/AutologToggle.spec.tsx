@@ -90,7 +90,8 @@ describe('AutologToggleButton', () => {
             reason: 'server',
             notebook_path: null,
             experiment_name: null,
-            server_enabled: false
+            server_enabled: false,
+            reproduced_from: null
           }
         })}
         trans={trans}

@@ -14,6 +14,7 @@ function answer(overrides: Partial<IAutologStatus> = {}): IAutologStatus {
     notebook_path: 'work/train.ipynb',
     experiment_name: 'churn',
     server_enabled: true,
+    reproduced_from: null,
     ...overrides
   };
 }

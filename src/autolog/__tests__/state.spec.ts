@@ -17,6 +17,7 @@ function status(overrides: Partial<IAutologStatus> = {}): IAutologStatus {
     notebook_path: 'train.ipynb',
     experiment_name: 'churn',
     server_enabled: true,
+    reproduced_from: null,
     ...overrides
   };
 }

@@ -176,6 +176,23 @@ export class ExperimentsPanel extends ReactWidget {
             <option value="DELETED_ONLY">{trans.__('Deleted runs')}</option>
             <option value="ALL">{trans.__('All runs')}</option>
           </select>
+          <select
+            aria-label={trans.__('Whose runs')}
+            title={
+              runs.currentUser === null
+                ? trans.__('Your user name is not known yet.')
+                : trans.__(
+                    'Runs whose user is %1, or everyone’s',
+                    runs.currentUser
+                  )
+            }
+            value={runs.mine ? 'mine' : 'everyone'}
+            disabled={runs.currentUser === null}
+            onChange={event => void runs.setMine(event.target.value === 'mine')}
+          >
+            <option value="everyone">{trans.__('Everyone')}</option>
+            <option value="mine">{trans.__('Mine')}</option>
+          </select>
           <ColumnChooser
             keys={runs.keys}
             visible={runs.visibleColumnIds}

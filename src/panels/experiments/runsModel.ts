@@ -43,6 +43,8 @@ export interface IRunsTableState {
   pinned: string[];
   /** Widths the user dragged, by column id. */
   widths: Record<string, number>;
+  /** Only the current user's runs ("mine"), else everyone's. */
+  mine?: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export class RunsModel implements IDisposable {
     this._events = options.events ?? null;
     this._trans = options.trans ?? nullTranslator.load('jupyterlab_mlplatform');
     this._stateStore = options.stateStore ?? null;
+    this._currentUser = options.currentUser ?? null;
     this._events?.received.connect(this._onEvent, this);
   }
 
@@ -104,6 +107,53 @@ export class RunsModel implements IDisposable {
 
   get viewType(): ViewType {
     return this._viewType;
+  }
+
+  /**
+   * The name the server records as the user of the current user's runs (the
+   * identity's `name`, else its `username`); null while unknown, and then
+   * "mine" cannot apply.
+   */
+  get currentUser(): string | null {
+    return this._currentUser;
+  }
+  set currentUser(user: string | null) {
+    if (user === this._currentUser) {
+      return;
+    }
+    this._currentUser = user;
+    this._changed.emit();
+    if (this._state.mine) {
+      void this.reloadRuns();
+    }
+  }
+
+  /** Whether the table shows only the current user's runs. */
+  get mine(): boolean {
+    return this._state.mine === true && this._currentUser !== null;
+  }
+
+  /** Show only the current user's runs, or everyone's (remembered). */
+  async setMine(mine: boolean): Promise<void> {
+    if (mine === (this._state.mine === true)) {
+      return;
+    }
+    this._selection = new Set();
+    this._updateState({ mine });
+    await this.reloadRuns();
+  }
+
+  /**
+   * The filter the searches send: the filter box's text, and with "mine" a
+   * condition on `attributes.user` (the filter box's text in parentheses
+   * first, so its error positions shift by one).
+   */
+  get searchFilter(): string {
+    if (!this.mine) {
+      return this._filter;
+    }
+    const condition = `attributes.user = ${stringLiteral(this._currentUser!)}`;
+    return this._filter ? `(${this._filter}) AND ${condition}` : condition;
   }
 
   get pageSize(): number {
@@ -318,14 +368,21 @@ export class RunsModel implements IDisposable {
     try {
       const saved = await this._stateStore.load();
       if (saved) {
+        const wasMine = this.mine;
         this._state = {
           columns: Array.isArray(saved.columns) ? saved.columns : null,
           pinned: Array.isArray(saved.pinned) ? saved.pinned : [],
           widths:
-            saved.widths && typeof saved.widths === 'object' ? saved.widths : {}
+            saved.widths && typeof saved.widths === 'object'
+              ? saved.widths
+              : {},
+          mine: saved.mine === true
         };
         this._columnsCache = null;
         this._changed.emit();
+        if (this.mine !== wasMine && this._experimentIds.length > 0) {
+          await this.reloadRuns();
+        }
       }
     } catch (reason) {
       console.warn('Could not restore the runs table columns.', reason);
@@ -407,7 +464,7 @@ export class RunsModel implements IDisposable {
     try {
       const page = await this.client.searchRuns({
         experiment_ids: [...this._experimentIds],
-        filter: this._filter,
+        filter: this.searchFilter,
         order_by: orderBy,
         max_results: maxResults,
         page_token: pageToken,
@@ -422,9 +479,12 @@ export class RunsModel implements IDisposable {
         return undefined;
       }
       if (error instanceof APIError && error.details?.field === 'filter') {
+        const position = error.details.position ?? null;
+        // The filter box's text starts one character later inside "mine"'s.
+        const shift = this.searchFilter === this._filter ? 0 : 1;
         this._filterError = {
           message: error.details.reason ?? error.message,
-          position: error.details.position ?? null
+          position: position === null ? null : Math.max(0, position - shift)
         };
         this._runs = [];
         this._nextPageToken = null;
@@ -516,6 +576,7 @@ export class RunsModel implements IDisposable {
 
   private _changed = new Signal<this, void>(this);
   private _columnsCache: IColumn[] | null = null;
+  private _currentUser: string | null;
   private _defaultAttributes: string[] = [...DEFAULT_ATTRIBUTE_COLUMNS];
   private _events: EventsConnection | null;
   private _experimentIds: string[] = [];
@@ -548,10 +609,20 @@ export namespace RunsModel {
     /** Keeps the table live when given. */
     events?: EventsConnection;
     trans?: TranslationBundle;
-    /** Remembers columns, pins and widths when given. */
+    /** Remembers columns, pins, widths and "mine" when given. */
     stateStore?: IRunsTableStateStore;
+    /** The name the server records for the current user's runs. */
+    currentUser?: string | null;
   }
 
   /** Events arriving within this window cause one reload. */
   export const EVENT_DEBOUNCE_MS = 500;
+}
+
+/**
+ * A string literal of the search grammar: in single quotes, a quote doubled
+ * and a backslash doubled.
+ */
+export function stringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }

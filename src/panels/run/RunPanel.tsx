@@ -18,6 +18,7 @@ import { CommandIDs } from '../../tokens';
 import { CapturedCode } from './components/CapturedCode';
 import { KeyValueTable } from './components/KeyValueTable';
 import { MetricChartsGrid } from './components/MetricChartsGrid';
+import { Reproductions } from './components/Reproductions';
 import { RunViewPanel } from './RunViewPanel';
 
 const PANEL_CLASS = 'jp-mlp-RunPanel';
@@ -200,6 +201,8 @@ export class RunPanel extends RunViewPanel {
           {isDeployable(run) &&
             this.commands.hasCommand(CommandIDs.deployRun) &&
             command(CommandIDs.deployRun, trans.__('Deploy model'))}
+          {this.commands.hasCommand(CommandIDs.openRunNotebook) &&
+            command(CommandIDs.openRunNotebook, trans.__('Open as Notebook'))}
           {command(CommandIDs.renameRun, trans.__('Rename'))}
           {command(CommandIDs.tagRuns, trans.__('Tag'))}
           {run.lifecycle_stage === 'deleted'
@@ -259,6 +262,14 @@ export class RunPanel extends RunViewPanel {
       case 'overview':
         return (
           <>
+            <Reproductions
+              client={this.client}
+              run={run}
+              onOpenRun={runId =>
+                void this.commands.execute(CommandIDs.openRun, { runId })
+              }
+              trans={trans}
+            />
             <KeyValueTable
               caption={trans.__('Metrics')}
               headers={[trans.__('Latest'), trans.__('Step'), trans.__('Time')]}

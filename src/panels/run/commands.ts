@@ -1,10 +1,12 @@
 /*
- * The command that opens a run's panel (its code loads on first use).
+ * The commands that open a run: its panel (its code loads on first use), and
+ * its captured code as a new notebook.
  */
 import type { IDisposable } from '@lumino/disposable';
 
 import { DeploymentsClient } from '../../api/deployments';
 import { experimentsIcon } from '../../icons';
+import { reportError } from '../../notify';
 import { CommandIDs } from '../../tokens';
 import {
   IExperimentsContext,
@@ -54,6 +56,28 @@ export function addOpenRun(ctx: IExperimentsContext): IDisposable {
       void runPanels.add(widget);
       shell.add(widget, 'main', { mode: 'tab-after' });
       shell.activateById(widget.id);
+    }
+  });
+}
+
+export function addOpenRunNotebook(ctx: IExperimentsContext): IDisposable {
+  const { client, commands, trans } = ctx;
+  return commands.addCommand(CommandIDs.openRunNotebook, {
+    label: trans.__('Open as Notebook'),
+    caption: trans.__(
+      "A new notebook with the run's code path, the training cell last; running it makes a run tagged as its reproduction"
+    ),
+    describedBy: RUN_ARGS,
+    isEnabled: args =>
+      ctx.docManager !== null && targetRuns(ctx, args).length === 1,
+    execute: async args => {
+      const [runId] = targetRuns(ctx, args);
+      try {
+        const { openRunAsNotebook } = await import('./openAsNotebook');
+        return await openRunAsNotebook(client, ctx.docManager!, runId);
+      } catch (error) {
+        reportError(trans.__('Could not open the run as a notebook'), error);
+      }
     }
   });
 }

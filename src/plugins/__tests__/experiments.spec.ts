@@ -1,4 +1,5 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ServerConnection } from '@jupyterlab/services';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
@@ -20,6 +21,36 @@ const MODELS = JSON.stringify([{ artifact_path: 'model', flavor: 'sklearn' }]);
 interface IMenuItem {
   command: string;
   selector: string;
+}
+
+/**
+ * The plugin activated in a stand-in app (`extra`: more of the app), with
+ * what it registered: commands, context menu items and the widgets it added.
+ */
+function activatePlugin(
+  serverSettings: ServerConnection.ISettings,
+  events: EventsConnection,
+  extra: Record<string, unknown> = {}
+): { commands: CommandRegistry; menu: IMenuItem[]; added: Widget[] } {
+  const commands = new CommandRegistry();
+  const menu: IMenuItem[] = [];
+  const added: Widget[] = [];
+  const app = {
+    commands,
+    contextMenu: { addItem: (item: IMenuItem) => menu.push(item) },
+    shell: {
+      currentWidget: null,
+      add: (widget: Widget) => added.push(widget),
+      activateById: () => undefined
+    },
+    ...extra
+  } as unknown as JupyterFrontEnd;
+  experimentsPlugin.activate(
+    app,
+    { client: new TrackingClient({ serverSettings }), events },
+    ...Array(8).fill(null)
+  );
+  return { commands, menu, added };
 }
 
 describe('experimentsPlugin: Deploy Model…', () => {
@@ -55,23 +86,7 @@ describe('experimentsPlugin: Deploy Model…', () => {
       WebSocket: FakeWebSocket as unknown as typeof WebSocket
     });
     events = new EventsConnection({ serverSettings });
-    commands = new CommandRegistry();
-    menu = [];
-    added = [];
-    const app = {
-      commands,
-      contextMenu: { addItem: (item: IMenuItem) => menu.push(item) },
-      shell: {
-        currentWidget: null,
-        add: (widget: Widget) => added.push(widget),
-        activateById: () => undefined
-      }
-    } as unknown as JupyterFrontEnd;
-    experimentsPlugin.activate(
-      app,
-      { client: new TrackingClient({ serverSettings }), events },
-      ...Array(8).fill(null)
-    );
+    ({ commands, menu, added } = activatePlugin(serverSettings, events));
   });
 
   afterEach(() => {
@@ -187,5 +202,33 @@ describe('experimentsPlugin: Deploy Model…', () => {
     await waitFor(() => deployButton() !== undefined);
     panel.runs.setSelection(['r2']);
     await waitFor(() => deployButton() === undefined);
+  });
+});
+
+describe('experimentsPlugin: the current user for "mine"', () => {
+  it("gives the runs table the identity's name, the one runs record", async () => {
+    const server = new FakeServer()
+      .on('GET', 'experiments', { body: { experiments: [] } })
+      .on('POST', 'runs/search', { body: { runs: [], next_page_token: null } })
+      .on('POST', 'runs/keys', { body: { params: [], metrics: [], tags: [] } });
+    const serverSettings = server.settings({
+      WebSocket: FakeWebSocket as unknown as typeof WebSocket
+    });
+    const events = new EventsConnection({ serverSettings });
+    const { commands, added } = activatePlugin(serverSettings, events, {
+      serviceManager: {
+        user: {
+          ready: Promise.resolve(),
+          identity: { username: 'a1b2c3', name: 'Alice' }
+        }
+      }
+    });
+
+    await commands.execute(CommandIDs.openExperiments);
+    const panel = added[0] as ExperimentsPanel;
+    await waitFor(() => panel.runs.currentUser !== null);
+    expect(panel.runs.currentUser).toBe('Alice');
+    panel.dispose();
+    events.dispose();
   });
 });

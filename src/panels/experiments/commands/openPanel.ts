@@ -19,6 +19,11 @@ export interface IPanelOpenerOptions extends Pick<
   stateDB: IStateDB | null;
   /** Where `stateDB` keeps the runs table's state. */
   stateKey: string;
+  /**
+   * The name the server records for the current user's runs, once known
+   * (the "mine" switch); null when there is no identity.
+   */
+  currentUser?: Promise<string | null>;
 }
 
 /**
@@ -76,6 +81,9 @@ async function createPanel(
           }
         }
       : undefined
+  });
+  void options.currentUser?.then(user => {
+    runs.currentUser = user;
   });
   runs.pageSize = settings.pageSize;
   if (settings.defaultColumns) {
