@@ -28,10 +28,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PostgresUnavailable", "database_url", "find_postgres_bin", "start_postgres"]
+from sqlalchemy import Engine, create_engine
+
+__all__ = ["PostgresUnavailable", "database_engine", "find_postgres_bin", "start_postgres"]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -174,11 +177,20 @@ def start_postgres(
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
 
 
-def database_url(
-    backend: str, tmpdir: str | os.PathLike[str]
-) -> tuple[str, Callable[[], None] | None]:
-    """``(url, stop)`` of an empty database: ``backend`` "sqlite" (a file in ``tmpdir``, no
-    ``stop``) or "postgresql" (:func:`start_postgres`; may raise :class:`PostgresUnavailable`)."""
+@contextmanager
+def database_engine(backend: str, tmpdir: str | os.PathLike[str]) -> Iterator[Engine]:
+    """An engine on an empty database: ``backend`` "sqlite" (a file in ``tmpdir``) or
+    "postgresql" (:func:`start_postgres`; may raise :class:`PostgresUnavailable`), disposed
+    of and stopped on exit."""
+    stop = None
     if backend == "sqlite":
-        return f"sqlite:///{Path(tmpdir) / 'runs.db'}", None
-    return start_postgres(tmpdir)
+        url = f"sqlite:///{Path(tmpdir) / 'runs.db'}"
+    else:
+        url, stop = start_postgres(tmpdir)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if stop is not None:
+            stop()

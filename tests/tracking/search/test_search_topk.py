@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from jupyterlab_mlplatform.tracking.models import ViewType
 from jupyterlab_mlplatform.tracking.search import build_search_query, parse_query
@@ -21,12 +21,12 @@ from jupyterlab_mlplatform.tracking.search.topk import search_run_rows
 from jupyterlab_mlplatform.tracking.store import schema
 
 try:
-    from tests.pg_server import PostgresUnavailable, database_url
+    from tests.pg_server import PostgresUnavailable, database_engine
 except ImportError:  # the repository root is not on sys.path: import it from tests/
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
-        database_url,
+        database_engine,
     )
 
 RUN_COUNT = 240
@@ -89,17 +89,11 @@ def mlp_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     try:
-        url, stop = database_url(request.param, tmp_path_factory.mktemp("topk"))
+        with database_engine(request.param, tmp_path_factory.mktemp("topk")) as db:
+            populate(db)
+            yield db
     except PostgresUnavailable as exc:
         pytest.skip(str(exc))
-    db = create_engine(url)
-    try:
-        populate(db)
-        yield db
-    finally:
-        db.dispose()
-        if stop is not None:
-            stop()
 
 
 def one_statement(conn: Connection, filter_string: str, order_by: list[str]) -> list[str]:
