@@ -62,11 +62,11 @@ from ..models import (
 from ..run_names import random_run_name
 from ..search import (
     ParsedQuery,
-    build_search_query,
     decode_page_token,
     encode_page_token,
     parse_query,
 )
+from ..search.topk import search_run_rows
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
@@ -459,7 +459,8 @@ class SqlTrackingStore(TrackingStore):
         with self.engine.connect() as conn:
             if not experiment_ids:
                 experiment_ids = self._active_experiment_ids(conn)
-            statement = build_search_query(
+            rows = search_run_rows(
+                conn,
                 experiment_ids,
                 query.run_view_type,
                 expression,
@@ -467,7 +468,6 @@ class SqlTrackingStore(TrackingStore):
                 offset,
                 query.max_results + 1,
             )
-            rows = conn.execute(statement).all()
             has_more = len(rows) > query.max_results
             runs = runs_from_rows(conn, rows[: query.max_results], self._placeholder)
         token = encode_page_token(offset + query.max_results, query) if has_more else None
