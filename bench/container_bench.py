@@ -4,7 +4,7 @@
 
 Both images are built with buildah (vfs storage, chroot isolation, docker format) on the
 local stand-in for ``python:3.11-slim`` that the container build test uses (a debootstrap
-Debian 12 minbase with Debian's Python 3.11; see ``deploy/container/localbuild.py``), from
+Debian 12 minbase with Debian's Python 3.11; see ``tests/deploy/container/localbuild.py``), from
 the same scikit-learn LogisticRegression with the same pinned requirements:
 
 * ours: the context of ``GET .../container.tar.gz`` (``deploy.container.write_context``);
@@ -41,13 +41,13 @@ from jupyterlab_mlplatform.deploy.container import (
     extract_context,
     write_context_file,
 )
-from jupyterlab_mlplatform.deploy.container.localbuild import (
+from jupyterlab_mlplatform.deploy.model import save_model
+from tests.deploy.container.localbuild import (
     BASE_IMAGE,
     Engine,
     base_rootfs,
     probe_tools,
 )
-from jupyterlab_mlplatform.deploy.model import save_model
 
 MLFLOW_BASE = """\
 FROM {base}

@@ -18,7 +18,6 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Type, Unicode, default, observe
 from traitlets.config.loader import DeferredConfig
 
-from . import handlers as common_handlers
 from .autolog.server import handlers as autolog_handlers
 from .autolog.server.switches import AutologSwitches
 from .collab import handlers as collab_handlers
@@ -34,6 +33,7 @@ from .kernels.connection import identifying_connection_class
 from .kernels.names import TOKEN_VARIABLE, URL_VARIABLE
 from .kernels.provisioner import PROVISIONER_NAME, KernelLaunch, set_kernel_launch
 from .mlflow_api import handlers as mlflow_api_handlers
+from .platform_openapi import handlers as openapi_handlers
 from .private_files import make_private_dir
 from .tracking import handlers as tracking_handlers
 from .tracking.artifacts import ArtifactRepository
@@ -339,7 +339,7 @@ class MLPlatformApp(ExtensionApp):
         self.handlers.extend(container_handlers.default_handlers)
         self.handlers.extend(mlflow_api_handlers.default_handlers)
         self.handlers.extend(collab_handlers.default_handlers)
-        self.handlers.extend(common_handlers.default_handlers)
+        self.handlers.extend(openapi_handlers.default_handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # The port is final once the server listens (port_retries may have moved it).

@@ -28,10 +28,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PostgresUnavailable", "find_postgres_bin", "start_postgres"]
+from sqlalchemy import Engine, create_engine
+
+__all__ = ["PostgresUnavailable", "database_engine", "find_postgres_bin", "start_postgres"]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -172,3 +175,22 @@ def start_postgres(
         stop()
         raise
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
+
+
+@contextmanager
+def database_engine(backend: str, tmpdir: str | os.PathLike[str]) -> Iterator[Engine]:
+    """An engine on an empty database: ``backend`` "sqlite" (a file in ``tmpdir``) or
+    "postgresql" (:func:`start_postgres`; may raise :class:`PostgresUnavailable`), disposed
+    of and stopped on exit."""
+    stop = None
+    if backend == "sqlite":
+        url = f"sqlite:///{Path(tmpdir) / 'runs.db'}"
+    else:
+        url, stop = start_postgres(tmpdir)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if stop is not None:
+            stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jupyterlab_mlplatform.deploy.model import save_model
 from jupyterlab_mlplatform.deploy.serving.keys import generate_key, hash_key, write_keys_file
-from tests.deploy.test_serving import launch, stop, wait_event
+from tests.deploy.serving.test_serving import launch, stop, wait_event
 
 COLUMNS = ["a", "b", "c"]
 

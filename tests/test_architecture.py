@@ -3,6 +3,7 @@ and the scoring server imports only what its container image ships."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -77,3 +78,29 @@ def test_the_scoring_runtime_imports_only_what_the_image_ships() -> None:
     assert imported, "the runtime packages import nothing of the package: the graph is wrong"
     missing = sorted(m for m in imported if not _shipped(m))
     assert not missing, f"the image lacks {missing}: add them to RUNTIME_MODULES or stop importing"
+
+
+MAX_LINES = 500
+REASON = "Why one module of over 500 lines:"
+"""How a module over :data:`MAX_LINES` starts the paragraph of its docstring that says why."""
+
+
+def _long_modules() -> dict[str, str]:
+    """The package's modules over :data:`MAX_LINES` lines, and their text."""
+    found = {}
+    for path in PACKAGE_DIR.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "labextension" not in path.parts and len(text.splitlines()) > MAX_LINES:
+            found[path.relative_to(PACKAGE_DIR).as_posix()] = text
+    return found
+
+
+def test_a_module_over_500_lines_says_why_at_its_top() -> None:
+    long = _long_modules()
+    assert long, "no module over the limit: drop REASON's paragraphs or lower MAX_LINES"
+    unexplained = sorted(
+        name
+        for name, text in long.items()
+        if REASON not in (ast.get_docstring(ast.parse(text)) or "")
+    )
+    assert not unexplained, f"split {unexplained} by role, or say {REASON!r} in the docstring"

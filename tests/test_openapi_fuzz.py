@@ -33,7 +33,7 @@ from schemathesis.engine import events, from_schema
 
 from jupyterlab_mlplatform import __version__
 from jupyterlab_mlplatform.deploy.serving import app as serving_app
-from jupyterlab_mlplatform.openapi import build_openapi
+from jupyterlab_mlplatform.platform_openapi import build_openapi
 from tests.collab.server_process import ServerProcess
 from tests.scoring_server import COLUMNS, save_small_model, start_scoring_server
 
@@ -47,7 +47,7 @@ CHECKS = (
 
 NOT_FUZZED = {
     "GET /events": "a websocket: plain requests only get its refusal "
-    "(tests/tracking/test_api_events.py checks that, and the upgrade itself)",
+    "(tests/tracking/api/test_api_events.py checks that, and the upgrade itself)",
 }
 NOT_REACHED = {
     "GET /openapi.json": "schemathesis does not call the document it tests "

@@ -1,9 +1,10 @@
 """The TypeScript wire types in ``src/api/*.ts`` match the pydantic wire models.
 
 Every pydantic model and typed dict of the REST API and its events (the modules
-``openapi.py`` builds the document from) has an interface ``I<Model>`` in ``src/api``, with
-the same field names, the same optionality and the same basic types: string, number, boolean,
-null, string literal unions, objects, and arrays and records with the kinds of their items.
+``platform_openapi/document.py`` builds the document from) has an interface ``I<Model>`` in
+``src/api``, with the same field names, the same optionality and the same basic types:
+string, number, boolean, null, string literal unions, objects, and arrays and records with
+the kinds of their items.
 Models without a mirror (``WITHOUT_TS_MIRROR``) and interfaces without a model (``TS_ONLY``)
 are listed with the reason. The TypeScript side is read by the TypeScript compiler itself
 (``tests/ts_interfaces.js``), so aliases, unions and ``extends`` are resolved as ``tsc`` sees
@@ -26,10 +27,10 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 from typing_extensions import is_typeddict
 
-from jupyterlab_mlplatform import openapi
 from jupyterlab_mlplatform.autolog.server import models as autolog_models
 from jupyterlab_mlplatform.collab import models as collab_models
 from jupyterlab_mlplatform.deploy.manager import models as deploy_models
+from jupyterlab_mlplatform.platform_openapi import OPERATIONS
 from jupyterlab_mlplatform.tracking import models as tracking_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ WIRE_MODULES: tuple[ModuleType, ...] = (
 )
 
 WITHOUT_TS_MIRROR: dict[str, str] = {
-    "Model": "the base class of the wire models, with no fields",
+    "WireModel": "the base class of the wire models, with no fields",
     "LoggedModel": "served by the MLflow-compatible API only (mlflow_api), not by src/api",
     "LoggedModelCreate": "served by the MLflow-compatible API only",
     "LoggedModelUpdate": "served by the MLflow-compatible API only",
@@ -57,11 +58,13 @@ WITHOUT_TS_MIRROR: dict[str, str] = {
 
 TS_ONLY: dict[str, str] = {
     "ICapturedFile": "artifact paths that autolog writes, not a body of the REST API",
+    "ICodePathCell": "a cell of the code_path.json artifact that autolog writes, not REST",
+    "ICodePathCells": "the code_path.json artifact that autolog writes, not a body of REST",
     "IPresenceLocation": "the client's own awareness state in a shared notebook, not REST",
     "IDeploymentMetadata": "the scoring server's /metadata, passed through as raw JSON",
     "IInvocationResult": "the client's summary of a scoring request (status, time, body)",
     "IModelPackageRef": "the client's reference to a run's model package",
-    "IErrorDetails": "the details of the Error schema, written by hand in openapi.py",
+    "IErrorDetails": "the details of the Error schema, written by hand in the OpenAPI document",
 }
 """Interfaces of ``src/api`` that mirror no pydantic model, and why."""
 
@@ -75,7 +78,7 @@ def _wire_models() -> dict[str, Any]:
                 continue
             if issubclass(value, BaseModel) or is_typeddict(value):
                 found[name] = value
-    for op in openapi.OPERATIONS:
+    for op in OPERATIONS:
         for model in (op.body, op.response):
             if model is not None:
                 found[model.__name__] = model
@@ -83,7 +86,7 @@ def _wire_models() -> dict[str, Any]:
 
 
 WIRE_MODELS = _wire_models()
-REQUEST_BODIES = {op.body.__name__ for op in openapi.OPERATIONS if op.body is not None}
+REQUEST_BODIES = {op.body.__name__ for op in OPERATIONS if op.body is not None}
 
 
 @cache
@@ -190,8 +193,8 @@ def _differences(model: Any, interface: dict[str, Any]) -> list[str]:
 
 
 def test_the_wire_model_list_is_complete() -> None:
-    """The list finds the models openapi.py documents; the allowlist names none of them."""
-    documented = {m.__name__ for op in openapi.OPERATIONS for m in (op.body, op.response) if m}
+    """The list finds the models the OpenAPI document names; the allowlist names none of them."""
+    documented = {m.__name__ for op in OPERATIONS for m in (op.body, op.response) if m}
     documented |= {"RunEvent", "ExperimentEvent", "MetricsEvent", "MetricPoint"}
     assert documented <= WIRE_MODELS.keys()
     assert WITHOUT_TS_MIRROR.keys() <= WIRE_MODELS.keys()

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ..tracking.models import Model
+from ..tracking.models import WireModel
 
 CELL_METADATA_KEY = "mlplatform"
 """The cell metadata key of everything the platform writes into a cell."""
@@ -28,7 +28,7 @@ EXECUTION_KEY = "execution"
 """``metadata.mlplatform.execution``: the cell's last :class:`ExecutionRecord`."""
 
 
-class CollabUser(Model):
+class CollabUser(WireModel):
     """A person, as jupyter-server identifies them (``jupyter_server.auth.User``)."""
 
     username: str
@@ -68,7 +68,7 @@ class ExecutionStatus(StrEnum):
     ABORTED = "aborted"
 
 
-class ExecutionRecord(Model):
+class ExecutionRecord(WireModel):
     """Who last ran a code cell, written by the server into the live notebook."""
 
     user: CollabUser
@@ -88,7 +88,7 @@ class ExecutionRecord(Model):
 # -- the activity feed ---------------------------------------------------------------------
 
 
-class ActivityRun(Model):
+class ActivityRun(WireModel):
     """A run an execution created, as it was when the item last changed."""
 
     run_id: str
@@ -104,14 +104,14 @@ DeploymentAction = Literal[
 ]
 
 
-class ActivityDeployment(Model):
+class ActivityDeployment(WireModel):
     name: str
     action: DeploymentAction
     version: int | None = None
     run_id: str | None = None
 
 
-class ActivityItem(Model):
+class ActivityItem(WireModel):
     """One line of the activity feed: an execution, or something done to a deployment."""
 
     id: int
@@ -132,21 +132,21 @@ class ActivityItem(Model):
     deployment: ActivityDeployment | None = None
 
 
-class ActivityPage(Model):
+class ActivityPage(WireModel):
     items: list[ActivityItem]
     """Newest first."""
     next_before: int | None = None
     """Pass as ``before`` for the page of older items; None on the last page."""
 
 
-class ActivityEvent(Model):
+class ActivityEvent(WireModel):
     """Sent on the ``mlplatform/api/events`` websocket when the feed changes."""
 
     type: Literal["activity_added", "activity_updated"]
     item: ActivityItem
 
 
-class CollabStatus(Model):
+class CollabStatus(WireModel):
     """Whether notebooks are co-edited on this server (``GET mlplatform/api/collaboration``)."""
 
     enabled: bool

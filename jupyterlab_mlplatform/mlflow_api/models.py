@@ -272,15 +272,8 @@ class SearchRunsResponse(Response):
     next_page_token: str | None = None
 
 
-class LogMetric(RunRef):
-    key: Annotated[str, Field(min_length=1)]
-    value: float
-    timestamp: Int64
-    """Required, as in MLflow."""
-    step: Int64 = 0
-    model_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    dataset_name: Annotated[str, Field(max_length=500)] | None = None
-    dataset_digest: Annotated[str, Field(max_length=36)] | None = None
+class LogMetric(RunRef, MetricIn):
+    """One point of a batch's metrics, with the run it goes to (``runs/log-metric``)."""
 
 
 class LogParam(RunRef):

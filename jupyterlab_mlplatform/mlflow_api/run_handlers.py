@@ -181,19 +181,10 @@ class LogMetricHandler(RunWriteHandler):
     async def post(self) -> None:
         request = self.get_request(wire.LogMetric)
         run_id = self.require_run_id(request.the_run_id)
-        metric = wire.MetricIn(
-            key=request.key,
-            value=request.value,
-            timestamp=request.timestamp,
-            step=request.step,
-            model_id=request.model_id,
-            dataset_name=request.dataset_name,
-            dataset_digest=request.dataset_digest,
-        )
         await self.write_batch(
             run_id,
-            translate.log_batch([metric], [], []),
-            translate.model_metrics(run_id, [metric]),
+            translate.log_batch([request], [], []),
+            translate.model_metrics(run_id, [request]),
         )
         self.finish_mlflow(wire.Empty())
 

@@ -13,6 +13,12 @@ What maps to what:
 - MLflow's default experiment ``"0"`` is our experiment named ``Default``.
 - statuses and lifecycle stages have the same names on both sides; a logged model's status
   gains MLflow's ``LOGGED_MODEL_`` prefix.
+
+Why one module of over 500 lines: it is the whole mapping between MLflow's wire and ours, in
+one namespace the handlers read as ``translate.*``, and the rules above cut across its
+entities (the default experiment, the artifact URIs, the derived tags).  It is pure functions
+in sections, one per entity (experiments, runs, logged models, the artifact proxy's paths),
+each read on its own.
 """
 
 from __future__ import annotations

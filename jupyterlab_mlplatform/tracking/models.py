@@ -46,7 +46,7 @@ def fits_int64(literal: str, value: float) -> bool:
     return INT64_MIN <= value <= INT64_MAX
 
 
-class Model(BaseModel):
+class WireModel(BaseModel):
     """Base of every wire model: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -96,7 +96,7 @@ def finite_or_text(value: float) -> float | NonFiniteText:
 # -- experiments ---------------------------------------------------------------------------
 
 
-class Experiment(Model):
+class Experiment(WireModel):
     experiment_id: str
     name: str
     description: str | None = None
@@ -108,13 +108,13 @@ class Experiment(Model):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class ExperimentCreate(Model):
+class ExperimentCreate(WireModel):
     name: Annotated[str, Field(min_length=1, max_length=500)]
     description: str | None = None
     tags: dict[Key, TagValue] = Field(default_factory=dict)
 
 
-class ExperimentUpdate(Model):
+class ExperimentUpdate(WireModel):
     name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     description: str | None = None
     tags: dict[Key, TagValue] | None = None
@@ -123,14 +123,14 @@ class ExperimentUpdate(Model):
     """``active`` restores a deleted experiment."""
 
 
-class ExperimentList(Model):
+class ExperimentList(WireModel):
     experiments: list[Experiment]
 
 
 # -- runs ----------------------------------------------------------------------------------
 
 
-class RunSource(Model):
+class RunSource(WireModel):
     notebook_path: str | None = None
     cell_id: str | None = None
     cell_index: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
@@ -139,7 +139,7 @@ class RunSource(Model):
     kernel_id: str | None = None
 
 
-class LatestMetric(Model):
+class LatestMetric(WireModel):
     value: float
     step: int
     timestamp: int
@@ -149,7 +149,7 @@ class LatestMetric(Model):
         return finite_or_text(value)
 
 
-class Run(Model):
+class Run(WireModel):
     run_id: str
     experiment_id: str
     name: str
@@ -173,7 +173,7 @@ class Run(Model):
         return value if isinstance(value, list) else []
 
 
-class RunCreate(Model):
+class RunCreate(WireModel):
     experiment_id: str | None = None
     experiment_name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     name: Annotated[str, Field(max_length=250)] | None = None
@@ -189,7 +189,7 @@ class RunCreate(Model):
     )
 
 
-class RunUpdate(Model):
+class RunUpdate(WireModel):
     status: RunStatus | None = None
     end_time: Int64 | None = None
     name: Annotated[str, Field(min_length=1, max_length=250)] | None = None
@@ -215,7 +215,7 @@ class MetricPoint(TypedDict):
     """Milliseconds since the epoch; the server's clock when omitted."""
 
 
-class LogBatch(Model):
+class LogBatch(WireModel):
     metrics: list[MetricPoint] = Field(default_factory=list)
     params: dict[Key, ParamValue] = Field(default_factory=dict)
     tags: dict[Key, TagValue] = Field(default_factory=dict)
@@ -229,12 +229,12 @@ class LogBatch(Model):
     )
 
 
-class LogBatchResult(Model):
+class LogBatchResult(WireModel):
     applied: bool
     """False when the batch id had been applied before (a retry)."""
 
 
-class MetricHistory(Model):
+class MetricHistory(WireModel):
     """One metric's history, column by column (the shape charting libraries take)."""
 
     key: str
@@ -252,7 +252,7 @@ class MetricHistory(Model):
         return [finite_or_text(v) for v in values]
 
 
-class SearchRuns(Model):
+class SearchRuns(WireModel):
     experiment_ids: list[str] = Field(default_factory=list)
     """Experiments to search; all active experiments when empty."""
     filter: Annotated[str, Field(max_length=10_000)] = ""
@@ -262,18 +262,18 @@ class SearchRuns(Model):
     run_view_type: ViewType = ViewType.ACTIVE_ONLY
 
 
-class RunsPage(Model):
+class RunsPage(WireModel):
     runs: list[Run]
     next_page_token: str | None = None
 
 
-class RunKeysQuery(Model):
+class RunKeysQuery(WireModel):
     experiment_ids: list[str] = Field(default_factory=list)
     """Experiments whose runs to look at; all active experiments when empty."""
     run_view_type: ViewType = ViewType.ACTIVE_ONLY
 
 
-class RunKeys(Model):
+class RunKeys(WireModel):
     """The distinct keys the runs use, each list sorted (for column choosers and completion)."""
 
     params: list[str]
@@ -281,7 +281,7 @@ class RunKeys(Model):
     tags: list[str]
 
 
-class MetricHistoriesQuery(Model):
+class MetricHistoriesQuery(WireModel):
     run_ids: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]],
         Field(min_length=1, max_length=100),
@@ -297,18 +297,18 @@ class RunMetricHistory(MetricHistory):
     run_id: str
 
 
-class MetricHistories(Model):
+class MetricHistories(WireModel):
     histories: list[RunMetricHistory]
     """One per run and key that has points, in the order of ``run_ids`` then ``keys``."""
 
 
-class ArtifactInfo(Model):
+class ArtifactInfo(WireModel):
     path: str
     is_dir: bool
     size: int | None = None
 
 
-class ArtifactList(Model):
+class ArtifactList(WireModel):
     root_uri: str
     path: str
     files: list[ArtifactInfo]
@@ -324,7 +324,7 @@ class LoggedModelStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class LoggedModel(Model):
+class LoggedModel(WireModel):
     """A model with an id of its own (MLflow 3's ``LoggedModel``), produced by a run or not.
 
     Its files live at ``artifact_location``, beside the runs of its experiment."""
@@ -345,7 +345,7 @@ class LoggedModel(Model):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class LoggedModelCreate(Model):
+class LoggedModelCreate(WireModel):
     experiment_id: str
     name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     """A readable random name when omitted."""
@@ -355,7 +355,7 @@ class LoggedModelCreate(Model):
     tags: dict[Key, TagValue] = Field(default_factory=dict)
 
 
-class LoggedModelUpdate(Model):
+class LoggedModelUpdate(WireModel):
     status: LoggedModelStatus | None = None
     status_message: str | None = None
     params: dict[Key, ParamValue] | None = None
@@ -365,14 +365,14 @@ class LoggedModelUpdate(Model):
     lifecycle_stage: LifecycleStage | None = None
 
 
-class ModelOutput(Model):
+class ModelOutput(WireModel):
     """A logged model that a run declares as its output, at a training step."""
 
     model_id: Annotated[str, Field(min_length=1, max_length=64)]
     step: Int64 = 0
 
 
-class DatasetInput(Model):
+class DatasetInput(WireModel):
     """A dataset a run used (MLflow's ``DatasetInput``): the dataset, and the input's tags."""
 
     name: Annotated[str, Field(min_length=1, max_length=500)]
@@ -386,7 +386,7 @@ class DatasetInput(Model):
     )
 
 
-class RunInputs(Model):
+class RunInputs(WireModel):
     """What a run used: datasets, and logged models by id."""
 
     datasets: list[DatasetInput] = Field(default_factory=list)
@@ -395,7 +395,7 @@ class RunInputs(Model):
     )
 
 
-class DatasetSummary(Model):
+class DatasetSummary(WireModel):
     """A dataset some run of an experiment used, in a context (``training``...) or none."""
 
     experiment_id: str
@@ -404,7 +404,7 @@ class DatasetSummary(Model):
     context: str | None = None
 
 
-class ModelMetric(Model):
+class ModelMetric(WireModel):
     """A metric point logged for a logged model (by a run, maybe on a dataset)."""
 
     model_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -420,17 +420,17 @@ class ModelMetric(Model):
 # -- events --------------------------------------------------------------------------------
 
 
-class RunEvent(Model):
+class RunEvent(WireModel):
     type: Literal["run_created", "run_updated", "run_deleted"]
     run: Run
 
 
-class ExperimentEvent(Model):
+class ExperimentEvent(WireModel):
     type: Literal["experiment_created", "experiment_updated", "experiment_deleted"]
     experiment: Experiment
 
 
-class MetricsEvent(Model):
+class MetricsEvent(WireModel):
     """Metric points appended to one run since the last event (coalesced)."""
 
     type: Literal["metrics_appended"] = "metrics_appended"
@@ -440,7 +440,7 @@ class MetricsEvent(Model):
     count: int
 
 
-class RunNotebook(Model):
+class RunNotebook(WireModel):
     """``GET runs/{run_id}/notebook``: the run's captured code as a new notebook."""
 
     notebook: dict[str, Any]

@@ -1,7 +1,8 @@
 """A run reopened as a notebook: its captured code path, then its training cell.
 
 Automatic tracking leaves beside each run the cells the kernel executed before the run's
-cell (``mlplatform/code_path.py``, percent format, oldest first), the run's cell
+cell (``mlplatform/code_path.json``, oldest first; runs from before that file have only the
+percent-format ``mlplatform/code_path.py``), the run's cell
 (``mlplatform/cell.py``) and the kernel's packages (``mlplatform/requirements.txt``).  This
 module turns them into an nbformat v4 notebook:
 
@@ -26,9 +27,11 @@ from typing import Any
 
 import nbformat
 
+from .. import bounded_json
 from ..constants import REPRODUCED_FROM_TAG
 from .models import Run
 
+CODE_PATH_CELLS = "mlplatform/code_path.json"
 CODE_PATH = "mlplatform/code_path.py"
 CELL = "mlplatform/cell.py"
 REQUIREMENTS = "mlplatform/requirements.txt"
@@ -105,8 +108,41 @@ def parse_code_path(text: str) -> list[CodeCell]:
     return cells
 
 
+def code_path_cells(text: str) -> list[CodeCell] | None:
+    """The cells of ``code_path.json``, or None when the text is not such a file (the
+    caller then falls back on the percent-format script)."""
+    try:
+        document = bounded_json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        return None
+    cells: list[CodeCell] = []
+    for item in document["cells"]:
+        if not isinstance(item, dict) or not isinstance(item.get("source"), str):
+            return None
+        count, cell_id = item.get("execution_count"), item.get("cell_id")
+        cells.append(
+            CodeCell(
+                count if isinstance(count, int) and not isinstance(count, bool) else None,
+                cell_id if isinstance(cell_id, str) and cell_id else None,
+                item["source"].rstrip("\n"),
+            )
+        )
+    return cells
+
+
+def read_code_path(cells_json: str | None, script: str | None) -> list[CodeCell]:
+    """The code path from the JSON file when there is a readable one, else the script."""
+    if cells_json is not None:
+        cells = code_path_cells(cells_json)
+        if cells is not None:
+            return cells
+    return parse_code_path(script or "")
+
+
 def build_notebook(
-    run: Run, code_path: str | None, cell: str, requirements: str | None
+    run: Run, code_path: list[CodeCell], cell: str, requirements: str | None
 ) -> dict[str, Any]:
     """The run's code as an nbformat v4 notebook (a JSON-ready dict)."""
     notebook = _V4.new_notebook()
@@ -126,7 +162,7 @@ def build_notebook(
             )
         )
     used: set[str] = set()
-    steps = parse_code_path(code_path or "")
+    steps = [*code_path]
     steps.append(CodeCell(None, run.source.cell_id, cell.rstrip("\n")))
     for index, step in enumerate(steps):
         last = index == len(steps) - 1

@@ -300,7 +300,10 @@ class TrackingService:
                 "This run has no captured code: only runs that automatic tracking made "
                 "from a notebook cell can be opened as a notebook."
             )
-        code_path = await self._read(read, run_notebook.CODE_PATH)
+        code_path = run_notebook.read_code_path(
+            await self._read(read, run_notebook.CODE_PATH_CELLS),
+            await self._read(read, run_notebook.CODE_PATH),
+        )
         requirements = await self._read(read, run_notebook.REQUIREMENTS)
         notebook = run_notebook.build_notebook(run, code_path, cell, requirements)
         folder = posixpath.dirname(run.source.notebook_path or "")

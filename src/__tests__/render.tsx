@@ -54,3 +54,21 @@ export function changeValue(
     element.dispatchEvent(new Event('change', { bubbles: true }));
   });
 }
+
+/**
+ * Let requests and renders settle (inside `act`) until `condition` holds.
+ */
+export async function until(
+  condition: () => boolean,
+  timeout = 3000
+): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeout) {
+      throw new Error('Timed out waiting for a condition');
+    }
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    });
+  }
+}

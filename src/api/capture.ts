@@ -23,3 +23,20 @@ export const CAPTURED_FILES: readonly ICapturedFile[] = [
   { path: `${CAPTURE_DIR}/requirements.txt`, language: 'text' },
   { path: `${CAPTURE_DIR}/output.txt`, language: 'text' }
 ];
+
+/**
+ * `mlplatform/code_path.json`: the cells of `code_path.py` as data, oldest
+ * first (a cell's source may hold any line, even one like a `# %%` header).
+ */
+export const CODE_PATH_CELLS = `${CAPTURE_DIR}/code_path.json`;
+
+export interface ICodePathCell {
+  execution_count: number;
+  /** The notebook cell's id, when the kernel knew it. */
+  cell_id: string | null;
+  source: string;
+}
+
+export interface ICodePathCells {
+  cells: ICodePathCell[];
+}

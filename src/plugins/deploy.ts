@@ -26,7 +26,7 @@ import {
   DeploySidebar
 } from '../panels/deploy/DeploySidebar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { DeploymentsModel } from '../panels/deploy/model';
+import { DeploymentsModel } from '../panels/deploy/deploymentsModel';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { askDeployName } from '../panels/deploy/nameDialog';
 import { deployIcon } from '../icons';

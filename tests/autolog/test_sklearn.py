@@ -21,10 +21,10 @@ async def test_a_training_cell_becomes_a_run_with_everything_captured(
     # Cells that do not train make no run: data loading, a transformer on its own.
     setup = await kernel.run(DATA, cell_id="cell-data")
     assert setup.ok, setup.reply
-    scaled = await kernel.run(
-        "from sklearn.preprocessing import StandardScaler\nXs = StandardScaler().fit_transform(X)",
-        cell_id="cell-scale",
+    scaled_cell = (
+        "from sklearn.preprocessing import StandardScaler\nXs = StandardScaler().fit_transform(X)"
     )
+    scaled = await kernel.run(scaled_cell, cell_id="cell-scale")
     assert scaled.ok, scaled.reply
     # When a cell trains a model
     training_cell = textwrap.dedent("""
@@ -66,6 +66,14 @@ async def test_a_training_cell_becomes_a_run_with_everything_captured(
     assert code_path.index("cell cell-data") < code_path.index("cell cell-scale")
     assert "load_iris" in code_path and "StandardScaler" in code_path
     assert "LogisticRegression" not in code_path
+    cells = json.loads(await read_artifact(mlp_app, run.run_id, "mlplatform/code_path.json"))
+    assert [(c["cell_id"], c["source"]) for c in cells["cells"]] == [
+        ("cell-data", DATA),
+        ("cell-scale", scaled_cell),
+    ]
+    assert [c["execution_count"] for c in cells["cells"]] == sorted(
+        c["execution_count"] for c in cells["cells"]
+    )
     output = (await read_artifact(mlp_app, run.run_id, "mlplatform/output.txt")).decode()
     assert "trained True" in output
     environment = json.loads(

@@ -1,5 +1,5 @@
 """The pure parts: run filter rewriting, paths, error codes (the filters of experiment and
-model searches: tests/tracking/test_search_evaluator.py)."""
+model searches: tests/tracking/search/test_search_evaluator.py)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 CAPTURE_DIR = "mlplatform"
 CELL = f"{CAPTURE_DIR}/cell.py"
 CODE_PATH = f"{CAPTURE_DIR}/code_path.py"
+CODE_PATH_CELLS = f"{CAPTURE_DIR}/code_path.json"
 GIT_DIFF = f"{CAPTURE_DIR}/git.diff"
 ENVIRONMENT = f"{CAPTURE_DIR}/environment.json"
 REQUIREMENTS = f"{CAPTURE_DIR}/requirements.txt"
@@ -49,7 +50,11 @@ class CodePath:
 
 
 def cell_files(source: str, before: list[ExecutedCell], output: str) -> dict[str, bytes]:
-    files = {CELL: source.encode(), CODE_PATH: render_code_path(before).encode()}
+    files = {
+        CELL: source.encode(),
+        CODE_PATH: render_code_path(before).encode(),
+        CODE_PATH_CELLS: code_path_cells(before).encode(),
+    }
     if output:
         files[OUTPUT] = output.encode()
     return files
@@ -67,6 +72,23 @@ def render_code_path(cells: list[ExecutedCell]) -> str:
         lines.append(cell.source.rstrip("\n"))
         lines.append("")
     return "\n".join(lines)
+
+
+def code_path_cells(cells: list[ExecutedCell]) -> str:
+    """The same cells as JSON, for readers that align them by cell id (Compare's Code tab):
+    ``{"cells": [{"execution_count", "cell_id", "source"}, ...]}``, oldest first."""
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "execution_count": cell.execution_count,
+                    "cell_id": cell.cell_id,
+                    "source": cell.source,
+                }
+                for cell in cells
+            ]
+        }
+    )
 
 
 def environment_files() -> dict[str, bytes]:

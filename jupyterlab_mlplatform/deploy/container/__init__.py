@@ -3,10 +3,11 @@ server's source, Kubernetes and KServe manifests) as one ``.tar.gz``.
 
 * ``context``: the archive and the files in it (framework-free: no tornado);
 * ``manifests``: ``k8s.yaml`` (Deployment + Service) and ``kserve.yaml`` (InferenceService);
-* ``localbuild``: building and running a context with buildah and podman, without a Docker
-  engine (the build test and ``bench/container_bench.py``);
 * ``handlers``: the REST routes (``deployments/{name}/container.tar.gz``, ``k8s.yaml``,
   ``runs/{run_id}/container.tar.gz``).
+
+Building and running a context with buildah and podman is not shipped: it is a test and
+bench helper, ``tests/deploy/container/localbuild.py``.
 """
 
 from __future__ import annotations

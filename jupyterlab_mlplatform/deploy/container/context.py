@@ -16,6 +16,10 @@ Layout of the archive (every path under ``<name>/``)::
 Standard library and pydantic only (``manifests`` uses PyYAML): no tornado, so the handlers
 and the tests call the same functions.  Files are read and compressed in chunks; a model of
 hundreds of MB never sits in memory.
+
+Why one module of over 500 lines: the layout above is one contract.  The Dockerfile, the
+entrypoint and the README written here name the paths that the archive writer below lays out
+(``APP_DIR``, ``MODEL_DIR``, ``RUNTIME_DIR``), and a third of the lines are those files' text.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ modules: it is copied into serving images without JupyterLab.
 * ``server``: the process entry point and its contract (CLI, JSON event lines, exit codes);
 * ``app``: the tornado application (routes, auth, errors);
   ``scoring_errors``: its error answers, in MLflow's scoring-server shape;
-* ``formats``: MLflow's request formats; ``schema``: the signature's checks;
+* ``formats``: MLflow's request formats, read into ``deploy.model``'s input validator;
 * ``batching``: predict calls and adaptive micro-batching; ``metrics``: Prometheus;
-* ``keys``: the API keys file the deployment manager writes; ``openapi``: the document.
+* ``keys``: the API keys file the deployment manager writes; ``scoring_openapi``: its OpenAPI
+  document;
 * ``forkserver``: the warm fork server the deployment manager starts scoring servers from
   (it imports scikit-learn and skops once, then forks a child per server);
   ``imports``: the import guard; ``lifetime``: children that die with their parent;

@@ -52,7 +52,7 @@ from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model, parity
 
 from ... import bounded_json
 from ..model.input_schema import InputSchema
-from . import openapi
+from . import scoring_openapi
 from .app import DEFAULT_MAX_BODY_BYTES, ServingState, make_server, open_connections
 from .batching import MicroBatcher, Predictor
 from .formats import parse
@@ -219,7 +219,7 @@ def build_state(model: LoadedModel, args: argparse.Namespace, metrics: Metrics) 
             "authentication": "bearer" if keys is not None else None,
         },
     }
-    spec = openapi.document(
+    spec = scoring_openapi.document(
         metadata.signature,
         example,
         title=f"{name} scoring API",

@@ -1,8 +1,9 @@
 """The Python client of the tracking API (``import jupyterlab_mlplatform as mlp``).
 
 ``__all__`` is the one list of the public client API: the package's root exports exactly
-these names, and ``tests/test_public_api.py`` checks them.  Each is imported from
-:mod:`.fluent` on first use, so reading the list stays light.
+these names, and ``tests/test_public_api.py`` checks them.  Each is imported on first use
+from :mod:`.fluent` (runs, logging, reading) or :mod:`.artifacts` (files and models), so
+reading the list stays light.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .artifacts import *
     from .fluent import *
 
 __all__ = [
@@ -37,4 +39,8 @@ __all__ = [
     "start_run",
 ]
 
-__getattr__ = lazy_exports(__name__, dict.fromkeys(__all__, ".fluent"))
+_ARTIFACTS = ("ModelInfo", "load_model", "log_artifact", "log_figure", "log_model")
+__getattr__ = lazy_exports(
+    __name__,
+    {name: ".artifacts" if name in _ARTIFACTS else ".fluent" for name in __all__},
+)

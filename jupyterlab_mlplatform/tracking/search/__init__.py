@@ -1,9 +1,10 @@
 """Search: the one filter / order_by grammar (:mod:`.lexer`, :mod:`.filter`), its two back
-ends (SQL for runs, :mod:`.sql`; Python for experiments and logged models,
+ends (SQL for runs, :mod:`.sql`, whose pages sorted by a metric, param or tag
+:mod:`.topk` reads in index order; Python for experiments and logged models,
 :mod:`.evaluator`) and the one page-token format (:mod:`.page_token`).
 
-Framework-free: the store calls :func:`parse_filter`, :func:`parse_order_by` and
-:func:`build_search_query`, and the REST handlers only see :class:`InvalidArgument` errors.
+Framework-free: the store calls :func:`parse_query` and :func:`.topk.search_run_rows`
+(which builds on :func:`build_search_query`), and the REST handlers only see :class:`InvalidArgument` errors.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from sqlalchemy import (
     FromClause,
     Select,
     String,
+    Table,
     and_,
     case,
     cast,
@@ -58,7 +59,13 @@ from jupyterlab_mlplatform.tracking.search.filter import (
 from jupyterlab_mlplatform.tracking.search.grammar import NULLABLE_ATTRIBUTES, Comparator
 from jupyterlab_mlplatform.tracking.search.lexer import like_parts
 
-__all__ = ["build_filter_clause", "build_order_by", "build_search_query"]
+__all__ = [
+    "build_filter_clause",
+    "build_order_by",
+    "build_search_query",
+    "matching_rows",
+    "run_scope",
+]
 
 # -- LIKE ----------------------------------------------------------------------------------
 
@@ -184,32 +191,53 @@ def _attribute_column(name: str) -> ColumnElement[Any]:
     return runs.c[name]
 
 
-def _metric_test(test: Comparison) -> ColumnElement[bool]:
-    from jupyterlab_mlplatform.tracking.store.schema import latest_metrics, runs
+def _semi_join(
+    table: Table, conditions: list[ColumnElement[bool]], correlated: bool
+) -> ColumnElement[bool]:
+    """The runs that have a row of ``table`` meeting ``conditions``.
 
-    lm = latest_metrics
-    if test.op == "IS NULL":
-        return ~exists().where(lm.c.run_id == runs.c.run_id, lm.c.key == test.key)
-    conditions = [lm.c.key == test.key]
-    if test.op != "IS NOT NULL":
-        # NaN is stored as value = 0, is_nan = true: it matches no comparison.
-        conditions += [
-            lm.c.is_nan == false(),
-            _numeric_test(lm.c.value, test.op, test.value, integer_column=False),
-        ]
-    return runs.c.run_id.in_(select(lm.c.run_id).where(*conditions))
+    ``run_id IN (SELECT ...)`` by default: SQLite builds the list once, which suits a filter
+    that few runs meet.  ``correlated`` gives ``EXISTS (... WHERE run_id = runs.run_id)``, one
+    primary-key lookup per run, which suits a walk of an index in sort order that stops after
+    a page (:mod:`.topk`).  PostgreSQL plans both as the same semi-join.
+    """
+    from jupyterlab_mlplatform.tracking.store.schema import runs
+
+    if correlated:
+        return exists().where(table.c.run_id == runs.c.run_id, *conditions)
+    return runs.c.run_id.in_(select(table.c.run_id).where(*conditions))
 
 
-def _key_value_test(test: Comparison) -> ColumnElement[bool]:
-    from jupyterlab_mlplatform.tracking.store.schema import params, runs, tags
+def matching_rows(test: Comparison) -> tuple[Table, list[ColumnElement[bool]]]:
+    """The table and the conditions on its rows of a metric, param or tag test that is
+    not ``IS NULL`` (the runs that meet it are those with such a row)."""
+    from jupyterlab_mlplatform.tracking.store.schema import latest_metrics, params, tags
 
+    if test.entity == "metric":
+        lm = latest_metrics
+        conditions = [lm.c.key == test.key]
+        if test.op != "IS NOT NULL":
+            # NaN is stored as value = 0, is_nan = true: it matches no comparison.
+            conditions += [
+                lm.c.is_nan == false(),
+                _numeric_test(lm.c.value, test.op, test.value, integer_column=False),
+            ]
+        return lm, conditions
     table = params if test.entity == "param" else tags
-    if test.op == "IS NULL":
-        return ~exists().where(table.c.run_id == runs.c.run_id, table.c.key == test.key)
     conditions = [table.c.key == test.key]
     if test.op != "IS NOT NULL":
         conditions.append(_string_test(table.c.value, test.op, test.value))
-    return runs.c.run_id.in_(select(table.c.run_id).where(*conditions))
+    return table, conditions
+
+
+def _key_test(test: Comparison, correlated: bool) -> ColumnElement[bool]:
+    from jupyterlab_mlplatform.tracking.store.schema import latest_metrics, params, runs, tags
+
+    if test.op == "IS NULL":
+        table = {"metric": latest_metrics, "param": params, "tag": tags}[test.entity]
+        return ~exists().where(table.c.run_id == runs.c.run_id, table.c.key == test.key)
+    table, conditions = matching_rows(test)
+    return _semi_join(table, conditions, correlated)
 
 
 def _attribute_test(test: Comparison) -> ColumnElement[bool]:
@@ -224,16 +252,18 @@ def _attribute_test(test: Comparison) -> ColumnElement[bool]:
     return _string_test(column, test.op, test.value)
 
 
-def build_filter_clause(expression: Expr) -> ColumnElement[bool]:
-    """The WHERE condition (on ``runs``) of a parsed filter."""
+def build_filter_clause(expression: Expr, correlated: bool = False) -> ColumnElement[bool]:
+    """The WHERE condition (on ``runs``) of a parsed filter.
+
+    ``correlated`` writes metric, param and tag tests as ``EXISTS`` lookups per run instead
+    of ``run_id IN (list)`` (see :func:`_semi_join`); both select the same runs.
+    """
     if isinstance(expression, And):
-        return and_(*(build_filter_clause(item) for item in expression.items))
+        return and_(*(build_filter_clause(item, correlated) for item in expression.items))
     if isinstance(expression, Or):
-        return or_(*(build_filter_clause(item) for item in expression.items))
-    if expression.entity == "metric":
-        return _metric_test(expression)
-    if expression.entity in ("param", "tag"):
-        return _key_value_test(expression)
+        return or_(*(build_filter_clause(item, correlated) for item in expression.items))
+    if expression.entity in ("metric", "param", "tag"):
+        return _key_test(expression, correlated)
     return _attribute_test(expression)
 
 
@@ -315,15 +345,19 @@ def build_search_query(
     if limit < 1:
         raise InvalidArgument("limit must be >= 1")
     from_clause, order_by = build_order_by(order)
-    statement = (
-        select(runs)
-        .select_from(from_clause)
-        .where(runs.c.experiment_id.in_([int(e) for e in experiment_ids]))
-    )
-    if view == ViewType.ACTIVE_ONLY:
-        statement = statement.where(runs.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
-    elif view == ViewType.DELETED_ONLY:
-        statement = statement.where(runs.c.lifecycle_stage == LifecycleStage.DELETED.value)
+    statement = select(runs).select_from(from_clause).where(*run_scope(experiment_ids, view))
     if expression is not None:
         statement = statement.where(build_filter_clause(expression))
     return statement.order_by(*order_by).offset(offset).limit(limit)
+
+
+def run_scope(experiment_ids: Sequence[int], view: ViewType) -> list[ColumnElement[bool]]:
+    """The conditions on ``runs`` of a search's experiments and view."""
+    from jupyterlab_mlplatform.tracking.store.schema import runs
+
+    scope: list[ColumnElement[bool]] = [runs.c.experiment_id.in_([int(e) for e in experiment_ids])]
+    if view == ViewType.ACTIVE_ONLY:
+        scope.append(runs.c.lifecycle_stage == LifecycleStage.ACTIVE.value)
+    elif view == ViewType.DELETED_ONLY:
+        scope.append(runs.c.lifecycle_stage == LifecycleStage.DELETED.value)
+    return scope

@@ -2,6 +2,11 @@
 
 The schema lives in :mod:`.schema` and is created and upgraded by Alembic (:mod:`.migrate`)
 when the store opens.  SQLite runs in WAL mode so that readers never wait for the writer.
+
+:class:`SqlTrackingStore` owns the engine and the run search; each other part is a module of
+its own that it hands its calls to: experiments (:mod:`.sql_experiments`), metric logging
+(:mod:`.sql_logging`), logged models (:mod:`.sql_logged_models`), run inputs
+(:mod:`.sql_inputs`) and the keys runs have (:mod:`.sql_run_keys`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -24,10 +28,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from traitlets import Float, Int
 
-from ...constants import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
+from ...constants import DEFAULT_EXPERIMENT_NAME
 from ...errors import Conflict, InvalidArgument, NotFound, StoreUnavailable
 from ...private_files import make_private_file
 from ..models import (
@@ -58,22 +62,21 @@ from ..models import (
 from ..run_names import random_run_name
 from ..search import (
     ParsedQuery,
-    build_search_query,
     decode_page_token,
     encode_page_token,
     parse_query,
 )
+from ..search.topk import search_run_rows
 from . import schema
 from .base import BatchOutcome, TrackingStore
 from .migrate import upgrade_to_head
+from .sql_experiments import SqlExperiments
 from .sql_inputs import SqlRunInputs
 from .sql_locks import lock_run, ping_idle_connections, share_experiment, update_list_tag
 from .sql_logged_models import SqlLoggedModels
 from .sql_logging import SqlMetricLog
-from .sql_rows import ACTIVE, DELETED, experiments_from_rows, now_ms, runs_from_rows
-
-"""MLflow's default experiment: the migration to 0006 makes ``Default`` experiment 0, and
-creating ``Default`` again (after it was deleted for good) takes 0 back."""
+from .sql_rows import ACTIVE, DELETED, experiment_number, now_ms, runs_from_rows
+from .sql_run_keys import SqlRunKeys
 
 
 class SqlTrackingStore(TrackingStore):
@@ -101,6 +104,10 @@ class SqlTrackingStore(TrackingStore):
         self.engine = self._create_engine(uri)
         self._placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._upserts: dict[str, Any] = {}
+        self._experiments = SqlExperiments(
+            self.engine, self._upsert, self.artifact_root, self._delete_run_data
+        )
+        self._run_keys = SqlRunKeys(self.engine, self._experiment_id, self._active_experiment_ids)
         self._metric_log = SqlMetricLog(
             self.engine, self._dialect_insert, self._upsert, self._placeholder, self.log
         )
@@ -110,7 +117,7 @@ class SqlTrackingStore(TrackingStore):
         self._inputs = SqlRunInputs(self.engine, self._upsert, self._dialect_insert)
         try:
             upgrade_to_head(self.engine)
-            self._locate_default_experiment()
+            self._experiments.locate_default()
             self.optimize()
         except OperationalError as e:
             raise StoreUnavailable(f"Cannot open the tracking database: {e.orig}") from e
@@ -192,183 +199,33 @@ class SqlTrackingStore(TrackingStore):
         if rows:
             conn.execute(self._upsert_statement(table), rows)
 
-    # -- experiments ---------------------------------------------------------------------
+    # -- experiments (sql_experiments.py) -----------------------------------------------
 
-    def _experiment_id(self, experiment_id: str) -> int:
-        # ASCII digits only: int() also reads "١", " 1" and "1_0".
-        if not (experiment_id.isascii() and experiment_id.isdigit()):
-            raise NotFound("No experiment with that id.")
-        value = int(experiment_id)
-        if not 0 <= value < 2**31:
-            raise NotFound("No experiment with that id.")
-        return value
-
-    def _locate_default_experiment(self) -> None:
-        """Give MLflow's default experiment 0, which the schema migration creates, its
-        artifact location (the migration does not know the artifact root)."""
-        experiments = schema.experiments
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(experiments)
-                .where(
-                    experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID,
-                    experiments.c.artifact_location == "",
-                )
-                .values(artifact_location=f"{self.artifact_root}/{DEFAULT_EXPERIMENT_ID}")
-            )
-
-    def _get_experiment(self, conn: Connection, experiment_id: int) -> Experiment:
-        row = conn.execute(
-            select(schema.experiments).where(schema.experiments.c.experiment_id == experiment_id)
-        ).first()
-        if row is None:
-            raise NotFound("No experiment with that id.")
-        return experiments_from_rows(conn, [row])[0]
+    _experiment_id = staticmethod(experiment_number)
 
     def _insert_experiment(self, conn: Connection, spec: ExperimentCreate, user: str | None) -> int:
-        now = now_ms()
-        fixed_id: dict[str, int] = {}
-        if (
-            spec.name == DEFAULT_EXPERIMENT_NAME
-            and not conn.execute(
-                select(schema.experiments.c.experiment_id).where(
-                    schema.experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID
-                )
-            ).first()
-        ):
-            fixed_id["experiment_id"] = DEFAULT_EXPERIMENT_ID
-        try:
-            with conn.begin_nested():
-                result = conn.execute(
-                    insert(schema.experiments).values(
-                        **fixed_id,
-                        name=spec.name,
-                        description=spec.description,
-                        artifact_location="",
-                        lifecycle_stage=ACTIVE,
-                        creation_time=now,
-                        last_update_time=now,
-                        created_by=user,
-                    )
-                )
-        except IntegrityError:
-            raise Conflict("An experiment with that name exists already.") from None
-        assert result.inserted_primary_key is not None
-        experiment_id = int(result.inserted_primary_key[0])
-        location = f"{self.artifact_root}/{experiment_id}"
-        if conn.execute(
-            select(schema.experiments.c.experiment_id).where(
-                schema.experiments.c.artifact_location == location
-            )
-        ).first():
-            # Taken by the Default that 0006 moved to 0 (SQLite hands its old id out again)
-            location = f"{location}-{uuid.uuid4().hex[:8]}"
-        conn.execute(
-            update(schema.experiments)
-            .where(schema.experiments.c.experiment_id == experiment_id)
-            .values(artifact_location=location)
-        )
-        if spec.tags:
-            conn.execute(
-                insert(schema.experiment_tags),
-                [
-                    {"experiment_id": experiment_id, "key": k, "value": v}
-                    for k, v in spec.tags.items()
-                ],
-            )
-        return experiment_id
+        return self._experiments.insert(conn, spec, user)
 
     def create_experiment(self, spec: ExperimentCreate, user: str | None) -> Experiment:
-        with self.engine.begin() as conn:
-            experiment_id = self._insert_experiment(conn, spec, user)
-            return self._get_experiment(conn, experiment_id)
+        return self._experiments.create(spec, user)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        with self.engine.connect() as conn:
-            return self._get_experiment(conn, self._experiment_id(experiment_id))
+        return self._experiments.get(experiment_id)
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.experiments).where(schema.experiments.c.name == name)
-            ).first()
-            return None if row is None else experiments_from_rows(conn, [row])[0]
+        return self._experiments.by_name(name)
 
     def list_experiments(self, view: ViewType = ViewType.ACTIVE_ONLY) -> list[Experiment]:
-        query = select(schema.experiments).order_by(schema.experiments.c.experiment_id)
-        if view == ViewType.ACTIVE_ONLY:
-            query = query.where(schema.experiments.c.lifecycle_stage == ACTIVE)
-        elif view == ViewType.DELETED_ONLY:
-            query = query.where(schema.experiments.c.lifecycle_stage == DELETED)
-        with self.engine.connect() as conn:
-            return experiments_from_rows(conn, conn.execute(query).all())
+        return self._experiments.in_view(view)
 
     def update_experiment(self, experiment_id: str, change: ExperimentUpdate) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        with self.engine.begin() as conn:
-            current = self._get_experiment(conn, eid)
-            values: dict[str, Any] = {"last_update_time": now_ms()}
-            if change.name is not None:
-                values["name"] = change.name
-            if change.description is not None:
-                values["description"] = change.description
-            if change.lifecycle_stage is not None:
-                values["lifecycle_stage"] = change.lifecycle_stage.value
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        update(schema.experiments)
-                        .where(schema.experiments.c.experiment_id == eid)
-                        .values(**values)
-                    )
-            except IntegrityError:
-                raise Conflict("An experiment with that name exists already.") from None
-            if change.lifecycle_stage == LifecycleStage.ACTIVE and (
-                current.lifecycle_stage == LifecycleStage.DELETED
-            ):
-                conn.execute(
-                    update(schema.runs)
-                    .where(schema.runs.c.experiment_id == eid)
-                    .values(lifecycle_stage=ACTIVE, deleted_time=None)
-                )
-            if change.tags:
-                self._upsert(
-                    conn,
-                    schema.experiment_tags,
-                    [{"experiment_id": eid, "key": k, "value": v} for k, v in change.tags.items()],
-                )
-            return self._get_experiment(conn, eid)
+        return self._experiments.update(experiment_id, change)
 
     def delete_experiment(self, experiment_id: str, permanent: bool = False) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        with self.engine.begin() as conn:
-            experiment = self._get_experiment(conn, eid)
-            if permanent:
-                run_ids = select(schema.runs.c.run_id).where(schema.runs.c.experiment_id == eid)
-                self._delete_run_data(conn, run_ids)
-                SqlLoggedModels.delete_of_experiment(conn, eid)
-                conn.execute(delete(schema.runs).where(schema.runs.c.experiment_id == eid))
-                conn.execute(
-                    delete(schema.experiment_tags).where(
-                        schema.experiment_tags.c.experiment_id == eid
-                    )
-                )
-                conn.execute(
-                    delete(schema.experiments).where(schema.experiments.c.experiment_id == eid)
-                )
-                return experiment.model_copy(update={"lifecycle_stage": LifecycleStage.DELETED})
-            now = now_ms()
-            conn.execute(
-                update(schema.experiments)
-                .where(schema.experiments.c.experiment_id == eid)
-                .values(lifecycle_stage=DELETED, last_update_time=now)
-            )
-            conn.execute(
-                update(schema.runs)
-                .where(schema.runs.c.experiment_id == eid, schema.runs.c.lifecycle_stage == ACTIVE)
-                .values(lifecycle_stage=DELETED, deleted_time=now)
-            )
-            return self._get_experiment(conn, eid)
+        return self._experiments.delete(experiment_id, permanent)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
+        return self._experiments.delete_tag(experiment_id, key)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -521,23 +378,6 @@ class SqlTrackingStore(TrackingStore):
                 raise NotFound("The run has no tag with that key.")
             return self._get_run(conn, run_id)
 
-    def delete_experiment_tag(self, experiment_id: str, key: str) -> Experiment:
-        eid = self._experiment_id(experiment_id)
-        tags = schema.experiment_tags
-        with self.engine.begin() as conn:
-            self._get_experiment(conn, eid)
-            deleted = conn.execute(
-                delete(tags).where(tags.c.experiment_id == eid, tags.c.key == key)
-            )
-            if deleted.rowcount == 0:
-                raise NotFound("The experiment has no tag with that key.")
-            conn.execute(
-                update(schema.experiments)
-                .where(schema.experiments.c.experiment_id == eid)
-                .values(last_update_time=now_ms())
-            )
-            return self._get_experiment(conn, eid)
-
     # -- logged models -------------------------------------------------------------------
 
     def create_logged_model(self, spec: LoggedModelCreate, user: str | None) -> LoggedModel:
@@ -619,7 +459,8 @@ class SqlTrackingStore(TrackingStore):
         with self.engine.connect() as conn:
             if not experiment_ids:
                 experiment_ids = self._active_experiment_ids(conn)
-            statement = build_search_query(
+            rows = search_run_rows(
+                conn,
                 experiment_ids,
                 query.run_view_type,
                 expression,
@@ -627,7 +468,6 @@ class SqlTrackingStore(TrackingStore):
                 offset,
                 query.max_results + 1,
             )
-            rows = conn.execute(statement).all()
             has_more = len(rows) > query.max_results
             runs = runs_from_rows(conn, rows[: query.max_results], self._placeholder)
         token = encode_page_token(offset + query.max_results, query) if has_more else None
@@ -643,58 +483,12 @@ class SqlTrackingStore(TrackingStore):
             ).scalars()
         )
 
-    # -- keys ----------------------------------------------------------------------------
+    # -- keys (sql_run_keys.py) ----------------------------------------------------------
 
     def list_run_keys(self, query: RunKeysQuery) -> RunKeys:
-        experiment_ids = [self._experiment_id(e) for e in query.experiment_ids]
-        runs = schema.runs
-        keys: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
-            if not experiment_ids:
-                experiment_ids = self._active_experiment_ids(conn)
-            scope: list[ColumnElement[bool]] = [runs.c.experiment_id.in_(experiment_ids)]
-            if query.run_view_type == ViewType.ACTIVE_ONLY:
-                scope.append(runs.c.lifecycle_stage == ACTIVE)
-            elif query.run_view_type == ViewType.DELETED_ONLY:
-                scope.append(runs.c.lifecycle_stage == DELETED)
-            # The runs come from the (experiment_id, start_time) index, each run's keys from
-            # the (run_id, key) primary key; metric keys from latest_metrics, one row per key.
-            for name, table in (
-                ("params", schema.params),
-                ("metrics", schema.latest_metrics),
-                ("tags", schema.tags),
-            ):
-                statement = (
-                    select(table.c.key)
-                    .distinct()
-                    .join_from(runs, table, table.c.run_id == runs.c.run_id)
-                    .where(*scope)
-                )
-                # Sorted here, not by the database: PostgreSQL's collation would order them
-                # differently from SQLite's.
-                keys[name] = sorted(conn.execute(statement).scalars())
-        return RunKeys.model_construct(
-            params=keys["params"], metrics=keys["metrics"], tags=keys["tags"]
-        )
+        return self._run_keys.of_runs(query)
 
     def find_metric_series(
         self, run_ids: Sequence[str], keys: Sequence[str]
     ) -> list[tuple[str, str]]:
-        runs, latest = schema.runs, schema.latest_metrics
-        with self.engine.connect() as conn:
-            found = set(
-                conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids))).scalars()
-            )
-            missing = [i for i, run_id in enumerate(run_ids) if run_id not in found]
-            if missing:
-                raise NotFound(f"No run with the id at run_ids[{missing[0]}].")
-            # latest_metrics has one row per run and key that has points.
-            series = {
-                (row.run_id, row.key)
-                for row in conn.execute(
-                    select(latest.c.run_id, latest.c.key).where(
-                        latest.c.run_id.in_(run_ids), latest.c.key.in_(keys)
-                    )
-                )
-            }
-        return [(run_id, key) for run_id in run_ids for key in keys if (run_id, key) in series]
+        return self._run_keys.metric_series(run_ids, keys)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from ...errors import NotFound
 from ..models import Experiment, LatestMetric, LifecycleStage, Run, RunSource, RunStatus
 from . import schema
 
@@ -18,6 +19,17 @@ DELETED = LifecycleStage.DELETED.value
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def experiment_number(experiment_id: str) -> int:
+    """The database id of an experiment id as the API writes it; NotFound when it is none."""
+    # ASCII digits only: int() also reads "١", " 1" and "1_0".
+    if not (experiment_id.isascii() and experiment_id.isdigit()):
+        raise NotFound("No experiment with that id.")
+    value = int(experiment_id)
+    if not 0 <= value < 2**31:
+        raise NotFound("No experiment with that id.")
+    return value
 
 
 def series_of(placeholder: str) -> str:

@@ -12,6 +12,7 @@ import {
 import { CommandIDs } from '../../tokens';
 import { MetricChartsGrid } from '../run/components/MetricChartsGrid';
 import { RunViewPanel } from '../run/RunViewPanel';
+import { CodeDiff } from './CodeDiff';
 import {
   compareRows,
   differingParams,
@@ -28,11 +29,13 @@ const CONTROLS_CLASS = 'jp-mlp-ComparePanel-controls';
 const LINK_CLASS = 'jp-mlp-RunsTable-link';
 const SWATCH_CLASS = 'jp-mlp-ComparePanel-swatch';
 const CHIPS_CLASS = 'jp-mlp-ComparePanel-chips';
+const TABS_CLASS = 'jp-mlp-Tabs';
 
 /**
  * Several runs side by side: overlaid metric charts, a params/metrics table
  * with "only differences", a parallel-coordinates plot of params against a
- * chosen metric, and a scatter of one param against a metric.
+ * chosen metric, and a scatter of one param against a metric. Two runs also
+ * get a Code tab: their code paths diffed cell by cell (`CodeDiff`).
  */
 export class ComparePanel extends RunViewPanel {
   constructor(options: ComparePanel.IOptions) {
@@ -96,6 +99,55 @@ export class ComparePanel extends RunViewPanel {
         ? this._metric
         : (metricKeys[0] ?? null);
     const chartKeys = this._chartKeys ?? metricKeys;
+    if (runs.length !== 2) {
+      return this._renderOverview(
+        runs,
+        metricKeys,
+        paramKeys,
+        metric,
+        chartKeys
+      );
+    }
+    const tab = (id: 'overview' | 'code', label: string) => (
+      <button
+        type="button"
+        role="tab"
+        aria-selected={this._tab === id}
+        onClick={() => {
+          this._tab = id;
+          this.emitChanged();
+        }}
+      >
+        {label}
+      </button>
+    );
+    return (
+      <>
+        <div className={TABS_CLASS} role="tablist">
+          {tab('overview', trans.__('Overview'))}
+          {tab('code', trans.__('Code'))}
+        </div>
+        {this._tab === 'code' ? (
+          <CodeDiff
+            client={this.client}
+            runs={[runs[0], runs[1]]}
+            trans={trans}
+          />
+        ) : (
+          this._renderOverview(runs, metricKeys, paramKeys, metric, chartKeys)
+        )}
+      </>
+    );
+  }
+
+  private _renderOverview(
+    runs: readonly IRun[],
+    metricKeys: string[],
+    paramKeys: string[],
+    metric: string | null,
+    chartKeys: string[]
+  ): JSX.Element {
+    const trans = this.trans;
     return (
       <>
         <section className={SECTION_CLASS}>
@@ -335,6 +387,7 @@ export class ComparePanel extends RunViewPanel {
   private _onlyDifferences = false;
   private _runs: IRun[] = [];
   private _scatterParam: string | null = null;
+  private _tab: 'overview' | 'code' = 'overview';
 }
 
 export namespace ComparePanel {

@@ -17,7 +17,7 @@ import { DeployProgress } from './components/DeployProgress';
 import { downloadFile } from './components/Downloads';
 import { ModelList } from './components/ModelList';
 import { DeployFlow } from './deployFlow';
-import { DeploymentsModel } from './model';
+import { DeploymentsModel } from './deploymentsModel';
 
 const SIDEBAR_CLASS = 'jp-mlp-DeploySidebar';
 const SECTION_CLASS = SidebarClasses.section;

@@ -19,7 +19,7 @@ import {
 } from '../../api/deployments';
 import { IRun, TrackingClient } from '../../api/tracking';
 import { reportError } from '../../notify';
-import type { DeploymentsModel } from './model';
+import type { DeploymentsModel } from './deploymentsModel';
 import { suggestName } from './naming';
 
 export type DeployStepId = 'packaging' | 'starting' | 'health';

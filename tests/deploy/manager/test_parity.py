@@ -17,7 +17,7 @@ import pytest
 from jupyterlab_mlplatform.deploy.model import load_model, save_model
 from jupyterlab_mlplatform.deploy.model.parity import ATOL, PARITY_FILE, RTOL, compare
 
-from ..test_manager import _invoke, _log_model
+from .test_manager import _invoke, _log_model
 
 RNG = np.random.default_rng(7)
 COLUMNS = ["a", "b", "c"]

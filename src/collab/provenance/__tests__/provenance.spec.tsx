@@ -13,7 +13,7 @@ import { DeploymentsClient } from '../../../api/deployments';
 import { EventsConnection, IRun, TrackingClient } from '../../../api/tracking';
 import { makeDeployment } from '../../../panels/deploy/__tests__/fixtures';
 import { DeploymentCard } from '../../../panels/deploy/components/DeploymentCard';
-import { DeploymentsModel } from '../../../panels/deploy/model';
+import { DeploymentsModel } from '../../../panels/deploy/deploymentsModel';
 import { RunPanel } from '../../../panels/run/RunPanel';
 import { CommandIDs } from '../../../tokens';
 import {
@@ -21,7 +21,8 @@ import {
   FakeWebSocket,
   makeRun
 } from '../../../__tests__/fakeServer';
-import { render } from '../../../__tests__/render';
+// Waits for a condition, letting React render inside `act` between checks.
+import { render, until as waitFor } from '../../../__tests__/render';
 import { RunCache } from '../../cells/runCache';
 import { provenanceActions } from '../actions';
 import {
@@ -32,19 +33,6 @@ import {
 import { deploymentsOfRun } from '../RunProvenance';
 
 const trans = nullTranslator.load('jupyterlab_mlplatform');
-
-/** Wait for a condition, letting React render inside `act` between checks. */
-async function waitFor(condition: () => boolean, timeout = 2000) {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeout) {
-      throw new Error('Timed out waiting for a condition');
-    }
-    await act(async () => {
-      await new Promise(resolve => setTimeout(resolve, 10));
-    });
-  }
-}
 
 const RUN = makeRun('run-2', '1', 'brave-owl-3', {
   user: 'alice',

@@ -24,7 +24,7 @@ import { LogsView } from '../components/LogsView';
 import { jsonError, prettyJson, TestConsole } from '../components/TestConsole';
 import { DeployFlow } from '../deployFlow';
 import { DEPLOY_SIDEBAR_ID, DeploySidebar } from '../DeploySidebar';
-import { DeploymentsModel } from '../model';
+import { DeploymentsModel } from '../deploymentsModel';
 import { NameBody, nameHint } from '../nameDialog';
 import { makeDeployment, makeStats, SKLEARN_MODELS_TAG } from './fixtures';
 

@@ -15,7 +15,7 @@ import {
   formatUptime,
   secondsSince
 } from '../../format';
-import { DeploymentsModel, isServing } from '../model';
+import { DeploymentsModel, isServing } from '../deploymentsModel';
 import { ApiKeys, createKey } from './ApiKeys';
 import { Downloads } from './Downloads';
 import { LogsView } from './LogsView';

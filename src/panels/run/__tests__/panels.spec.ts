@@ -60,4 +60,37 @@ describe('main-area panels', () => {
       tracker.dispose();
     }
   );
+
+  it('ComparePanel: two runs get a Code tab, more runs do not', async () => {
+    const panel = new ComparePanel({
+      runIds: ['r1', 'r2'],
+      client,
+      commands: new CommandRegistry()
+    });
+    Widget.attach(panel, document.body);
+    await waitFor(() => (panel.node.textContent ?? '').includes('name of r1'));
+    const tabs = [...panel.node.querySelectorAll<HTMLElement>('[role="tab"]')];
+    expect(tabs.map(tab => tab.textContent)).toEqual(['Overview', 'Code']);
+
+    tabs[1].click();
+
+    // These runs have no captured files (the artifacts listing is a 404):
+    // the list of differences still comes (its rows need a layout to show).
+    await waitFor(
+      () => panel.node.querySelector('[aria-label="Code differences"]') !== null
+    );
+    expect(panel.node.textContent).not.toContain('Metrics over time');
+    expect(tabs[1].getAttribute('aria-selected')).toBe('true');
+    panel.dispose();
+
+    const three = new ComparePanel({
+      runIds: ['r1', 'r2', 'r3'],
+      client,
+      commands: new CommandRegistry()
+    });
+    Widget.attach(three, document.body);
+    await waitFor(() => (three.node.textContent ?? '').includes('name of r3'));
+    expect(three.node.querySelector('[role="tab"]')).toBeNull();
+    three.dispose();
+  });
 });

@@ -23,7 +23,7 @@ import pytest
 
 from jupyterlab_mlplatform.tracking.models import SearchRuns
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _env(**extra: str) -> dict[str, str]:

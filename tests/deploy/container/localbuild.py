@@ -1,7 +1,8 @@
 """Building and running a context without a Docker engine: buildah and podman (Debian
 packages), vfs storage in a folder of our own, chroot isolation, runc.
 
-Used by the container build test and ``bench/container_bench.py``; not by the server.
+Used by the container build test and ``bench/container_bench.py``; not by the server, so it
+lives with the tests and is not in the wheel.
 Without a registry, ``FROM python:3.11-slim`` resolves to a local stand-in: a Debian 12
 minbase rootfs made with debootstrap, with Debian's Python 3.11 and venv (the interpreter
 ``python:3.11-slim`` has too), imported under that name.  The rootfs tarball is cached in

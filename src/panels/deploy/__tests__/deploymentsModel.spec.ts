@@ -8,7 +8,7 @@ import {
   makeRun,
   waitFor
 } from '../../../__tests__/fakeServer';
-import { DeploymentsModel } from '../model';
+import { DeploymentsModel } from '../deploymentsModel';
 import { makeDeployment, makeStats, SKLEARN_MODELS_TAG } from './fixtures';
 
 describe('DeploymentsModel', () => {

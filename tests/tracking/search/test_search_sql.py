@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 
 from jupyterlab_mlplatform.errors import InvalidArgument
 from jupyterlab_mlplatform.tracking.models import SearchRuns, ViewType
@@ -29,12 +29,12 @@ from jupyterlab_mlplatform.tracking.search import (
 from jupyterlab_mlplatform.tracking.store import schema
 
 try:
-    from tests.pg_server import PostgresUnavailable, start_postgres
+    from tests.pg_server import PostgresUnavailable, database_engine
 except ImportError:  # the repository root is not on sys.path: import it from tests/
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from pg_server import (  # type: ignore[no-redef, import-not-found, unused-ignore]
         PostgresUnavailable,
-        start_postgres,
+        database_engine,
     )
 
 NAN = math.nan
@@ -150,23 +150,12 @@ def populate(engine: Engine) -> None:
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    stop = None
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("search") / "runs.db"
-        url = f"sqlite:///{path}"
-    else:
-        try:
-            url, stop = start_postgres(tmp_path_factory.mktemp("pg"))
-        except PostgresUnavailable as exc:
-            pytest.skip(str(exc))
-    db = create_engine(url)
     try:
-        populate(db)
-        yield db
-    finally:
-        db.dispose()
-        if stop is not None:
-            stop()
+        with database_engine(request.param, tmp_path_factory.mktemp("search")) as db:
+            populate(db)
+            yield db
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def search(
@@ -313,7 +302,7 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("params.lr IS NULL AND params.lr IS NOT NULL", []),
 ]
 """Filters and the active runs of experiments 1 and 2 they find, in the default order (the
-Python back end must agree: tests/tracking/test_search_evaluator.py)."""
+Python back end must agree: tests/tracking/search/test_search_evaluator.py)."""
 
 
 @pytest.mark.parametrize(("filter_string", "expected"), FILTERS)

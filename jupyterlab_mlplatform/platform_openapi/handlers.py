@@ -1,4 +1,4 @@
-"""Handlers that belong to no single feature: ``GET mlplatform/api/openapi.json``."""
+"""The handler of ``GET mlplatform/api/openapi.json``: the document :mod:`.document` builds."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from . import __version__
-from .base import MLPlatformAPIHandler
-from .constants import API_ROOT
-from .openapi import build_openapi
+from .. import __version__
+from ..base import MLPlatformAPIHandler
+from ..constants import API_ROOT
+from .document import build_openapi
 
 
 class OpenAPIHandler(MLPlatformAPIHandler):

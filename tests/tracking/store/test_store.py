@@ -511,7 +511,7 @@ def test_servers_opening_a_new_database_at_once_all_start(
     import sys
     from pathlib import Path
 
-    repo = str(Path(__file__).resolve().parents[2])
+    repo = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-c", OPEN_STORE, mlp_store_uri, str(tmp_path)]
     processes = [

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from tests.deploy.test_manager import COLUMNS, ROWS, _gone, _invoke, _log_model, model_dir
+from tests.deploy.manager.test_manager import COLUMNS, ROWS, _gone, _invoke, _log_model, model_dir
 
 __all__ = ["model_dir"]  # the module-scoped fixture, shared with test_manager
 

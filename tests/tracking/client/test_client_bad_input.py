@@ -14,7 +14,7 @@ import pytest
 
 from jupyterlab_mlplatform.tracking.client.background import MAX_ATTEMPTS, BackgroundSender
 from jupyterlab_mlplatform.tracking.client.transport import Transport
-from tests.tracking.test_client import ServerProcess, mlp_server_process  # noqa: F401
+from tests.tracking.client.test_client import ServerProcess, mlp_server_process  # noqa: F401
 
 POISONED = """
 import time

@@ -24,7 +24,9 @@ import pandas as pd
 import pytest
 
 from jupyterlab_mlplatform.deploy.container import ContextSpec, extract_context, write_context_file
-from jupyterlab_mlplatform.deploy.container.localbuild import (
+from jupyterlab_mlplatform.deploy.model import load_model, save_model
+from jupyterlab_mlplatform.deploy.serving.keys import generate_key, hash_key, key_id_of
+from tests.deploy.container.localbuild import (
     BASE_IMAGE,
     ContainerToolsUnavailable,
     Engine,
@@ -32,8 +34,6 @@ from jupyterlab_mlplatform.deploy.container.localbuild import (
     probe_tools,
     wait_for_health,
 )
-from jupyterlab_mlplatform.deploy.model import load_model, save_model
-from jupyterlab_mlplatform.deploy.serving.keys import generate_key, hash_key, key_id_of
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -183,7 +183,7 @@ def test_built_image_serves_the_models_predictions(
 
 
 def test_missing_tools_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jupyterlab_mlplatform.deploy.container import localbuild
+    from tests.deploy.container import localbuild
 
     real_which = localbuild.shutil.which
     monkeypatch.setattr(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import json
 import sys
 from typing import Any
 
@@ -35,7 +36,7 @@ CODE_PATH = (
 CELL = "model = fit(X)\nprint(model)\n"
 
 
-async def _run_with_code(mlp_api: Any, **source: Any) -> str:
+async def _run_with_code(mlp_api: Any, extra: dict[str, str] | None = None, **source: Any) -> str:
     _, run = await mlp_api(
         "POST",
         "runs",
@@ -51,6 +52,7 @@ async def _run_with_code(mlp_api: Any, **source: Any) -> str:
         ("mlplatform/code_path.py", CODE_PATH),
         ("mlplatform/cell.py", CELL),
         ("mlplatform/requirements.txt", "numpy==0.0.1\nnot-a-package-here==1.0\n"),
+        *(extra or {}).items(),
     ]:
         status, _ = await mlp_api("PUT", f"runs/{rid}/artifacts/{path}", raw=text.encode())
         assert status == 201
@@ -93,6 +95,41 @@ async def test_the_notebook_holds_the_code_path_in_order_and_the_training_cell_l
     # The source cell ids are kept where they are free (the Code tab aligns by id)
     assert steps[0].id == "cell-load" and steps[-1].id == "cell-train"
     assert len({cell.id for cell in notebook.cells}) == len(notebook.cells)
+
+
+async def test_the_json_code_path_wins_over_the_script(mlp_api: Any) -> None:
+    # Given a run whose code path JSON holds a cell with a line that reads like a header of
+    # the percent-format script (which would split it there)
+    tricky = "print(1)\n# %% In [9] cell not-a-cell\nprint(2)"
+    cells = {
+        "cells": [
+            {"execution_count": 4, "cell_id": "cell-a", "source": tricky},
+            {"execution_count": 5, "cell_id": None, "source": "y = 1\n"},
+        ]
+    }
+    rid = await _run_with_code(
+        mlp_api, {"mlplatform/code_path.json": json.dumps(cells)}, cell_id="cell-train"
+    )
+    # When
+    _, body = await mlp_api("GET", f"runs/{rid}/notebook")
+    # Then the cells are the JSON's, whole, and the script is not read
+    steps = body["notebook"]["cells"][2:]
+    assert [cell["source"] for cell in steps] == [tricky, "y = 1", "model = fit(X)\nprint(model)"]
+    assert [cell["metadata"]["mlplatform"].get("execution_count") for cell in steps] == [
+        4,
+        5,
+        None,
+    ]
+    assert steps[0]["id"] == "cell-a"
+
+
+async def test_an_unreadable_json_code_path_falls_back_on_the_script(mlp_api: Any) -> None:
+    rid = await _run_with_code(mlp_api, {"mlplatform/code_path.json": "[" * 500})
+    _, body = await mlp_api("GET", f"runs/{rid}/notebook")
+    assert [cell["source"] for cell in body["notebook"]["cells"][2:4]] == [
+        "import numpy as np\nX = np.arange(10).reshape(5, 2)",
+        "scale = 2",
+    ]
 
 
 async def test_an_unknown_source_goes_to_the_root(mlp_api: Any) -> None:

@@ -305,7 +305,7 @@ def _forkservers(server: Any) -> list[psutil.Process]:
 def test_the_fork_server_starts_when_the_deployments_are_listed(tmp_path: Path) -> None:
     import time
 
-    from tests.tracking.test_client import ServerProcess, _free_port
+    from tests.tracking.client.test_client import ServerProcess, _free_port
 
     # Given a real Jupyter server without deployments, answering the tracking API
     server = ServerProcess(tmp_path, _free_port(), "deploy-token")
@@ -337,7 +337,7 @@ def test_a_restarted_jupyter_server_restores_its_deployments(
 ) -> None:
     import time
 
-    from tests.tracking.test_client import ServerProcess, _free_port
+    from tests.tracking.client.test_client import ServerProcess, _free_port
 
     server = ServerProcess(tmp_path, _free_port(), "deploy-token")
     server.start()

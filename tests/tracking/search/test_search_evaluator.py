@@ -20,7 +20,7 @@ from jupyterlab_mlplatform.tracking.search import (
     parse_order_by,
 )
 from jupyterlab_mlplatform.tracking.search.evaluator import Record, matches, search
-from tests.tracking import test_search_sql as sql_data
+from tests.tracking.search import test_search_sql as sql_data
 
 MODEL = Record(
     attributes={
@@ -277,8 +277,8 @@ def _run_record(run: tuple[Any, ...]) -> Record:
 def test_the_python_back_end_finds_what_the_sql_one_finds(
     filter_string: str, expected: list[str]
 ) -> None:
-    """Every filter of the SQL back end's table (tests/tracking/test_search_sql.py, checked
-    there on SQLite and PostgreSQL), on the same runs, in Python."""
+    """Every filter of the SQL back end's table (tests/tracking/search/test_search_sql.py,
+    checked there on SQLite and PostgreSQL), on the same runs, in Python."""
     active = [run for run in sql_data.RUNS if run[1] in (1, 2) and run[7] == "active"]
     order = [OrderKey("attribute", "start_time", ascending=False)]
     query = fingerprint("agreement")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jupyterlab_mlplatform.deploy.model import save_model
-from tests.deploy.test_serving import (
+from tests.deploy.serving.test_serving import (
     MIXED,
     MIXED_Y,
     RNG,

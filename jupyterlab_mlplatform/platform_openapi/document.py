@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .autolog.server import models as autolog_models
-from .collab import models as collab_models
-from .constants import API_ROOT
-from .deploy.manager import models as deploy_models
-from .tracking import models
+from ..autolog.server import models as autolog_models
+from ..collab import models as collab_models
+from ..constants import API_ROOT
+from ..deploy.manager import models as deploy_models
+from ..tracking import models
 
 
 @dataclass(frozen=True)
