@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,33 @@ async def test_a_package_without_a_parity_sample_deploys_not_checked(
     assert created["parity"]["status"] == "not_checked" and created["parity"]["rows"] == 0
     code, _ = await _invoke(jp_fetch, "older", BODY)
     assert code == 200
+
+
+def test_a_scoring_server_that_refuses_the_sample_exits_before_serving(
+    packages: dict[str, Path], tmp_path: Path
+) -> None:
+    # Given a package whose parity sample lacks a column the signature requires
+    folder = tmp_path / "refused"
+    shutil.copytree(packages["good"], folder)
+    sample = json.loads((folder / PARITY_FILE).read_text())
+    split = sample["request"]["dataframe_split"]
+    split["columns"], split["data"] = ["a", "b"], [row[:2] for row in split["data"]]
+    (folder / PARITY_FILE).write_text(json.dumps(sample))
+
+    # When a scoring server is started for it
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyterlab_mlplatform.deploy.serving", "--model-dir",
+         str(folder), "--host", "127.0.0.1", "--port", "0"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    # Then it reports the failed check and exits with status 5, never ready
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert done.returncode == 5, done.stderr
+    assert [e["event"] for e in events] == ["parity_failed"]
+    assert events[0]["error_code"] == "PARITY_MISMATCH"
+    assert "refused the sample" in events[0]["message"] and "'c'" in events[0]["message"]
+    assert events[0]["parity"]["status"] == "mismatch" and events[0]["parity"]["rows"] == 1003
 
 
 @pytest.mark.parametrize(
