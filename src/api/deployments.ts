@@ -31,6 +31,25 @@ export const DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
 export const DEPLOYMENT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
+ * The check of a version's scoring server against its package's parity
+ * sample: its answers must equal the in-kernel model's predictions kept at
+ * packaging time (labels exactly, floats within `rtol` and `atol`).
+ */
+export interface IParityCheck {
+  /** `not_checked`: the package has no parity sample (an older format). */
+  status: 'ok' | 'mismatch' | 'not_checked';
+  /** The input example and up to 1,000 training rows. */
+  rows: number;
+  max_abs_diff?: number | null;
+  /** The first differing rows (indexes into the sample). */
+  differing_rows?: number[];
+  differing_count?: number;
+  rtol?: number | null;
+  atol?: number | null;
+  message?: string | null;
+}
+
+/**
  * One model a deployment has served (the first is version 1).
  */
 export interface IDeploymentVersion {
@@ -41,6 +60,8 @@ export interface IDeploymentVersion {
   created_by: string | null;
   /** ISO 8601. */
   created_at: string;
+  /** The last parity check; `null` before the version was ever started. */
+  parity?: IParityCheck | null;
 }
 
 export interface IDeployment {
@@ -74,6 +95,8 @@ export interface IDeployment {
   started_at: string | null;
   /** Oldest first. */
   versions?: IDeploymentVersion[];
+  /** The parity check of the version served (or that failed to start). */
+  parity?: IParityCheck | null;
 }
 
 export interface IDeploymentList {

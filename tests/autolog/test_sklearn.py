@@ -110,6 +110,18 @@ async def test_a_training_cell_becomes_a_run_with_everything_captured(
     assert check.ok, check.reply
     assert check.stdout.split() == ["True", "True"]
 
+    # and its parity sample holds the example and the training rows (all 150 of iris),
+    # with the in-kernel model's predictions for them
+    sample = json.loads(await read_artifact(mlp_app, run.run_id, "model/parity_sample.json"))
+    assert description["parity_file"] == "parity_sample.json"
+    assert sample["rows"] == 5 + 150
+    assert sample["request"]["dataframe_split"]["data"][5:10] == example["dataframe_split"]["data"]
+    same = await kernel.run(
+        f"print({sample['predictions']!r} == model.predict(Xs[:5]).tolist() "
+        "+ model.predict(Xs).tolist())"
+    )
+    assert same.ok and same.stdout.split() == ["True"], same.reply
+
 
 async def test_grouped_fits_pipelines_and_searches(
     jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_app: Any

@@ -120,11 +120,12 @@ class TrainingCall:
     def set_tag(self, key: str, value: str) -> None:
         self.autolog.sender.tag(self.run.run_id, key, value)
 
-    def log_model(self, model: Any, example: Any = None) -> bool:
+    def log_model(self, model: Any, example: Any = None, training: Any = None) -> bool:
         """Save ``model`` as a model package (see :func:`.models.save_model`) and upload it
         after the cell as ``model/`` (``model_2/`` ... for the cell's later ones); False
-        when it is of no library we save."""
-        saved = save_model(model, self.run.run_id, example)
+        when it is of no library we save.  ``training``: training rows for the parity
+        sample."""
+        saved = save_model(model, self.run.run_id, example, training)
         if saved is None:
             return False
         files, description = saved.files, saved.description

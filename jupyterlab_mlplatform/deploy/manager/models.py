@@ -19,6 +19,24 @@ class DeploymentStatus(StrEnum):
     FAILED = "failed"
 
 
+class ParityCheck(BaseModel):
+    """The check of a version's scoring server against its package's parity sample: its
+    answers must equal the in-kernel model's predictions kept at packaging time (labels,
+    integers and strings exactly, floats within ``rtol`` and ``atol``)."""
+
+    status: Literal["ok", "mismatch", "not_checked"]
+    """``not_checked``: the package has no parity sample (an older format)."""
+    rows: int
+    """Rows checked: the input example and up to 1,000 training rows."""
+    max_abs_diff: float | None = None
+    differing_rows: list[int] = []
+    """The first differing rows (indexes into the sample; the example's rows come first)."""
+    differing_count: int = 0
+    rtol: float | None = None
+    atol: float | None = None
+    message: str | None = None
+
+
 class DeploymentVersion(BaseModel):
     """One model a deployment has served (version numbers only grow)."""
 
@@ -28,6 +46,8 @@ class DeploymentVersion(BaseModel):
     flavor: str | None = None
     created_by: str | None = None
     created_at: datetime
+    parity: ParityCheck | None = None
+    """The last parity check of this version; None before it was ever started."""
 
 
 class Deployment(BaseModel):
@@ -53,6 +73,8 @@ class Deployment(BaseModel):
     started_at: datetime | None = None
     versions: list[DeploymentVersion] = []
     """Every version, oldest first."""
+    parity: ParityCheck | None = None
+    """The parity check of the version served (or that failed to start)."""
 
 
 class DeploymentList(BaseModel):

@@ -42,7 +42,12 @@ class _Child(Protocol):
 
 
 class StartFailed(Exception):
-    """The process did not report ``ready``; the message says why (e.g. the load error)."""
+    """The process did not report ``ready``; the message says why (e.g. the load error).
+    ``parity``: the failed parity check's result, when that was why."""
+
+    def __init__(self, message: str, parity: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.parity = parity
 
 
 class ProcessLog:
@@ -87,6 +92,8 @@ class ScoringProcess:
         self.proc = proc
         self.log = log
         self.port: int | None = None
+        self.parity: dict[str, Any] | None = None
+        """The parity check's result the process reported when ready."""
         self.forked = streams is not None
         if streams is None:
             streams = (getattr(proc, "stdout", None), getattr(proc, "stderr", None))
@@ -192,12 +199,18 @@ class ScoringProcess:
             raise StartFailed(f"The scoring server was not ready within {timeout:g} s.") from None
         if event is not None and event.get("event") == "ready":
             self.port = int(event["port"])
+            parity = event.get("parity")
+            self.parity = parity if isinstance(parity, dict) else None
             return
         with contextlib.suppress(TimeoutError):  # it exits by itself after a failure event
             await asyncio.wait_for(asyncio.shield(self.proc.wait()), 2.0)
         await self.stop(grace=1.0)
         if event is not None and event.get("message"):
-            raise StartFailed(f"{event.get('error_code', 'START_FAILED')}: {event['message']}")
+            parity = event.get("parity") if event.get("event") == "parity_failed" else None
+            raise StartFailed(
+                f"{event.get('error_code', 'START_FAILED')}: {event['message']}",
+                parity if isinstance(parity, dict) else None,
+            )
         code = self.proc.returncode
         raise StartFailed(f"The scoring server exited (status {code}) before it was ready.")
 

@@ -2,7 +2,7 @@
 
 Deployments are kept in ``<root>/deployments.json`` (written atomically, with fsync): name,
 versions (run, artifact path, flavor, author, time of each), the version served, workers,
-desired state, port, author and creation time.  Each deployment's folder ``<root>/<name>``
+desired state, port, author and creation time, and each version's last parity check.  Each deployment's folder ``<root>/<name>``
 holds its versions' model packages (``v<N>/model``), its output (``server.log``) and its API
 keys (:mod:`.api_keys`).
 """
@@ -38,6 +38,8 @@ class VersionRecord:
     flavor: str | None
     created_by: str | None
     created_at: str
+    parity: dict[str, Any] | None = None
+    """The last parity check of this version's scoring server (``ParityCheck``)."""
 
 
 @dataclass

@@ -5,7 +5,9 @@ server, so the port stays the same across restarts, crashes and version switches
 reused after the Jupyter server restarts when it is free).  A switch (redeploy, rollback or
 restart of a serving deployment) starts the new process on the same socket, and only once it
 is ready stops the old one, which finishes the requests it has begun: no request is refused
-during the switch.  A version that cannot start is not adopted and the old one keeps serving.
+during the switch.  A version that cannot start is not adopted and the old one keeps serving;
+nor is one whose answers to its package's parity sample differ from the in-kernel model's
+(the scoring server checks them before it accepts a connection and reports the result).
 
 A serving process is watched: when it exits or fails health checks it is restarted with
 exponential backoff, and after too many failures in a row the deployment is ``failed``.
@@ -137,6 +139,8 @@ class Supervisor:
             await process.wait_ready(self.settings.start_timeout)
         except StartFailed as e:
             state.log.append(f"[mlplatform] version {version.version} did not start: {e}")
+            if e.parity is not None:
+                version.parity = e.parity
             await process.stop(grace=1.0)
             raise
         except BaseException:
@@ -144,6 +148,7 @@ class Supervisor:
             raise
         finally:
             state.starting = None
+        version.parity = process.parity
         return process
 
     async def start(self, state: DeploymentState, locked: bool = False) -> None:

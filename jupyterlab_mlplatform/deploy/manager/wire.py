@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .models import Deployment, DeploymentStatus, DeploymentVersion
+from .models import Deployment, DeploymentStatus, DeploymentVersion, ParityCheck
 from .state import DeploymentState, VersionRecord
 
 
@@ -16,7 +16,12 @@ def version_to_wire(version: VersionRecord) -> DeploymentVersion:
         flavor=version.flavor,
         created_by=version.created_by,
         created_at=datetime.fromisoformat(version.created_at),
+        parity=_parity(version),
     )
+
+
+def _parity(version: VersionRecord) -> ParityCheck | None:
+    return None if version.parity is None else ParityCheck.model_validate(version.parity)
 
 
 def deployment_to_wire(state: DeploymentState, base_url: str, public_host: str) -> Deployment:
@@ -46,4 +51,5 @@ def deployment_to_wire(state: DeploymentState, base_url: str, public_host: str) 
         created_at=datetime.fromisoformat(record.created_at),
         started_at=state.started_at,
         versions=[version_to_wire(v) for v in record.versions],
+        parity=_parity(current),
     )

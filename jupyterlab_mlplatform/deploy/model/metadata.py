@@ -74,6 +74,8 @@ class ModelMetadata(BaseModel):
     """The saved object's ``module.QualifiedName``."""
     signature: Signature | None = None
     input_example_file: str | None = None
+    parity_file: str | None = None
+    """The parity sample (:mod:`.parity`); None in packages older than it."""
     requirements_file: str = REQUIREMENTS_FILE
     python_version: str
     library_versions: dict[str, str] = Field(default_factory=dict)

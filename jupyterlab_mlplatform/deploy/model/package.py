@@ -1,7 +1,8 @@
 """Saving a model as a self-describing folder, and loading it back.
 
 A package folder holds ``mlplatform_model.json`` (:class:`ModelMetadata`), the model file
-in its flavor's format, ``requirements.txt`` and, when given one, ``input_example.json``.
+in its flavor's format, ``requirements.txt`` and, when given one, ``input_example.json``
+and ``parity_sample.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .metadata import (
     ModelMetadata,
     Signature,
 )
+from .parity import write_parity_sample
 from .requirements import library_versions, pinned_requirements, write_requirements
 from .signature import as_data, infer_signature, read_input_example, write_input_example
 
@@ -64,13 +66,18 @@ def save_model(
     run_id: str | None = None,
     created_by: str | None = None,
     extra_requirements: Iterable[str] | None = None,
+    training_data: Any = None,
+    parity: bool = True,
 ) -> ModelMetadata:
     """Write ``model`` as a package folder at ``path`` (created; must be empty if it exists).
 
     The flavor is detected from the object unless given.  With ``input_example`` (and no
     ``signature``) the signature is inferred from it and from what the model returns for
     it.  ``extra_requirements`` are added to the pinned ones (e.g. what a generic Python
-    model imports).
+    model imports).  With an example, the package keeps a parity sample
+    (:mod:`.parity`): the example and up to 1,000 rows of ``training_data`` (a table or an
+    array like the example), with the model's predictions for them; ``parity=False``
+    leaves it out (a model whose answers are random cannot pass the check).
     """
     folder = os.fspath(path)
     os.makedirs(folder, exist_ok=True)
@@ -99,6 +106,11 @@ def save_model(
         metadata.input_example_file = write_input_example(folder, example)
         if signature is None:
             metadata.signature = _infer(module, saved.raw, example, metadata)
+        if parity and metadata.serialization != "torch-state-dict":  # weights: no predict
+            training = None if training_data is None else as_data(training_data)
+            metadata.parity_file = write_parity_sample(
+                folder, lambda data: module.predict(saved.raw, data, metadata), example, training
+            )
     requirements = pinned_requirements(name, model)
     requirements += [r for r in (extra_requirements or ()) if r not in requirements]
     metadata.requirements_file = write_requirements(folder, requirements)

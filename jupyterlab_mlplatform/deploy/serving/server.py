@@ -20,7 +20,11 @@ are counted in ``/metrics``, not logged (``--log-level DEBUG`` logs each).
 Events for the deployment manager are JSON lines (one object with an ``event`` key):
 
 * on stdout, once the port is bound and SIGTERM stops the server cleanly:
-  ``{"event": "ready", "host", "port", "pid", "workers", "load_seconds"}``;
+  ``{"event": "ready", "host", "port", "pid", "workers", "load_seconds", "parity"}``
+  (``parity``: the result of the parity check, :func:`check_parity`);
+* if the model's answers to the package's parity sample differ from those kept at
+  packaging time, before the port is served: ``{"event": "parity_failed", "error_code":
+  "PARITY_MISMATCH", "message", "parity"}``, and the process exits with status 5;
 * if the model cannot be loaded, on stdout and as the last line of stderr (after the
   traceback): ``{"event": "load_failed", "error_code": "MODEL_LOAD_FAILED", "message",
   "model_dir"}``, and the process exits with status 3 (2 for bad arguments, 4 when the
@@ -44,7 +48,7 @@ from typing import Any
 
 from tornado.netutil import bind_sockets
 
-from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model
+from jupyterlab_mlplatform.deploy.model import LoadedModel, load_model, parity
 
 from ... import bounded_json
 from ..model.input_schema import InputSchema
@@ -56,11 +60,13 @@ from .imports import guard_imports
 from .keys import KeyStore
 from .lifetime import die_with_parent
 from .metrics import Metrics
+from .scoring_errors import ServingError
 
 log = logging.getLogger("jupyterlab_mlplatform.deploy.serving")
 
 EXIT_LOAD_FAILED = 3
 EXIT_BIND_FAILED = 4
+EXIT_PARITY_FAILED = 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,6 +143,36 @@ def _read_example(model: LoadedModel) -> dict[str, Any] | None:
         log.warning("The input example %s cannot be read.", name)
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def check_parity(model: LoadedModel, state: ServingState) -> dict[str, Any]:
+    """Answer the package's parity sample as ``/invocations`` would (the same parsing,
+    validation, predictor and JSON) and compare with the predictions kept at packaging
+    time (:func:`~jupyterlab_mlplatform.deploy.model.parity.compare`)."""
+    name = model.metadata.parity_file
+    if not name:
+        return parity.not_checked("The package has no parity sample (an older format).")
+    with open(os.path.join(model.path, name), "rb") as handle:
+        sample = bounded_json.loads(handle.read())
+    rows = int(sample["rows"])
+    body = json.dumps(sample["request"]).encode()
+    assert state.predictor is not None
+    try:
+        result = state.predictor.run([parse(body, "application/json", state.schema)])[0]
+    except ServingError as e:
+        result = e
+    if isinstance(result, Exception):
+        failed = parity.compare(sample["predictions"], None, rows)
+        failed["message"] = f"Parity check failed: the scoring server refused the sample: {result}"
+        return failed
+    answered = bounded_json.loads(b'{"predictions": ' + json.dumps(result).encode() + b"}")
+    return parity.compare(
+        sample["predictions"],
+        answered["predictions"],
+        rows,
+        float(sample.get("rtol", parity.RTOL)),
+        float(sample.get("atol", parity.ATOL)),
+    )
 
 
 def build_state(model: LoadedModel, args: argparse.Namespace, metrics: Metrics) -> ServingState:
@@ -326,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = load_model(args.model_dir)
         state = build_state(model, args, metrics)
+        parity_result = check_parity(model, state)
     except Exception as e:  # noqa: BLE001 - any failure to load is reported the same way
         message = f"{type(e).__name__}: {e}"
         traceback.print_exc()
@@ -338,6 +375,16 @@ def main(argv: list[str] | None = None) -> int:
         _event(sys.stdout, **fields)
         _event(sys.stderr, **fields)
         return EXIT_LOAD_FAILED
+    if parity_result["status"] == "mismatch":  # before accepting any connection
+        fields = {
+            "event": "parity_failed",
+            "error_code": "PARITY_MISMATCH",
+            "message": parity_result["message"],
+            "parity": parity_result,
+        }
+        _event(sys.stdout, **fields)
+        _event(sys.stderr, **fields)
+        return EXIT_PARITY_FAILED
     load_seconds = time.perf_counter() - start
     metrics.model_loaded(load_seconds)
     try:
@@ -368,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             pid=os.getpid(),
             workers=args.workers,
             load_seconds=round(load_seconds, 4),
+            parity=parity_result,
         )
 
     if args.workers == 1:

@@ -91,7 +91,7 @@ def test_built_image_serves_the_models_predictions(
 
     model_dir = tmp_path / "model"
     model = RandomForestClassifier(n_estimators=20, random_state=0).fit(FRAME, TARGET)
-    save_model(model, model_dir, input_example=FRAME.head(4))
+    save_model(model, model_dir, input_example=FRAME.head(4), training_data=FRAME)
     archive = tmp_path / "context.tar.gz"
     write_context_file(model_dir, archive, ContextSpec("forest", version=1, run_id="r" * 32))
     context = extract_context(archive, tmp_path / "context")
@@ -160,6 +160,14 @@ def test_built_image_serves_the_models_predictions(
             metadata = json.loads(response.read())
         assert (metadata["deployment"], metadata["version"]) == ("forest", 1), metadata
         assert '"workers": 2' in engine.logs(name)
+        # and it checked the package's parity sample before serving, as a deployment does
+        ready = next(
+            json.loads(line)
+            for line in engine.logs(name).splitlines()
+            if line.startswith('{"event": "ready"')
+        )
+        assert ready["parity"]["status"] == "ok", ready
+        assert ready["parity"]["rows"] == 4 + min(len(FRAME), 1000)
         assert engine.exec(name, "id", "-u").stdout.strip() == "10001"
         health = engine.exec_healthcheck(name)
         assert health.returncode == 0, health.stdout + health.stderr

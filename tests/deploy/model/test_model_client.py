@@ -44,6 +44,7 @@ async def test_log_model_then_load_it_from_the_run(
         "classifier/model.skops",
         "classifier/requirements.txt",
         "classifier/input_example.json",
+        "classifier/parity_sample.json",
     }
     metadata = json.loads(await read_artifact(mlp_app, run_id, "classifier/mlplatform_model.json"))
     assert metadata["run_id"] == run_id and metadata["created_by"] == "log_model"

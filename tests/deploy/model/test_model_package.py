@@ -180,9 +180,11 @@ def test_every_flavor_round_trips_through_a_fresh_interpreter(tmp_path: Path) ->
         assert (metadata.flavor, metadata.serialization) == (flavor, serialization), name
         assert (metadata.model_file, metadata.predict_method) == (model_file, method), name
         assert metadata.run_id == "r1" and metadata.created_at > 0
+        # and (but for weights only) a parity sample
+        parity = [] if serialization == "torch-state-dict" else ["parity_sample.json"]
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            [model_file, METADATA_FILE, "requirements.txt", "input_example.json"]
-        )
+            [model_file, METADATA_FILE, "requirements.txt", "input_example.json", *parity]
+        ), name
         on_disk = ModelMetadata.model_validate_json((folder / METADATA_FILE).read_text())
         assert on_disk == metadata
         # and the signature's inputs come from the example, its outputs from the model

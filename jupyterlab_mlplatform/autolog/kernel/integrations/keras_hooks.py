@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..models import input_example
+from ..models import PARITY_ROWS, input_example
 from ..safety import guard, log
 from .patching import ORIGINAL
 
@@ -132,7 +132,7 @@ def _record(call: Any, model: Any, bound: Any, callback: Any, outermost: bool) -
         _log_params(call, model, bound, None)
     if outermost:
         x = bound.arguments.get("x") if bound is not None else None
-        call.log_model(model, input_example(x))
+        call.log_model(model, input_example(x), input_example(x, PARITY_ROWS))
 
 
 def _log_params(

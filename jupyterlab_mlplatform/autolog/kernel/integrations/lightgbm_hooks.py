@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import input_example
+from ..models import PARITY_ROWS, input_example
 from ..safety import guard
 from .patching import patch_train
 
@@ -50,8 +50,8 @@ def _record(call: Any, booster: Any, bound: Any, outermost: bool) -> None:
         call.log_metric("best_iteration", float(best))
     if outermost:
         train_set = bound.arguments.get("train_set") if bound is not None else None
-        example = input_example(getattr(train_set, "data", None))  # kept by free_raw_data=False
-        call.log_model(booster, example)
+        data = getattr(train_set, "data", None)  # kept by free_raw_data=False
+        call.log_model(booster, input_example(data), input_example(data, PARITY_ROWS))
 
 
 def _effective_params(booster: Any) -> dict[str, str]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from ..models import input_example
+from ..models import PARITY_ROWS, input_example
 from ..safety import guard
 from .patching import ORIGINAL
 
@@ -100,10 +100,10 @@ def _record(
         _training_metrics(call, estimator, x, y, kwargs.get("sample_weight"))
     if search and hasattr(estimator, "cv_results_"):
         _record_search(call, estimator)
-    example = input_example(x)
+    example, training = input_example(x), input_example(x, PARITY_ROWS)
     best = getattr(estimator, "best_estimator_", None) if search else estimator
-    if not call.log_model(best, example) and search:
-        call.log_model(estimator, example)
+    if not call.log_model(best, example, training) and search:
+        call.log_model(estimator, example, training)
 
 
 def _training_metrics(call: Any, estimator: Any, x: Any, y: Any, weight: Any) -> None:

@@ -280,6 +280,53 @@ describe('DeploymentCard', () => {
     view.unmount();
   });
 
+  it('shows the parity check of the version served', () => {
+    const line = (deployment: IDeployment): string | null => {
+      const view = render(card(deployment));
+      const term = Array.from(view.container.querySelectorAll('dt')).find(
+        dt => dt.textContent === 'Parity'
+      );
+      const text = term?.nextElementSibling?.textContent ?? null;
+      view.unmount();
+      return text;
+    };
+    expect(
+      line(
+        makeDeployment('iris', {
+          parity: { status: 'ok', rows: 1005, max_abs_diff: 0 }
+        })
+      )
+    ).toBe('1,005 rows, max diff 0');
+    expect(
+      line(
+        makeDeployment('iris', {
+          parity: { status: 'ok', rows: 1003, max_abs_diff: 9.98e-11 }
+        })
+      )
+    ).toBe('1,003 rows, max diff 1.0e-10');
+    expect(
+      line(
+        makeDeployment('iris', {
+          status: 'failed',
+          parity: {
+            status: 'mismatch',
+            rows: 1003,
+            max_abs_diff: 1,
+            differing_rows: [6, 7, 8, 11, 14, 15, 16],
+            differing_count: 504
+          }
+        })
+      )
+    ).toBe('504 of 1,003 rows differ (rows 6, 7, 8, 11, 14, …), max diff 1');
+    expect(
+      line(
+        makeDeployment('iris', { parity: { status: 'not_checked', rows: 0 } })
+      )
+    ).toBe('not checked (the package has no parity sample)');
+    // Before the version was ever started: no line.
+    expect(line(makeDeployment('iris'))).toBeNull();
+  });
+
   it('offers no rollback with one version, and Start when stopped', () => {
     const stopped = makeDeployment('iris', { status: 'stopped' });
     expect(previousVersion(stopped)).toBeNull();

@@ -19,6 +19,7 @@ import { DeploymentsModel, isServing } from '../deploymentsModel';
 import { ApiKeys, createKey } from './ApiKeys';
 import { Downloads } from './Downloads';
 import { LogsView } from './LogsView';
+import { ParityFact } from './ParityFact';
 import { Snippets } from './Snippets';
 import { StatusBadge } from './StatusBadge';
 import { TestConsole } from './TestConsole';
@@ -253,6 +254,7 @@ export function DeploymentCard(props: IDeploymentCardProps): JSX.Element {
               )
             : '—'}
         </dd>
+        <ParityFact parity={d.parity} trans={trans} />
         {provenance ? (
           <>
             <dt>{trans.__('Deployed')}</dt>
