@@ -7,7 +7,6 @@ definition of what an experiment or a run is.
 
 from __future__ import annotations
 
-import json
 import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
@@ -21,6 +20,8 @@ from pydantic import (
     field_validator,
 )
 from typing_extensions import TypedDict
+
+from .. import bounded_json
 
 KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
 """Keys are 1 to 250 characters with no control characters (MLflow's limit)."""
@@ -167,8 +168,8 @@ class Run(WireModel):
     def json_list_tag(self, key: str) -> list[Any]:
         """A tag that holds a JSON list; ``[]`` when it is missing or holds anything else."""
         try:
-            value = json.loads(self.tags.get(key, "[]"))
-        except ValueError:
+            value = bounded_json.loads(self.tags.get(key, "[]"))
+        except ValueError:  # not JSON, or nested deeper than the bounded parser reads
             return []
         return value if isinstance(value, list) else []
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, event, select, update
 from sqlalchemy.exc import DisconnectionError
 
+from ... import bounded_json
 from ...errors import Conflict, NotFound
 from ..models import LogBatch
 from . import schema
@@ -100,8 +101,8 @@ def update_list_tag(
         select(tags.c.value).where(tags.c.run_id == run_id, tags.c.key == key)
     ).scalar()
     try:
-        current = json.loads(raw) if raw is not None else []
-    except ValueError:
+        current = bounded_json.loads(raw) if raw is not None else []
+    except ValueError:  # not JSON, or nested deeper than the bounded parser reads
         current = []
     value = json.dumps(change(current if isinstance(current, list) else []))
     batch = LogBatch(tags={key: value})  # the tag's own limits

@@ -385,3 +385,26 @@ async def test_a_deep_model_description_uploaded_as_an_artifact_is_listed_withou
     assert json.loads(run["tags"]["mlplatform.models"]) == [
         {"artifact_path": "model", "flavor": None}
     ]
+
+
+async def test_a_list_tag_set_to_deep_json_is_read_as_empty(
+    mlp_api: Any, mlflow_call: Call
+) -> None:
+    # Given a run whose model-history tag someone set to JSON nested thousands deep (within
+    # the tag's 8,000 characters)
+    rid = (await _a_run(mlp_api))["run_id"]
+    deep = "[" * 3900 + "]" * 3900
+    status, _ = await mlflow_call(
+        "POST", "runs/set-tag", {"run_id": rid, "key": "mlflow.log-model.history", "value": deep}
+    )
+    assert status == 200
+    # When a model record is added to that tag
+    record = json.dumps({"artifact_path": "model", "flavors": {}})
+    status, reply = await mlflow_call(
+        "POST", "runs/log-model", {"run_id": rid, "model_json": record}
+    )
+    # Then the unreadable list counts as empty: the record replaces it, no 500
+    assert status == 200, reply
+    _, got = await mlflow_call("GET", f"runs/get?run_id={rid}")
+    tags = {tag["key"]: tag["value"] for tag in got["run"]["data"]["tags"]}
+    assert json.loads(tags["mlflow.log-model.history"]) == [json.loads(record)]
