@@ -21,8 +21,6 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from .. import bounded_json
-
 KEY_PATTERN = r"^[^\x00-\x1f]{1,250}$"
 """Keys are 1 to 250 characters with no control characters (MLflow's limit)."""
 
@@ -164,14 +162,6 @@ class Run(WireModel):
     params: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, LatestMetric] = Field(default_factory=dict)
-
-    def json_list_tag(self, key: str) -> list[Any]:
-        """A tag that holds a JSON list; ``[]`` when it is missing or holds anything else."""
-        try:
-            value = bounded_json.loads(self.tags.get(key, "[]"))
-        except ValueError:  # not JSON, or nested deeper than the bounded parser reads
-            return []
-        return value if isinstance(value, list) else []
 
 
 class RunCreate(WireModel):
