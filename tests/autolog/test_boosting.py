@@ -72,11 +72,17 @@ async def test_xgboost(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Any, mlp_ap
         "model/mlplatform_model.json",
         "model/requirements.txt",
         "model/input_example.json",
+        "model/parity_sample.json",
     }
     description = json.loads(
         await read_artifact(mlp_app, run.run_id, "model/mlplatform_model.json")
     )
     assert description["flavor_options"]["sklearn_class"] == "XGBClassifier"
+    # the parity sample: the input example and the 300 training rows
+    sample = json.loads(await read_artifact(mlp_app, run.run_id, "model/parity_sample.json"))
+    assert description["parity_file"] == "parity_sample.json"
+    example = json.loads(await read_artifact(mlp_app, run.run_id, "model/input_example.json"))
+    assert sample["rows"] == len(example["dataframe_split"]["data"]) + 300
     check = await kernel.run(
         "import jupyterlab_mlplatform as mlp\n"
         f"package = mlp.load_model('runs:/{run.run_id}/model')\n"
