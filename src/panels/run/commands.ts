@@ -6,9 +6,9 @@ import type { IDisposable } from '@lumino/disposable';
 
 import { DeploymentsClient } from '../../api/deployments';
 import { experimentsIcon } from '../../icons';
-import { reportError } from '../../notify';
 import { CommandIDs } from '../../tokens';
 import {
+  addRunDocumentCommand,
   IExperimentsContext,
   RUN_ARGS,
   targetRuns
@@ -61,23 +61,16 @@ export function addOpenRun(ctx: IExperimentsContext): IDisposable {
 }
 
 export function addOpenRunNotebook(ctx: IExperimentsContext): IDisposable {
-  const { client, commands, trans } = ctx;
-  return commands.addCommand(CommandIDs.openRunNotebook, {
+  const { client, trans } = ctx;
+  return addRunDocumentCommand(ctx, CommandIDs.openRunNotebook, {
     label: trans.__('Open as Notebook'),
     caption: trans.__(
       "A new notebook with the run's code path, the training cell last; running it makes a run tagged as its reproduction"
     ),
-    describedBy: RUN_ARGS,
-    isEnabled: args =>
-      ctx.docManager !== null && targetRuns(ctx, args).length === 1,
-    execute: async args => {
-      const [runId] = targetRuns(ctx, args);
-      try {
-        const { openRunAsNotebook } = await import('./openAsNotebook');
-        return await openRunAsNotebook(client, ctx.docManager!, runId);
-      } catch (error) {
-        reportError(trans.__('Could not open the run as a notebook'), error);
-      }
+    failure: trans.__('Could not open the run as a notebook'),
+    open: async (docManager, runId) => {
+      const { openRunAsNotebook } = await import('./openAsNotebook');
+      return await openRunAsNotebook(client, docManager, runId);
     }
   });
 }

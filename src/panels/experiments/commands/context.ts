@@ -9,6 +9,7 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import type { IDisposable } from '@lumino/disposable';
 
 import type {
   EventsConnection,
@@ -16,6 +17,7 @@ import type {
   TrackingClient
 } from '../../../api/tracking';
 import type { ComparePanel } from '../../compare/ComparePanel';
+import { reportError } from '../../../notify';
 import type { RunPanel } from '../../run/RunPanel';
 import type { IExperimentsSettings } from '../settings';
 import type { ExperimentsPanel } from '../ExperimentsPanel';
@@ -60,6 +62,38 @@ export function targetRuns(
     return [current.runId];
   }
   return ctx.panels.currentWidget?.selectedRuns.map(r => r.run_id) ?? [];
+}
+
+/**
+ * A command that opens a document for one run (its source notebook, its code
+ * as a new notebook): enabled when there is a document manager and exactly one
+ * target run; a failure is reported as a notification headed `failure`.
+ */
+export function addRunDocumentCommand(
+  ctx: IExperimentsContext,
+  id: string,
+  options: {
+    label: string;
+    caption: string;
+    failure: string;
+    open: (docManager: IDocumentManager, runId: string) => Promise<unknown>;
+  }
+): IDisposable {
+  return ctx.commands.addCommand(id, {
+    label: options.label,
+    caption: options.caption,
+    describedBy: RUN_ARGS,
+    isEnabled: args =>
+      ctx.docManager !== null && targetRuns(ctx, args).length === 1,
+    execute: async args => {
+      const [runId] = targetRuns(ctx, args);
+      try {
+        return await options.open(ctx.docManager!, runId);
+      } catch (error) {
+        reportError(options.failure, error);
+      }
+    }
+  });
 }
 
 /**

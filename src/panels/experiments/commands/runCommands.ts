@@ -18,6 +18,7 @@ import type { IRun } from '../../../api/tracking';
 import { reportError } from '../../../notify';
 import { CommandIDs } from '../../../tokens';
 import {
+  addRunDocumentCommand,
   afterChange,
   findRun,
   IExperimentsContext,
@@ -29,20 +30,13 @@ import {
 
 export function addOpenRunSource(ctx: IExperimentsContext): IDisposable {
   const { trans } = ctx;
-  return ctx.commands.addCommand(CommandIDs.openRunSource, {
+  return addRunDocumentCommand(ctx, CommandIDs.openRunSource, {
     label: trans.__('Open Source Notebook'),
     caption: trans.__('Open the notebook at the cell that produced the run'),
-    describedBy: RUN_ARGS,
-    isEnabled: args =>
-      ctx.docManager !== null && targetRuns(ctx, args).length === 1,
-    execute: async args => {
-      const [runId] = targetRuns(ctx, args);
-      try {
-        const { openRunSource } = await import('../openSource');
-        await openRunSource(ctx.docManager!, await findRun(ctx, runId), trans);
-      } catch (error) {
-        reportError(trans.__('Could not open the source'), error);
-      }
+    failure: trans.__('Could not open the source'),
+    open: async (docManager, runId) => {
+      const { openRunSource } = await import('../openSource');
+      await openRunSource(docManager, await findRun(ctx, runId), trans);
     }
   });
 }
